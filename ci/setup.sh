@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what wsfault needs to build and test, from Debian's packages.
+# Safe to run again: it only calls apt-get when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config   # the build
+  libwebsockets-dev                  # the reference target (lws-echo)
+  libpcap-dev                        # per-scenario captures
+  libjansson-dev libssl-dev          # results.json; SHA-1 for the handshake
+  libcunit1-dev                      # unit tests
+  python3 procps                     # end-to-end tests: JSON checks, pgrep
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

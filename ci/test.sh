@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, from nothing: install what is needed, then build and
+# run every test twice, once plainly and once under AddressSanitizer and
+# UndefinedBehaviorSanitizer. Warnings are errors in both builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/setup.sh
+
+echo "== build (plain)"
+bash ci/build.sh build
+echo "== tests (plain)"
+(cd build && ctest --output-on-failure -j2)
+
+echo "== build (ASan + UBSan)"
+bash ci/build.sh build-asan -DWSF_SANITIZE=ON
+echo "== tests (ASan + UBSan)"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j2)

@@ -1,0 +1,345 @@
+/* wsfault: the command line. Loads scenarios and the target, runs them, prints
+ * a verdict per scenario as it goes, and writes results.json. */
+#include "results.h"
+#include "runner.h"
+#include "scenario.h"
+#include "target.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: wsfault run [options] PATH...\n"
+    "       wsfault --help | --version\n"
+    "\n"
+    "Runs WebSocket fault-injection scenarios (.wsf files; folders are searched\n"
+    "recursively) against a target server and judges how it handles connections\n"
+    "that end badly.\n"
+    "\n"
+    "options:\n"
+    "  -t, --target FILE     start and stop the server described by a .target file\n"
+    "  -u, --url URL         test an external server at ws://host:port/path instead\n"
+    "  -f, --filter PATTERN  run only scenarios whose name, file or tag matches\n"
+    "                        (a glob with * ? [..], else a substring; repeatable)\n"
+    "  -l, --list            list the scenarios that would run, then exit\n"
+    "  -o, --results FILE    where to write the results (default: results.json)\n"
+    "  -v, --verbose         print the timeline of every failing scenario\n"
+    "  -h, --help            this text\n"
+    "  -V, --version         the version\n"
+    "\n"
+    "exit status: 0 all passed, 1 a scenario failed or errored,\n"
+    "             2 usage error or a bad scenario or target file,\n"
+    "             130 interrupted (Ctrl-C; results so far are still written).\n"
+    "\n"
+    "docs: docs/scenario-language.md, docs/target-file.md\n";
+
+typedef struct {
+    char **v;
+    size_t n;
+} strlist;
+
+static void strlist_push(strlist *l, char *s)
+{
+    l->v = wsf_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Adds every .wsf below dir, in a stable (sorted) order. */
+static int collect_dir(const char *dir, strlist *out)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "wsfault: %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    strlist here = {0};
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        strlist_push(&here, wsf_xasprintf("%s/%s", dir, e->d_name));
+    }
+    closedir(d);
+    qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < here.n; i++) {
+        struct stat st;
+        if (stat(here.v[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (collect_dir(here.v[i], out) < 0) rc = -1;
+            free(here.v[i]);
+        } else if (has_suffix(here.v[i], ".wsf")) {
+            strlist_push(out, here.v[i]);
+        } else {
+            free(here.v[i]);
+        }
+    }
+    free(here.v);
+    return rc;
+}
+
+static int collect(const char *path, strlist *out)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        fprintf(stderr, "wsfault: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        char *p = wsf_xstrdup(path);
+        size_t n = strlen(p);
+        while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+        int rc = collect_dir(p, out);
+        free(p);
+        return rc;
+    }
+    strlist_push(out, wsf_xstrdup(path));
+    return 0;
+}
+
+static char *exe_dir(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) return wsf_xstrdup(".");
+    buf[n] = '\0';
+    return wsf_xstrdup(dirname(buf));
+}
+
+static char *abs_dir_of(const char *file)
+{
+    char buf[PATH_MAX];
+    if (!realpath(file, buf)) return wsf_xstrdup(".");
+    return wsf_xstrdup(dirname(buf));
+}
+
+static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
+{
+    static const char *label[] = {"PASS ", "FAIL ", "ERROR"};
+    char d[32];
+    wsf_format_duration(r->duration_us, d, sizeof d);
+    int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
+    printf("[%*zu/%zu] %s %s  (%s, %s)\n", w, i + 1, n, label[r->verdict], r->sc->name,
+           r->sc->file, d);
+    if (r->verdict == WSF_ERROR) {
+        /* Continuation lines (a target's last log lines) stay indented. */
+        printf("        error: ");
+        for (const char *p = r->reason ? r->reason : "?"; *p; p++) {
+            putchar(*p);
+            if (*p == '\n' && p[1]) printf("        ");
+        }
+        putchar('\n');
+    } else if (r->verdict == WSF_FAIL) {
+        for (size_t k = 0; k < r->n_checks; k++) {
+            const wsf_check *c = &r->checks[k];
+            if (c->result != WSF_CHECK_FAIL) continue;
+            if (c->line) printf("        %s:%d: %s\n", r->sc->file, c->line, c->text);
+            else printf("        %s\n", c->text);
+            printf("          expected: %s\n", c->expected ? c->expected : "");
+            printf("          actual:   %s\n", c->actual ? c->actual : "");
+        }
+    }
+    if (verbose && r->verdict != WSF_PASS) {
+        printf("        timeline:\n");
+        wsf_timeline_print(&r->tl, stdout);
+    }
+    fflush(stdout);
+}
+
+static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+    static const struct option opts[] = {
+        {"target", required_argument, 0, 't'}, {"url", required_argument, 0, 'u'},
+        {"filter", required_argument, 0, 'f'}, {"list", no_argument, 0, 'l'},
+        {"results", required_argument, 0, 'o'}, {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    const char *target_file = NULL, *url = NULL, *results_path = "results.json";
+    strlist filters = {0};
+    bool list = false, verbose = false;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 't': target_file = optarg; break;
+        case 'u': url = optarg; break;
+        case 'f': strlist_push(&filters, optarg); break;
+        case 'l': list = true; break;
+        case 'o': results_path = optarg; break;
+        case 'v': verbose = true; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case 'V': printf("wsfault %s\n", WSF_VERSION); return 0;
+        default: fputs("wsfault: try 'wsfault --help'\n", stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fputs("wsfault: run needs at least one scenario file or folder\n"
+              "try 'wsfault --help'\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+    if (!list && !target_file == !url) {
+        fputs(target_file ? "wsfault: give --target or --url, not both\n"
+                          : "wsfault: give a target: --target FILE or --url ws://host:port/\n",
+              stderr);
+        return EXIT_USAGE;
+    }
+
+    strlist files = {0};
+    int bad = 0;
+    for (int i = optind; i < argc; i++)
+        if (collect(argv[i], &files) < 0) bad = 1;
+    if (bad) return EXIT_USAGE;
+
+    /* Every file is parsed before anything runs: a typo in the last scenario
+     * should not cost a whole run. */
+    wsf_scenario **scs = wsf_xcalloc(files.n + 1, sizeof *scs);
+    size_t n = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        char err[1024];
+        wsf_scenario *s = wsf_scenario_load(files.v[i], err, sizeof err);
+        if (!s) {
+            fprintf(stderr, "%s\n", err);
+            bad = 1;
+            continue;
+        }
+        bool keep = filters.n == 0;
+        for (size_t f = 0; f < filters.n && !keep; f++)
+            keep = wsf_scenario_matches(s, filters.v[f]);
+        if (keep) scs[n++] = s;
+        else wsf_scenario_free(s);
+    }
+    for (size_t i = 0; i < files.n; i++) free(files.v[i]);
+    free(files.v);
+    free(filters.v);
+    int rc = EXIT_USAGE;
+    wsf_target *target = NULL;
+    if (bad) goto out;
+    if (n == 0) {
+        fprintf(stderr, "wsfault: no scenario to run%s\n",
+                filters.n ? " (none matched the filter)" : "");
+        goto out;
+    }
+    if (list) {
+        for (size_t i = 0; i < n; i++) {
+            printf("%-50s %s", scs[i]->name, scs[i]->file);
+            for (size_t t = 0; t < scs[i]->n_tags; t++)
+                printf("%s%s", t ? "," : "  [", scs[i]->tags[t]);
+            printf("%s\n", scs[i]->n_tags ? "]" : "");
+        }
+        rc = 0;
+        goto out;
+    }
+    if (target_file) {
+        char err[1024];
+        target = wsf_target_load(target_file, err, sizeof err);
+        if (!target) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+    } else if (strncmp(url, "ws://", 5) != 0) {
+        fprintf(stderr, "wsfault: --url: expected ws://host:port/path, found '%s'\n", url);
+        goto out;
+    }
+
+    wsf_loop loop;
+    if (wsf_loop_init(&loop) < 0) {
+        perror("wsfault: event loop");
+        rc = 1;
+        goto out;
+    }
+    char *bindir = exe_dir();
+    char *targetdir = target_file ? abs_dir_of(target_file) : wsf_xstrdup(".");
+    wsf_target_vars vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
+    wsf_runner runner;
+    wsf_runner_init(&runner, &loop, target, url, &vars);
+
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    wsf_run_info info = {.argc = full_argc,
+                         .argv = full_argv,
+                         .target_name = target ? target->name : NULL,
+                         .target_file = target_file,
+                         .url = target ? target->url : url,
+                         .started_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec};
+    int64_t t0 = wsf_now_us();
+    printf("wsfault %s: %zu scenario%s against %s\n", WSF_VERSION, n, n == 1 ? "" : "s",
+           target ? target->name : url);
+    fflush(stdout);
+
+    wsf_result *results = wsf_xcalloc(n, sizeof *results);
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        wsf_runner_run(&runner, scs[i], &results[i]);
+        done++;
+        print_result(&results[i], i, n, verbose);
+        if (loop.interrupted) break;
+    }
+    info.interrupted = loop.interrupted != 0;
+    wsf_runner_finish(&runner);
+    info.duration_us = wsf_now_us() - t0;
+
+    size_t counts[3] = {0};
+    for (size_t i = 0; i < done; i++) counts[results[i].verdict]++;
+    if (info.interrupted)
+        printf("interrupted: %zu of %zu scenarios run\n", done, n);
+    printf("%zu passed, %zu failed, %zu errors\n", counts[WSF_PASS], counts[WSF_FAIL],
+           counts[WSF_ERROR]);
+    char err[1024];
+    if (wsf_results_write(results_path, &info, results, done, err, sizeof err) < 0) {
+        fprintf(stderr, "wsfault: %s\n", err);
+        rc = 1;
+    } else {
+        printf("results: %s\n", results_path);
+        rc = info.interrupted ? 130 : counts[WSF_FAIL] || counts[WSF_ERROR] ? 1 : 0;
+    }
+    for (size_t i = 0; i < done; i++) wsf_result_free(&results[i]);
+    free(results);
+    wsf_loop_close(&loop);
+    free(bindir);
+    free(targetdir);
+out:
+    for (size_t i = 0; i < n; i++) wsf_scenario_free(scs[i]);
+    free(scs);
+    wsf_target_free(target);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+        printf("wsfault %s\n", WSF_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1, argc, argv);
+    fprintf(stderr, "wsfault: unknown command '%s'\ntry 'wsfault --help'\n", argv[1]);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,540 @@
+#include "peer.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Bounds on what a target can make the peer hold. */
+#define MAX_FRAME_PAYLOAD (16u << 20)
+#define MAX_INBOX_BYTES (64u << 20)
+#define READ_CHUNK 65536
+#define READ_ROUNDS 16
+
+static void on_io(wsf_io *io, uint32_t events);
+
+void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl)
+{
+    memset(p, 0, sizeof *p);
+    p->loop = loop;
+    p->tl = tl;
+    p->io = (wsf_io){.fd = -1, .cb = on_io, .ctx = p};
+    strcpy(p->path, "/");
+}
+
+static void rx_frame_free(wsf_rx_frame *f)
+{
+    wsf_buf_free(&f->payload);
+    wsf_buf_free(&f->reason);
+}
+
+static void drop_socket(wsf_peer *p)
+{
+    if (p->io.fd < 0) return;
+    wsf_loop_del(p->loop, &p->io);
+    close(p->io.fd);
+    p->io.fd = -1;
+}
+
+void wsf_peer_free(wsf_peer *p)
+{
+    drop_socket(p);
+    wsf_buf_free(&p->rx);
+    wsf_buf_free(&p->tx);
+    for (size_t i = 0; i < p->inbox_n; i++)
+        rx_frame_free(&p->inbox[(p->inbox_head + i) % p->inbox_cap]);
+    free(p->inbox);
+    p->inbox = NULL;
+}
+
+int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
+{
+    if (strncmp(url, "ws://", 5) != 0) {
+        snprintf(err, errlen, "'%s': only ws:// URLs are supported", url);
+        return -1;
+    }
+    const char *hp = url + 5;
+    const char *slash = strchr(hp, '/');
+    size_t hplen = slash ? (size_t)(slash - hp) : strlen(hp);
+    if (hplen == 0 || hplen >= sizeof p->host_header) {
+        snprintf(err, errlen, "'%s': no host", url);
+        return -1;
+    }
+    memcpy(p->host_header, hp, hplen);
+    p->host_header[hplen] = '\0';
+    snprintf(p->path, sizeof p->path, "%s", slash ? slash : "/");
+
+    char host[256], port[16] = "80";
+    const char *h = p->host_header, *colon;
+    if (h[0] == '[') { /* [::1]:port */
+        const char *rb = strchr(h, ']');
+        if (!rb) {
+            snprintf(err, errlen, "'%s': unterminated IPv6 address", url);
+            return -1;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(rb - h - 1), h + 1);
+        colon = rb[1] == ':' ? rb + 1 : NULL;
+    } else {
+        colon = strrchr(h, ':');
+        snprintf(host, sizeof host, "%.*s", (int)(colon ? (size_t)(colon - h) : strlen(h)), h);
+    }
+    if (colon) snprintf(port, sizeof port, "%s", colon + 1);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "'%s': cannot resolve %s:%s: %s", url, host, port, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+    p->addrlen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static void update_interest(wsf_peer *p)
+{
+    if (p->io.fd < 0) return;
+    uint32_t ev = 0;
+    if (p->state == WSF_TCP_CONNECTING) {
+        ev = EPOLLOUT;
+    } else if (p->state == WSF_TCP_OPEN) {
+        /* After EOF a readable socket stays readable: stop asking, or the
+         * loop spins. Errors (a later RST) are reported regardless. */
+        if (!p->fin_in && !p->rx_broken) ev |= p->read_stalled ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+        if (p->tx.len && !p->write_stalled && !p->trickle_bytes && !p->rst_in) ev |= EPOLLOUT;
+    }
+    if (!p->io.registered) wsf_loop_add(p->loop, &p->io, ev);
+    else wsf_loop_mod(p->loop, &p->io, ev);
+}
+
+int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, size_t errlen)
+{
+    if (p->io.fd >= 0) {
+        snprintf(err, errlen, "already connected: close, half-close or rst first");
+        return -1;
+    }
+    p->fin_in = p->rst_in = p->half_closed = p->rx_broken = false;
+    p->handshake_sent = p->response_seen = false;
+    wsf_buf_reset(&p->rx);
+    wsf_buf_reset(&p->tx);
+    int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    /* Buffer sizes only shape the TCP window when set before connect(). */
+    if (rcvbuf) {
+        int v = (int)rcvbuf;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    }
+    if (sndbuf) {
+        int v = (int)sndbuf;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof v);
+    }
+    int one = 1;
+    /* Each step's bytes leave when the step runs, not when Nagle decides. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    p->io.fd = fd;
+    p->state = WSF_TCP_CONNECTING;
+    wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "connect", "%s", p->host_header);
+    if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+        p->state = WSF_TCP_OPEN;
+        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
+    } else if (errno != EINPROGRESS) {
+        p->connect_errno = errno;
+        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "refused", "%s", strerror(errno));
+        drop_socket(p);
+        p->state = WSF_TCP_NONE;
+        return 0;
+    }
+    update_interest(p);
+    return 0;
+}
+
+static void note_rst(wsf_peer *p, const char *how)
+{
+    if (p->rst_in) return;
+    p->rst_in = true;
+    p->rst_in_t = wsf_timeline_now(p->tl);
+    wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "rst", "%s", how);
+    wsf_buf_reset(&p->tx);
+    /* A reset socket has nothing more to say; keeping it in epoll would spin. */
+    wsf_loop_del(p->loop, &p->io);
+}
+
+static void flush(wsf_peer *p, size_t max)
+{
+    if (p->io.fd < 0 || p->state != WSF_TCP_OPEN || p->rst_in) return;
+    size_t want = p->tx.len < max ? p->tx.len : max;
+    while (want > 0) {
+        ssize_t w = send(p->io.fd, p->tx.data, want, MSG_NOSIGNAL);
+        if (w > 0) {
+            wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_OUT, "bytes", "%zd", w);
+            if (e) e->len = (uint64_t)w;
+            wsf_buf_consume(&p->tx, (size_t)w);
+            want -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) break;
+        int e = errno;
+        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "write-error", "%s", strerror(e));
+        if (e == ECONNRESET || e == EPIPE) note_rst(p, strerror(e));
+        wsf_buf_reset(&p->tx);
+        break;
+    }
+    if (p->tx.len == 0 && p->shut_wr_pending) {
+        p->shut_wr_pending = false;
+        shutdown(p->io.fd, SHUT_WR);
+        p->half_closed = true;
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)");
+    }
+    update_interest(p);
+}
+
+void wsf_peer_send(wsf_peer *p, const void *data, size_t len)
+{
+    wsf_buf_append(&p->tx, data, len);
+    if (!p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
+}
+
+void wsf_peer_send_handshake(wsf_peer *p, const wsf_request *r, int64_t partial)
+{
+    wsf_buf req;
+    wsf_buf_init(&req);
+    wsf_request_build(&req, r);
+    size_t n = partial >= 0 && (size_t)partial < req.len ? (size_t)partial : req.len;
+    wsf_ws_accept(r->key, p->expected_accept);
+    p->handshake_sent = true;
+    wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_OUT, "request", "GET %s (%zu of %zu bytes)",
+                     r->path, n, req.len);
+    wsf_peer_send(p, req.data, n);
+    wsf_buf_free(&req);
+}
+
+static void inbox_push(wsf_peer *p, const wsf_frame *f)
+{
+    if (p->inbox_n == p->inbox_cap) {
+        size_t ncap = p->inbox_cap ? p->inbox_cap * 2 : 16;
+        wsf_rx_frame *n = wsf_xcalloc(ncap, sizeof *n);
+        for (size_t i = 0; i < p->inbox_n; i++)
+            n[i] = p->inbox[(p->inbox_head + i) % p->inbox_cap];
+        free(p->inbox);
+        p->inbox = n;
+        p->inbox_cap = ncap;
+        p->inbox_head = 0;
+    }
+    wsf_rx_frame *r = &p->inbox[(p->inbox_head + p->inbox_n++) % p->inbox_cap];
+    memset(r, 0, sizeof *r);
+    r->t_us = wsf_timeline_now(p->tl);
+    r->opcode = f->hdr.opcode;
+    r->fin = f->hdr.fin;
+    r->rsv = f->hdr.rsv;
+    r->masked = f->hdr.masked;
+    wsf_buf_append(&r->payload, f->payload, f->len);
+    r->close_code = f->close_code;
+    if (f->hdr.opcode == WSF_OP_CLOSE) wsf_buf_append(&r->reason, f->reason, f->reason_len);
+    p->inbox_bytes += f->len;
+}
+
+wsf_rx_frame *wsf_peer_inbox_peek(wsf_peer *p)
+{
+    return p->inbox_n ? &p->inbox[p->inbox_head] : NULL;
+}
+
+void wsf_peer_inbox_pop(wsf_peer *p)
+{
+    if (!p->inbox_n) return;
+    wsf_rx_frame *f = &p->inbox[p->inbox_head];
+    p->inbox_bytes -= f->payload.len;
+    rx_frame_free(f);
+    p->inbox_head = (p->inbox_head + 1) % p->inbox_cap;
+    p->inbox_n--;
+}
+
+static void record_frame(wsf_peer *p, const wsf_frame *f)
+{
+    wsf_buf d;
+    wsf_buf_init(&d);
+    if (f->hdr.opcode == WSF_OP_CLOSE) {
+        if (f->close_code == -1) wsf_buf_appendf(&d, "close (no code)");
+        else if (f->close_code == -2) wsf_buf_appendf(&d, "close (1-byte payload)");
+        else wsf_buf_appendf(&d, "close %d", f->close_code);
+        if (f->reason_len) {
+            wsf_buf_appendf(&d, " \"");
+            wsf_escape_bytes(f->reason, f->reason_len, 123, &d);
+            wsf_buf_appendf(&d, "\"");
+        }
+    } else {
+        wsf_buf_appendf(&d, "%s %" PRIu64 " bytes", wsf_opcode_name(f->hdr.opcode), f->len);
+        if (f->len) {
+            wsf_buf_appendf(&d, " \"");
+            wsf_escape_bytes(f->payload, (size_t)f->len, 40, &d);
+            wsf_buf_appendf(&d, "\"");
+        }
+    }
+    if (!f->hdr.fin) wsf_buf_appendf(&d, " (no FIN)");
+    if (f->hdr.rsv) wsf_buf_appendf(&d, " rsv=%d", f->hdr.rsv);
+    if (f->hdr.masked) wsf_buf_appendf(&d, " (masked)");
+    wsf_event *e =
+        wsf_timeline_add(p->tl, WSF_EV_FRAME, WSF_DIR_IN, wsf_opcode_name(f->hdr.opcode), "%s",
+                         (char *)d.data);
+    if (e) {
+        e->opcode = f->hdr.opcode;
+        e->fin = f->hdr.fin;
+        e->rsv = f->hdr.rsv;
+        e->masked = f->hdr.masked;
+        e->len = f->len;
+        e->close_code = f->close_code;
+    }
+    wsf_buf_free(&d);
+}
+
+static bool looks_like_http(const wsf_buf *rx)
+{
+    size_t n = rx->len < 5 ? rx->len : 5;
+    return memcmp(rx->data, "HTTP/", n) == 0;
+}
+
+/* Turns received bytes into an HTTP response and frames, as far as they go. */
+static void decode(wsf_peer *p)
+{
+    if (!p->response_seen && p->rx.len && looks_like_http(&p->rx)) {
+        wsf_resp_status st = wsf_response_parse(p->rx.data, p->rx.len, &p->response);
+        if (st == WSF_RESP_NEED_MORE) return;
+        if (st == WSF_RESP_BAD) {
+            wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
+                             "the target's response is not valid HTTP");
+            p->rx_broken = true;
+            return;
+        }
+        p->response_seen = true;
+        p->response_t = wsf_timeline_now(p->tl);
+        wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%d %s", p->response.status,
+                         p->response.reason);
+        wsf_buf_consume(&p->rx, p->response.head_len);
+        if (p->response.status != 101) {
+            /* A refusal's body is not frames. */
+            wsf_buf_reset(&p->rx);
+            return;
+        }
+    } else if (!p->response_seen && p->rx.len && p->handshake_sent) {
+        return; /* bytes before any response: wait for them to make sense */
+    }
+    if (p->response_seen && p->response.status != 101) {
+        wsf_buf_reset(&p->rx);
+        return;
+    }
+    while (p->rx.len) {
+        wsf_frame f;
+        wsf_decode_status st = wsf_frame_decode(p->rx.data, p->rx.len, MAX_FRAME_PAYLOAD, &f);
+        if (st == WSF_DECODE_NEED_MORE) return;
+        if (st == WSF_DECODE_TOO_BIG) {
+            wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_IN, "too-big",
+                             "a frame over %u bytes: the peer stops reading", MAX_FRAME_PAYLOAD);
+            p->rx_broken = true;
+            update_interest(p);
+            return;
+        }
+        record_frame(p, &f);
+        inbox_push(p, &f);
+        wsf_buf_consume(&p->rx, f.frame_len);
+    }
+}
+
+static void do_read(wsf_peer *p)
+{
+    for (int round = 0; round < READ_ROUNDS && !p->read_stalled; round++) {
+        if (p->inbox_bytes > MAX_INBOX_BYTES) {
+            wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "inbox-full",
+                             "over %u bytes of frames not yet expected: reading paused",
+                             MAX_INBOX_BYTES);
+            p->read_stalled = true;
+            break;
+        }
+        wsf_buf_reserve(&p->rx, READ_CHUNK);
+        ssize_t r = recv(p->io.fd, p->rx.data + p->rx.len, READ_CHUNK, 0);
+        if (r > 0) {
+            p->rx.len += (size_t)r;
+            wsf_event *e =
+                wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
+            if (e) e->len = (uint64_t)r;
+            decode(p);
+            if (p->rx_broken) break;
+            continue;
+        }
+        if (r == 0) {
+            p->fin_in = true;
+            p->fin_in_t = wsf_timeline_now(p->tl);
+            if (p->rx.len)
+                wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin",
+                                 "EOF, with %zu bytes of an incomplete frame or response before it",
+                                 p->rx.len);
+            else
+                wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "EOF");
+            break;
+        }
+        if (errno == EAGAIN || errno == EINTR) break;
+        note_rst(p, strerror(errno));
+        return;
+    }
+    update_interest(p);
+}
+
+static void on_io(wsf_io *io, uint32_t events)
+{
+    wsf_peer *p = io->ctx;
+    if (p->state == WSF_TCP_CONNECTING) {
+        int e = 0;
+        socklen_t len = sizeof e;
+        getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &len);
+        if (e) {
+            p->connect_errno = e;
+            wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "refused", "%s", strerror(e));
+            drop_socket(p);
+            p->state = WSF_TCP_NONE;
+            return;
+        }
+        p->state = WSF_TCP_OPEN;
+        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
+        flush(p, p->trickle_bytes ? 0 : SIZE_MAX);
+        return;
+    }
+    if (events & EPOLLERR) {
+        int e = 0;
+        socklen_t len = sizeof e;
+        getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &len);
+        if (e) {
+            note_rst(p, strerror(e));
+            return;
+        }
+    }
+    if ((events & EPOLLIN) && !p->read_stalled) do_read(p);
+    else if ((events & (EPOLLRDHUP | EPOLLHUP)) && p->read_stalled && !p->fin_in) {
+        /* Not reading, but the kernel says the target sent FIN after the data
+         * we have not read: that is when it happened. */
+        p->fin_in = true;
+        p->fin_in_t = wsf_timeline_now(p->tl);
+        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "FIN seen while not reading");
+        update_interest(p);
+    } else if ((events & EPOLLHUP) && p->fin_in) {
+        wsf_loop_del(p->loop, &p->io); /* both sides done: nothing more to see */
+    }
+    if ((events & EPOLLOUT) && p->io.fd >= 0 && p->io.registered) flush(p, SIZE_MAX);
+}
+
+void wsf_peer_rst(wsf_peer *p)
+{
+    if (p->io.fd < 0) {
+        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "rst", "no connection to reset");
+        return;
+    }
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(p->io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    drop_socket(p);
+    p->state = WSF_TCP_GONE;
+    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "rst", "SO_LINGER {1,0} + close(): RST");
+}
+
+void wsf_peer_half_close(wsf_peer *p)
+{
+    if (p->io.fd < 0) {
+        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "half-close", "no connection");
+        return;
+    }
+    /* FIN goes after what the scenario already sent, as it would from a real
+     * client; while writing is stalled the queued bytes never leave. */
+    if (p->tx.len && !p->write_stalled) {
+        p->shut_wr_pending = true;
+        flush(p, p->trickle_bytes ? 0 : SIZE_MAX);
+        return;
+    }
+    shutdown(p->io.fd, SHUT_WR);
+    p->half_closed = true;
+    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)%s",
+                     p->tx.len ? ", queued bytes dropped" : "");
+    wsf_buf_reset(&p->tx);
+}
+
+void wsf_peer_close(wsf_peer *p)
+{
+    if (p->io.fd < 0) {
+        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "close", "no connection");
+        return;
+    }
+    int unread = 0;
+    ioctl(p->io.fd, FIONREAD, &unread);
+    drop_socket(p);
+    p->state = WSF_TCP_GONE;
+    if (unread > 0)
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "close",
+                         "close() with %d unread bytes: the kernel sends RST", unread);
+    else
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "close", "close(): FIN, no Close frame");
+}
+
+void wsf_peer_stall_read(wsf_peer *p, bool stall)
+{
+    p->read_stalled = stall;
+    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read",
+                     NULL);
+    if (!stall) {
+        update_interest(p);
+        if (p->io.fd >= 0 && p->state == WSF_TCP_OPEN && !p->fin_in) do_read(p);
+    } else {
+        update_interest(p);
+    }
+}
+
+void wsf_peer_stall_write(wsf_peer *p, bool stall)
+{
+    p->write_stalled = stall;
+    if (stall && p->tx.len)
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "stall-write", "%zu bytes held back",
+                         p->tx.len);
+    else
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-write" : "resume-write",
+                         NULL);
+    if (!stall && !p->trickle_bytes) flush(p, SIZE_MAX);
+    update_interest(p);
+}
+
+void wsf_peer_trickle(wsf_peer *p, uint64_t bytes, int64_t every_us)
+{
+    p->trickle_bytes = bytes;
+    p->trickle_every_us = every_us;
+    p->next_trickle_us = wsf_now_us();
+    if (bytes) {
+        char d[32];
+        wsf_format_duration(every_us, d, sizeof d);
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "trickle", "%" PRIu64 " bytes every %s",
+                         bytes, d);
+    } else {
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "trickle", "off");
+        flush(p, SIZE_MAX);
+    }
+}
+
+int64_t wsf_peer_next_wake(const wsf_peer *p)
+{
+    if (p->trickle_bytes && p->tx.len && !p->write_stalled && p->state == WSF_TCP_OPEN)
+        return p->next_trickle_us;
+    return -1;
+}
+
+void wsf_peer_tick(wsf_peer *p)
+{
+    int64_t now = wsf_now_us();
+    if (wsf_peer_next_wake(p) < 0 || now < p->next_trickle_us) return;
+    flush(p, p->trickle_bytes);
+    /* Keep the cadence: the next tick is counted from when this one was due. */
+    p->next_trickle_us += p->trickle_every_us;
+    if (p->next_trickle_us < now) p->next_trickle_us = now + p->trickle_every_us;
+}

@@ -1,0 +1,109 @@
+/* The peer: a raw-TCP WebSocket client that does whatever a scenario says,
+ * including what no well-behaved library allows. It never answers on its own
+ * (no automatic Pong, no automatic Close reply): every byte it sends is one a
+ * step asked for. Everything it does and sees goes on the timeline. */
+#ifndef WSF_PEER_H
+#define WSF_PEER_H
+
+#include "frame.h"
+#include "handshake.h"
+#include "loop.h"
+#include "timeline.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A frame the target sent, kept until an expectation takes it. */
+typedef struct {
+    int64_t t_us;      /* timeline time of arrival */
+    int opcode;
+    bool fin;
+    int rsv;
+    bool masked;
+    wsf_buf payload;
+    int close_code;    /* close frames: -1 empty payload, -2 one byte, else the code */
+    wsf_buf reason;
+} wsf_rx_frame;
+
+typedef enum {
+    WSF_TCP_NONE,      /* no connection yet */
+    WSF_TCP_CONNECTING,
+    WSF_TCP_OPEN,
+    WSF_TCP_GONE,      /* the peer closed or reset it itself */
+} wsf_tcp_state;
+
+typedef struct {
+    wsf_loop *loop;
+    wsf_timeline *tl;
+    wsf_io io;
+    wsf_tcp_state state;
+    int connect_errno;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char host_header[300];
+    char path[1024];
+
+    /* What the target did to TCP. */
+    bool fin_in;       /* EOF: the target closed its side */
+    bool rst_in;       /* ECONNRESET */
+    int64_t fin_in_t, rst_in_t;
+    bool half_closed;  /* we sent FIN */
+
+    /* Reading. */
+    bool read_stalled;
+    wsf_buf rx;        /* bytes not yet decoded */
+    bool handshake_sent;
+    bool response_seen;
+    wsf_response response;
+    int64_t response_t;
+    char expected_accept[32];
+    bool rx_broken;    /* undecodable input: reading stops, noted on the timeline */
+
+    wsf_rx_frame *inbox; /* frames not yet taken by an expectation */
+    size_t inbox_head, inbox_n, inbox_cap;
+    uint64_t inbox_bytes;
+
+    /* Writing: everything queued is written as fast as allowed, or trickled,
+     * or held while the write side is stalled. */
+    wsf_buf tx;
+    bool write_stalled;
+    uint64_t trickle_bytes;
+    int64_t trickle_every_us;
+    int64_t next_trickle_us;
+    bool shut_wr_pending; /* half-close once tx is empty */
+} wsf_peer;
+
+void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl);
+/* Closes whatever is open (plain close) and frees buffers. */
+void wsf_peer_free(wsf_peer *p);
+
+/* Parses ws://host:port/path into the peer's address, Host header and path.
+ * Returns 0 or -1 with a message. */
+int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen);
+
+/* Starts a non-blocking connect; the state becomes OPEN when it completes. */
+int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, size_t errlen);
+
+/* Queues bytes and writes what can be written now. */
+void wsf_peer_send(wsf_peer *p, const void *data, size_t len);
+/* Queues the handshake request; partial < 0 for all of it. */
+void wsf_peer_send_handshake(wsf_peer *p, const wsf_request *r, int64_t partial);
+
+void wsf_peer_rst(wsf_peer *p);
+void wsf_peer_half_close(wsf_peer *p);
+void wsf_peer_close(wsf_peer *p);
+void wsf_peer_stall_read(wsf_peer *p, bool stall);
+void wsf_peer_stall_write(wsf_peer *p, bool stall);
+void wsf_peer_trickle(wsf_peer *p, uint64_t bytes, int64_t every_us);
+
+/* When the peer next needs the loop to wake for it (trickling), or -1. */
+int64_t wsf_peer_next_wake(const wsf_peer *p);
+/* Does time-driven work (trickling) that is due. */
+void wsf_peer_tick(wsf_peer *p);
+
+/* The oldest frame not yet taken, or NULL. */
+wsf_rx_frame *wsf_peer_inbox_peek(wsf_peer *p);
+void wsf_peer_inbox_pop(wsf_peer *p);
+
+#endif

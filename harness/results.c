@@ -1,0 +1,155 @@
+#include "results.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Server-controlled text may hold any byte; JSON strings must be UTF-8, so
+ * invalid sequences are escaped as \xNN text rather than lost or rejected. */
+static json_t *jstr(const char *s)
+{
+    if (!s) return json_null();
+    json_t *j = json_string(s);
+    if (j) return j;
+    wsf_buf b;
+    wsf_buf_init(&b);
+    wsf_escape_bytes((const uint8_t *)s, strlen(s), strlen(s), &b);
+    j = json_string((char *)b.data);
+    wsf_buf_free(&b);
+    return j ? j : json_string("");
+}
+
+static void iso_time(int64_t us, char *out, size_t n)
+{
+    time_t t = (time_t)(us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *strings(char **a, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, jstr(a[i]));
+    return arr;
+}
+
+static json_t *event_json(const wsf_event *e)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "t_us", json_integer(e->t_us));
+    json_object_set_new(j, "kind", json_string(wsf_event_kind_name(e->kind)));
+    if (e->dir != WSF_DIR_NONE) json_object_set_new(j, "dir", json_string(wsf_dir_name(e->dir)));
+    json_object_set_new(j, "what", jstr(e->what));
+    if (e->detail) json_object_set_new(j, "detail", jstr(e->detail));
+    if (e->kind == WSF_EV_FRAME) {
+        json_object_set_new(j, "opcode", json_integer(e->opcode));
+        json_object_set_new(j, "fin", json_boolean(e->fin));
+        if (e->rsv) json_object_set_new(j, "rsv", json_integer(e->rsv));
+        json_object_set_new(j, "masked", json_boolean(e->masked));
+        json_object_set_new(j, "len", json_integer((json_int_t)e->len));
+        if (e->opcode == 8) json_object_set_new(j, "close_code", json_integer(e->close_code));
+    } else if (e->kind == WSF_EV_BYTES) {
+        json_object_set_new(j, "len", json_integer((json_int_t)e->len));
+    }
+    return j;
+}
+
+static const char *check_name(wsf_check_result r)
+{
+    switch (r) {
+    case WSF_CHECK_PASS: return "pass";
+    case WSF_CHECK_FAIL: return "fail";
+    default: return "not-reached";
+    }
+}
+
+static json_t *result_json(const wsf_result *r)
+{
+    const wsf_scenario *sc = r->sc;
+    json_t *j = json_object();
+    json_object_set_new(j, "name", jstr(sc->name));
+    json_object_set_new(j, "file", jstr(sc->file));
+    if (sc->description) json_object_set_new(j, "description", jstr(sc->description));
+    json_object_set_new(j, "rfc", strings(sc->rfc, sc->n_rfc));
+    json_object_set_new(j, "tags", strings(sc->tags, sc->n_tags));
+    json_object_set_new(j, "verdict", json_string(wsf_verdict_name(r->verdict)));
+    if (r->reason) json_object_set_new(j, "reason", jstr(r->reason));
+    char when[32];
+    iso_time(r->started_us, when, sizeof when);
+    json_object_set_new(j, "started", json_string(when));
+    json_object_set_new(j, "duration_us", json_integer(r->duration_us));
+    json_t *checks = json_array();
+    for (size_t i = 0; i < r->n_checks; i++) {
+        const wsf_check *k = &r->checks[i];
+        json_t *cj = json_object();
+        json_object_set_new(cj, "line", json_integer(k->line));
+        json_object_set_new(cj, "text", jstr(k->text));
+        json_object_set_new(cj, "result", json_string(check_name(k->result)));
+        if (k->expected) json_object_set_new(cj, "expected", jstr(k->expected));
+        if (k->actual) json_object_set_new(cj, "actual", jstr(k->actual));
+        if (k->result != WSF_CHECK_NOT_REACHED)
+            json_object_set_new(cj, "t_us", json_integer(k->t_us));
+        json_array_append_new(checks, cj);
+    }
+    json_object_set_new(j, "checks", checks);
+    json_t *tl = json_array();
+    for (size_t i = 0; i < r->tl.n; i++) json_array_append_new(tl, event_json(&r->tl.ev[i]));
+    json_object_set_new(j, "timeline", tl);
+    if (r->tl.dropped) json_object_set_new(j, "timeline_dropped", json_integer((json_int_t)r->tl.dropped));
+    json_object_set_new(j, "source", jstr(sc->source));
+    return j;
+}
+
+int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_result *results,
+                      size_t n, char *err, size_t errlen)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "format", json_string("wsfault-results-1"));
+    json_object_set_new(root, "wsfault_version", json_string(WSF_VERSION));
+    char when[32];
+    iso_time(info->started_us, when, sizeof when);
+    json_object_set_new(root, "started", json_string(when));
+    json_object_set_new(root, "duration_us", json_integer(info->duration_us));
+    json_object_set_new(root, "command", strings(info->argv, (size_t)info->argc));
+    json_object_set_new(root, "interrupted", json_boolean(info->interrupted));
+    json_t *target = json_object();
+    json_object_set_new(target, "name", jstr(info->target_name));
+    json_object_set_new(target, "file", jstr(info->target_file));
+    json_object_set_new(target, "url", jstr(info->url));
+    json_object_set_new(root, "target", target);
+    size_t counts[3] = {0};
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        counts[results[i].verdict]++;
+        json_array_append_new(arr, result_json(&results[i]));
+    }
+    json_t *summary = json_object();
+    json_object_set_new(summary, "passed", json_integer((json_int_t)counts[WSF_PASS]));
+    json_object_set_new(summary, "failed", json_integer((json_int_t)counts[WSF_FAIL]));
+    json_object_set_new(summary, "errors", json_integer((json_int_t)counts[WSF_ERROR]));
+    json_object_set_new(root, "summary", summary);
+    json_object_set_new(root, "scenarios", arr);
+
+    char *tmp = wsf_xasprintf("%s.tmp.%d", path, (int)getpid());
+    int rc = json_dump_file(root, tmp, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+    json_decref(root);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}

@@ -1,0 +1,638 @@
+/* Executes scenarios. Each step runs in order; waits go through the event
+ * loop with a deadline, so the peer keeps reading, the target's log keeps
+ * flowing and Ctrl-C is heard while a scenario waits. */
+#include "runner.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+const char *wsf_verdict_name(wsf_verdict v)
+{
+    switch (v) {
+    case WSF_PASS: return "pass";
+    case WSF_FAIL: return "fail";
+    default: return "error";
+    }
+}
+
+typedef struct {
+    wsf_runner *r;
+    const wsf_scenario *sc;
+    wsf_result *res;
+    wsf_peer peer;
+    int64_t step_start_us; /* absolute */
+    bool stop;             /* a check failed or the run cannot go on */
+} run_ctx;
+
+static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const char *line,
+                           size_t len)
+{
+    wsf_runner *r = ctx;
+    if (!r->tl) return;
+    wsf_buf d;
+    wsf_buf_init(&d);
+    wsf_escape_bytes((const uint8_t *)line, len, 1000, &d);
+    wsf_timeline_add_at(r->tl, abs_us, WSF_EV_LOG, WSF_DIR_NONE, stream, (char *)d.data);
+    wsf_buf_free(&d);
+}
+
+static void on_target_exit(void *ctx, int64_t abs_us, int status)
+{
+    wsf_runner *r = ctx;
+    if (!r->tl) return;
+    char st[96];
+    wsf_describe_status(status, st, sizeof st);
+    wsf_timeline_add_at(r->tl, abs_us, WSF_EV_TARGET, WSF_DIR_NONE, "exit", st);
+}
+
+void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,
+                     const wsf_target_vars *vars)
+{
+    memset(r, 0, sizeof *r);
+    r->loop = loop;
+    r->target = target;
+    r->url = url;
+    if (vars) r->vars = *vars;
+    r->inst.on_line = on_target_line;
+    r->inst.on_exit = on_target_exit;
+    r->inst.ctx = r;
+}
+
+void wsf_runner_finish(wsf_runner *r)
+{
+    if (r->inst_up) wsf_instance_stop(&r->inst);
+    r->inst_up = false;
+    free(r->start_error);
+    r->start_error = NULL;
+}
+
+void wsf_result_free(wsf_result *res)
+{
+    for (size_t i = 0; i < res->n_checks; i++) {
+        free(res->checks[i].text);
+        free(res->checks[i].expected);
+        free(res->checks[i].actual);
+    }
+    free(res->checks);
+    free(res->reason);
+    wsf_timeline_free(&res->tl);
+    memset(res, 0, sizeof *res);
+}
+
+/* --- verdict bookkeeping ------------------------------------------------ */
+
+static wsf_check *add_check(run_ctx *c, int line, const char *text)
+{
+    wsf_result *res = c->res;
+    res->checks = wsf_xrealloc(res->checks, (res->n_checks + 1) * sizeof *res->checks);
+    wsf_check *k = &res->checks[res->n_checks++];
+    memset(k, 0, sizeof *k);
+    k->line = line;
+    k->text = wsf_xstrdup(text);
+    k->result = WSF_CHECK_NOT_REACHED;
+    return k;
+}
+
+static void check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual)
+{
+    k->result = ok ? WSF_CHECK_PASS : WSF_CHECK_FAIL;
+    k->expected = expected;
+    k->actual = actual;
+    k->t_us = wsf_timeline_now(&c->res->tl);
+    if (!ok && c->res->verdict == WSF_PASS) {
+        c->res->verdict = WSF_FAIL;
+        c->res->reason = wsf_xasprintf("line %d: %s: expected %s, got %s", k->line, k->text,
+                                       expected, actual ? actual : "?");
+        c->stop = true;
+    }
+}
+
+static void run_error(run_ctx *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void run_error(run_ctx *c, int line, const char *fmt, ...)
+{
+    if (c->res->verdict == WSF_ERROR) return;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    free(c->res->reason);
+    c->res->reason = line ? wsf_xasprintf("line %d: %s", line, msg) : wsf_xstrdup(msg);
+    c->res->verdict = WSF_ERROR;
+    c->stop = true;
+    wsf_timeline_add(&c->res->tl, WSF_EV_NOTE, WSF_DIR_NONE, "error", "%s", msg);
+}
+
+/* --- waiting ---------------------------------------------------------------- */
+
+typedef bool (*cond_fn)(run_ctx *c);
+
+/* Runs the loop until cond holds or the absolute deadline passes. Returns
+ * whether cond held. An interrupt ends the wait early with an error. */
+static bool run_until(run_ctx *c, cond_fn cond, int64_t deadline)
+{
+    for (;;) {
+        wsf_peer_tick(&c->peer);
+        if (cond && cond(c)) return true;
+        if (c->r->loop->interrupted) {
+            run_error(c, 0, "interrupted by SIG%s", wsf_signal_name(c->r->loop->interrupted));
+            return false;
+        }
+        int64_t now = wsf_now_us();
+        if (now >= deadline) return false;
+        int64_t wake = deadline;
+        int64_t pw = wsf_peer_next_wake(&c->peer);
+        if (pw >= 0 && pw < wake) wake = pw;
+        wsf_loop_run_once(c->r->loop, wake);
+    }
+}
+
+static bool tcp_ended(run_ctx *c)
+{
+    return c->peer.fin_in || c->peer.rst_in;
+}
+static bool got_rst(run_ctx *c)
+{
+    return c->peer.rst_in;
+}
+static bool not_connecting(run_ctx *c)
+{
+    return c->peer.state != WSF_TCP_CONNECTING;
+}
+static bool response_or_end(run_ctx *c)
+{
+    return c->peer.response_seen || tcp_ended(c) || c->peer.rx_broken;
+}
+static bool frame_or_end(run_ctx *c)
+{
+    return wsf_peer_inbox_peek(&c->peer) || tcp_ended(c) || c->peer.rx_broken;
+}
+static bool frame_arrived(run_ctx *c)
+{
+    return wsf_peer_inbox_peek(&c->peer) != NULL;
+}
+
+/* "at +12.3ms (4.1ms after the step)" */
+static char *when(run_ctx *c, int64_t t_us)
+{
+    char a[32], b[32];
+    wsf_format_duration(t_us, a, sizeof a);
+    int64_t since = t_us - (c->step_start_us - c->res->tl.origin_us);
+    wsf_format_duration(since < 0 ? 0 : since, b, sizeof b);
+    return wsf_xasprintf("at +%s, %s after the step", a, b);
+}
+
+/* What the connection's end looked like, for "got ..." messages. */
+static char *tcp_story(run_ctx *c)
+{
+    if (c->peer.rst_in) {
+        char *w = when(c, c->peer.rst_in_t);
+        char *s = wsf_xasprintf("the target reset TCP (RST) %s", w);
+        free(w);
+        return s;
+    }
+    if (c->peer.fin_in) {
+        char *w = when(c, c->peer.fin_in_t);
+        char *s = wsf_xasprintf("the target closed TCP (FIN) %s", w);
+        free(w);
+        return s;
+    }
+    return NULL;
+}
+
+/* --- describing frames ------------------------------------------------------ */
+
+static void describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen, bool any)
+{
+    if (code == WSF_CLOSE_ANY || any) wsf_buf_appendf(b, "close");
+    else if (code == -1) wsf_buf_appendf(b, "close with an empty payload");
+    else if (code == -2) wsf_buf_appendf(b, "close with a 1-byte payload");
+    else wsf_buf_appendf(b, "close %d", code);
+    if (reason) {
+        wsf_buf_appendf(b, " \"");
+        wsf_escape_bytes(reason, rlen, 123, b);
+        wsf_buf_appendf(b, "\"");
+    }
+}
+
+static char *describe_rx(run_ctx *c, const wsf_rx_frame *f)
+{
+    wsf_buf b;
+    wsf_buf_init(&b);
+    if (f->opcode == WSF_OP_CLOSE) {
+        describe_close(&b, f->close_code, f->reason.len ? f->reason.data : NULL, f->reason.len,
+                       false);
+    } else {
+        wsf_buf_appendf(&b, "%s frame of %zu bytes", wsf_opcode_name(f->opcode), f->payload.len);
+        if (f->payload.len) {
+            wsf_buf_appendf(&b, " \"");
+            wsf_escape_bytes(f->payload.data, f->payload.len, 60, &b);
+            wsf_buf_appendf(&b, "\"");
+        }
+    }
+    if (!f->fin) wsf_buf_appendf(&b, " without FIN");
+    if (f->rsv) wsf_buf_appendf(&b, " with RSV bits %d", f->rsv);
+    char *w = when(c, f->t_us);
+    wsf_buf_appendf(&b, " %s", w);
+    free(w);
+    return (char *)b.data;
+}
+
+static char *describe_expected_frame(const wsf_expect *e)
+{
+    wsf_buf b;
+    wsf_buf_init(&b);
+    if (e->opcode == WSF_OP_CLOSE) {
+        describe_close(&b, e->close_code, e->check_reason ? e->reason.data : NULL, e->reason.len,
+                       false);
+        if (e->check_reason && !e->reason.len) wsf_buf_appendf(&b, " \"\"");
+    } else {
+        wsf_buf_appendf(&b, "%s frame", e->opcode < 0 ? "any" : wsf_opcode_name(e->opcode));
+        if (e->payload_check == WSF_PAYLOAD_SIZE)
+            wsf_buf_appendf(&b, " of %" PRIu64 " bytes", e->size);
+        else if (e->payload_check == WSF_PAYLOAD_BYTES) {
+            wsf_buf_appendf(&b, " \"");
+            wsf_escape_bytes(e->payload.data, e->payload.len, 60, &b);
+            wsf_buf_appendf(&b, "\"");
+        }
+    }
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    wsf_buf_appendf(&b, " within %s", d);
+    return (char *)b.data;
+}
+
+static bool frame_matches(const wsf_expect *e, const wsf_rx_frame *f)
+{
+    if (e->opcode >= 0 && f->opcode != e->opcode) return false;
+    if (e->opcode == WSF_OP_CLOSE) {
+        if (e->close_code != WSF_CLOSE_ANY && f->close_code != e->close_code) return false;
+        if (e->check_reason && (f->reason.len != e->reason.len ||
+                                memcmp(f->reason.data, e->reason.data, e->reason.len) != 0))
+            return false;
+        return true;
+    }
+    if (e->payload_check == WSF_PAYLOAD_SIZE) return f->payload.len == e->size;
+    if (e->payload_check == WSF_PAYLOAD_BYTES)
+        return f->payload.len == e->payload.len &&
+               memcmp(f->payload.data, e->payload.data, e->payload.len) == 0;
+    return true;
+}
+
+/* --- steps -------------------------------------------------------------------- */
+
+static bool peer_can_observe(run_ctx *c, const wsf_step *st)
+{
+    if (c->peer.state == WSF_TCP_OPEN || c->peer.state == WSF_TCP_CONNECTING) return true;
+    run_error(c, st->line,
+              "'%s' needs an open connection, but %s", st->text,
+              c->peer.state == WSF_TCP_NONE ? "there is none (connect first)"
+                                            : "the peer closed its own socket in an earlier step");
+    return false;
+}
+
+static void step_connect(run_ctx *c, const wsf_step *st)
+{
+    char err[512];
+    if (wsf_peer_connect(&c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
+        0) {
+        run_error(c, st->line, "%s", err);
+        return;
+    }
+    run_until(c, not_connecting, c->step_start_us + st->u.connect.within_us);
+    if (c->stop) return;
+    if (c->peer.state == WSF_TCP_OPEN) return;
+    if (c->peer.state == WSF_TCP_CONNECTING) {
+        char d[32];
+        wsf_format_duration(st->u.connect.within_us, d, sizeof d);
+        run_error(c, st->line, "cannot connect to %s: no answer within %s", c->peer.host_header, d);
+    } else {
+        run_error(c, st->line, "cannot connect to %s: %s", c->peer.host_header,
+                  strerror(c->peer.connect_errno));
+    }
+}
+
+static void step_handshake(run_ctx *c, const wsf_step *st)
+{
+    if (!peer_can_observe(c, st)) return;
+    const typeof(st->u.handshake) *h = &st->u.handshake;
+    char key[25];
+    wsf_ws_key(key);
+    wsf_request req = {
+        .host = c->peer.host_header,
+        .path = h->path ? h->path : c->peer.path,
+        .key = h->key ? h->key : key,
+        .version = h->version ? h->version : "13",
+        .extra = (const char *const *)h->headers,
+        .n_extra = h->n_headers,
+        .omit = (const char *const *)h->omit,
+        .n_omit = h->n_omit,
+    };
+    wsf_peer_send_handshake(&c->peer, &req, h->partial);
+    if (!h->wait) return;
+
+    wsf_check *k = add_check(c, st->line, st->text);
+    char d[32];
+    wsf_format_duration(h->within_us, d, sizeof d);
+    char *expected = wsf_xasprintf("101 Switching Protocols with a valid Sec-WebSocket-Accept "
+                                   "within %s", d);
+    run_until(c, response_or_end, c->step_start_us + h->within_us);
+    if (c->stop && c->res->verdict == WSF_ERROR) {
+        free(expected);
+        return;
+    }
+    const wsf_response *rsp = &c->peer.response;
+    char *actual = NULL;
+    bool ok = false;
+    if (!c->peer.response_seen) {
+        char *story = tcp_story(c);
+        actual = story ? story : c->peer.rx_broken ? wsf_xstrdup("a response that is not HTTP")
+                                                    : wsf_xasprintf("no response within %s", d);
+    } else if (rsp->status != 101) {
+        actual = wsf_xasprintf("%d %s", rsp->status, rsp->reason);
+    } else if (!rsp->upgrade_ok) {
+        actual = wsf_xstrdup("101 without 'Upgrade: websocket' and 'Connection: Upgrade'");
+    } else if (strcmp(rsp->accept, c->peer.expected_accept) != 0) {
+        actual = wsf_xasprintf("101 with Sec-WebSocket-Accept \"%s\" (expected \"%s\")",
+                               rsp->accept, c->peer.expected_accept);
+    } else {
+        ok = true;
+    }
+    check_done(c, k, ok, expected, actual);
+}
+
+static void step_send(run_ctx *c, const wsf_step *st)
+{
+    if (!peer_can_observe(c, st)) return;
+    const typeof(st->u.send) *s = &st->u.send;
+    wsf_frame_hdr h = {.opcode = s->opcode, .fin = s->fin, .rsv = s->rsv, .masked = s->masked};
+    wsf_buf out;
+    wsf_buf_init(&out);
+    for (unsigned t = 0; t < s->times; t++) {
+        if (h.masked) wsf_random_mask(h.mask);
+        wsf_frame_encode_fragmented(&out, &h, s->payload.data, s->payload.len, s->fragments);
+    }
+    size_t n = s->partial >= 0 && (size_t)s->partial < out.len ? (size_t)s->partial : out.len;
+
+    wsf_buf d;
+    wsf_buf_init(&d);
+    if (s->opcode == WSF_OP_CLOSE) {
+        if (s->payload.len >= 2)
+            wsf_buf_appendf(&d, "close %d", s->payload.data[0] << 8 | s->payload.data[1]);
+        else
+            wsf_buf_appendf(&d, "close with %zu-byte payload", s->payload.len);
+    } else {
+        wsf_buf_appendf(&d, "%s %zu bytes", wsf_opcode_name(s->opcode), s->payload.len);
+    }
+    if (s->fragments > 1) wsf_buf_appendf(&d, " in %u fragments", s->fragments);
+    if (s->times > 1) wsf_buf_appendf(&d, ", %u times", s->times);
+    if (!s->fin) wsf_buf_appendf(&d, " without FIN");
+    if (s->rsv) wsf_buf_appendf(&d, " rsv=%d", s->rsv);
+    if (!s->masked) wsf_buf_appendf(&d, " unmasked");
+    if (n < out.len) wsf_buf_appendf(&d, ", only %zu of %zu bytes", n, out.len);
+    wsf_event *e = wsf_timeline_add(&c->res->tl, WSF_EV_FRAME, WSF_DIR_OUT,
+                                    wsf_opcode_name(s->opcode), "%s", (char *)d.data);
+    if (e) {
+        e->opcode = s->opcode;
+        e->fin = s->fin;
+        e->rsv = s->rsv;
+        e->masked = s->masked;
+        e->len = s->payload.len;
+        if (s->opcode == WSF_OP_CLOSE && s->payload.len >= 2)
+            e->close_code = s->payload.data[0] << 8 | s->payload.data[1];
+    }
+    wsf_buf_free(&d);
+    wsf_peer_send(&c->peer, out.data, n);
+    wsf_buf_free(&out);
+}
+
+static void step_expect(run_ctx *c, const wsf_step *st)
+{
+    const wsf_expect *e = &st->u.expect;
+    int64_t deadline = c->step_start_us + e->within_us;
+    wsf_check *k = add_check(c, st->line, st->text);
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    char *expected = NULL, *actual = NULL;
+    bool ok = false;
+
+    /* Frames already received can be judged after the peer closed its own
+     * socket; TCP facts can only be seen through an open one. */
+    if (e->kind != WSF_EXP_FRAME && e->kind != WSF_EXP_NO_FRAME && e->kind != WSF_EXP_HTTP &&
+        !peer_can_observe(c, st))
+        goto out_err;
+    if (c->peer.state == WSF_TCP_NONE) {
+        peer_can_observe(c, st);
+        goto out_err;
+    }
+
+    switch (e->kind) {
+    case WSF_EXP_FRAME: {
+        expected = describe_expected_frame(e);
+        run_until(c, frame_or_end, deadline);
+        wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
+        if (f) {
+            ok = frame_matches(e, f);
+            actual = describe_rx(c, f);
+            wsf_peer_inbox_pop(&c->peer);
+        } else {
+            char *story = tcp_story(c);
+            actual = story ? wsf_xasprintf("no frame: %s", story)
+                           : wsf_xasprintf("no frame within %s", d);
+            free(story);
+        }
+        break;
+    }
+    case WSF_EXP_NO_FRAME: {
+        expected = wsf_xasprintf("no frame for %s", d);
+        run_until(c, frame_arrived, deadline);
+        wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
+        ok = f == NULL;
+        if (f) {
+            actual = describe_rx(c, f);
+            wsf_peer_inbox_pop(&c->peer);
+        }
+        break;
+    }
+    case WSF_EXP_HTTP:
+        expected = wsf_xasprintf("an HTTP %d response within %s", e->http_status, d);
+        run_until(c, response_or_end, deadline);
+        if (c->peer.response_seen) {
+            ok = c->peer.response.status == e->http_status;
+            char *w = when(c, c->peer.response_t);
+            actual = wsf_xasprintf("%d %s %s", c->peer.response.status, c->peer.response.reason, w);
+            free(w);
+        } else {
+            char *story = tcp_story(c);
+            actual = story ? wsf_xasprintf("no response: %s", story)
+                           : wsf_xasprintf("no response within %s", d);
+            free(story);
+        }
+        break;
+    case WSF_EXP_FIN:
+    case WSF_EXP_CLOSED:
+        expected = wsf_xasprintf(e->kind == WSF_EXP_FIN ? "the target closes TCP (FIN) within %s"
+                                                        : "the target ends TCP (FIN or RST) "
+                                                          "within %s",
+                                 d);
+        run_until(c, tcp_ended, deadline);
+        ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : tcp_ended(c);
+        actual = tcp_story(c);
+        if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
+        break;
+    case WSF_EXP_RST:
+        expected = wsf_xasprintf("the target resets TCP (RST) within %s", d);
+        run_until(c, got_rst, deadline);
+        ok = c->peer.rst_in;
+        actual = tcp_story(c);
+        if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
+        else if (!ok) {
+            char *a = wsf_xasprintf("%s, and no RST within %s", actual, d);
+            free(actual);
+            actual = a;
+        }
+        break;
+    case WSF_EXP_OPEN:
+        expected = wsf_xasprintf("the connection stays open for %s", d);
+        run_until(c, tcp_ended, deadline);
+        ok = !tcp_ended(c);
+        actual = tcp_story(c);
+        break;
+    }
+    if (c->res->verdict == WSF_ERROR) {
+        free(expected);
+        free(actual);
+        return;
+    }
+    if (!ok || e->kind == WSF_EXP_FRAME) {
+        char *w = when(c, wsf_timeline_now(&c->res->tl));
+        if (!actual) actual = wsf_xasprintf("nothing %s", w);
+        free(w);
+    }
+    if (!ok)
+        wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, "failed", "line %d: %s",
+                         st->line, st->text);
+    check_done(c, k, ok, expected, actual);
+    return;
+out_err:
+    k->result = WSF_CHECK_NOT_REACHED;
+}
+
+static void run_step(run_ctx *c, const wsf_step *st)
+{
+    switch (st->kind) {
+    case WSF_STEP_CONNECT: step_connect(c, st); break;
+    case WSF_STEP_HANDSHAKE: step_handshake(c, st); break;
+    case WSF_STEP_SEND: step_send(c, st); break;
+    case WSF_STEP_SEND_RAW:
+        if (!peer_can_observe(c, st)) break;
+        wsf_timeline_add(&c->res->tl, WSF_EV_BYTES, WSF_DIR_OUT, "raw", "%zu raw bytes",
+                         st->u.raw.bytes.len);
+        wsf_peer_send(&c->peer, st->u.raw.bytes.data, st->u.raw.bytes.len);
+        break;
+    case WSF_STEP_RST: wsf_peer_rst(&c->peer); break;
+    case WSF_STEP_HALF_CLOSE: wsf_peer_half_close(&c->peer); break;
+    case WSF_STEP_CLOSE: wsf_peer_close(&c->peer); break;
+    case WSF_STEP_STALL_READ: wsf_peer_stall_read(&c->peer, true); break;
+    case WSF_STEP_RESUME_READ: wsf_peer_stall_read(&c->peer, false); break;
+    case WSF_STEP_STALL_WRITE: wsf_peer_stall_write(&c->peer, true); break;
+    case WSF_STEP_RESUME_WRITE: wsf_peer_stall_write(&c->peer, false); break;
+    case WSF_STEP_TRICKLE:
+        wsf_peer_trickle(&c->peer, st->u.trickle.bytes, st->u.trickle.every_us);
+        break;
+    case WSF_STEP_WAIT: run_until(c, NULL, c->step_start_us + st->u.wait.us); break;
+    case WSF_STEP_EXPECT: step_expect(c, st); break;
+    }
+}
+
+static bool ensure_target(wsf_runner *r, run_ctx *c)
+{
+    if (!r->target) return true;
+    if (r->inst_up && r->inst.running) return true;
+    if (r->inst_up) {
+        /* It died in an earlier scenario; that one was told. Start afresh. */
+        wsf_instance_stop(&r->inst);
+        r->inst_up = false;
+    }
+    if (r->start_error) {
+        run_error(c, 0, "target '%s' failed to start earlier in this run; not tried again:\n%s",
+                  r->target->name, r->start_error);
+        return false;
+    }
+    char err[8192];
+    if (wsf_instance_start(&r->inst, r->target, &r->vars, r->loop, err, sizeof err) < 0) {
+        r->start_error = wsf_xstrdup(err);
+        run_error(c, 0, "%s", err);
+        return false;
+    }
+    r->inst_up = true;
+    wsf_timeline_add(&c->res->tl, WSF_EV_TARGET, WSF_DIR_NONE, "ready", "pid %d, %s",
+                     (int)r->inst.pid, r->inst.url);
+    return true;
+}
+
+void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->sc = sc;
+    res->verdict = WSF_PASS;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    res->started_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+    wsf_timeline_init(&res->tl, wsf_now_us());
+    run_ctx c = {.r = r, .sc = sc, .res = res};
+    r->tl = &res->tl;
+    wsf_peer_init(&c.peer, r->loop, &res->tl);
+
+    if (ensure_target(r, &c)) {
+        char err[512];
+        const char *url = r->target ? r->inst.url : r->url;
+        if (wsf_peer_set_url(&c.peer, url, err, sizeof err) < 0) run_error(&c, 0, "%s", err);
+    }
+    bool target_was_up = r->target && r->inst_up && r->inst.running;
+
+    size_t i = 0;
+    for (; i < sc->n_steps && !c.stop; i++) {
+        const wsf_step *st = &sc->steps[i];
+        c.step_start_us = wsf_now_us();
+        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st->line,
+                         st->text);
+        run_step(&c, st);
+    }
+    /* What was not reached is listed, so a report shows the whole scenario. */
+    for (; i < sc->n_steps; i++) {
+        const wsf_step *st = &sc->steps[i];
+        if (st->kind == WSF_STEP_EXPECT || (st->kind == WSF_STEP_HANDSHAKE && st->u.handshake.wait))
+            add_check(&c, st->line, st->text);
+    }
+
+    /* Give the target's last log lines a moment to arrive through the pipes,
+     * then look at whether it survived. */
+    if (r->target && r->inst_up) {
+        wsf_loop_run_once(r->loop, -1);
+        wsf_instance_drain(&r->inst);
+    }
+    if (target_was_up && !r->inst.running && res->verdict != WSF_ERROR) {
+        wsf_check *k = add_check(&c, 0, "target survives the scenario (implicit)");
+        char st[96];
+        wsf_describe_status(r->inst.status, st, sizeof st);
+        char a[32];
+        wsf_format_duration(r->inst.exited_us - res->tl.origin_us, a, sizeof a);
+        bool was_pass = res->verdict == WSF_PASS;
+        check_done(&c, k, false, wsf_xstrdup("the target process still running"),
+                   wsf_xasprintf("it %s at +%s", st, a));
+        if (!was_pass) {
+            free(res->reason);
+            res->reason = wsf_xasprintf("the target %s at +%s", st, a);
+        }
+    }
+    wsf_peer_free(&c.peer);
+    r->tl = NULL;
+    res->duration_us = wsf_timeline_now(&res->tl);
+}

@@ -1,0 +1,59 @@
+/* The runner: executes a scenario's steps against a target with the peer,
+ * judges each expectation against the timeline, and gives a verdict. */
+#ifndef WSF_RUNNER_H
+#define WSF_RUNNER_H
+
+#include "instance.h"
+#include "loop.h"
+#include "peer.h"
+#include "scenario.h"
+#include "target.h"
+#include "timeline.h"
+
+typedef enum { WSF_PASS, WSF_FAIL, WSF_ERROR } wsf_verdict;
+const char *wsf_verdict_name(wsf_verdict v); /* "pass", "fail", "error" */
+
+typedef enum { WSF_CHECK_PASS, WSF_CHECK_FAIL, WSF_CHECK_NOT_REACHED } wsf_check_result;
+
+/* One judged expectation (an expect step, a handshake that must succeed, or
+ * the target's survival). */
+typedef struct {
+    int line;          /* 0 for checks the runner adds itself */
+    char *text;        /* the statement */
+    wsf_check_result result;
+    char *expected;
+    char *actual;      /* NULL when it passed and there is nothing to add */
+    int64_t t_us;      /* timeline time when it was judged */
+} wsf_check;
+
+typedef struct {
+    const wsf_scenario *sc;
+    wsf_verdict verdict;
+    char *reason;      /* error: why it could not run; fail: the first failed check */
+    wsf_check *checks;
+    size_t n_checks;
+    wsf_timeline tl;
+    int64_t started_us; /* wall clock, microseconds since the epoch */
+    int64_t duration_us;
+} wsf_result;
+
+typedef struct {
+    wsf_loop *loop;
+    const wsf_target *target; /* NULL: an external server at url */
+    const char *url;
+    wsf_target_vars vars;
+    wsf_instance inst;
+    bool inst_up;
+    char *start_error; /* set once the target failed to start: not tried again */
+    wsf_timeline *tl;  /* the running scenario's timeline, for target events */
+} wsf_runner;
+
+void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,
+                     const wsf_target_vars *vars);
+/* Runs one scenario; the result owns its timeline and texts. */
+void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *out);
+/* Stops the target if it runs. */
+void wsf_runner_finish(wsf_runner *r);
+void wsf_result_free(wsf_result *res);
+
+#endif

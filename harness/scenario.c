@@ -1,0 +1,625 @@
+/* The scenario parser: one statement per line, dispatched on its first word.
+ * Every error names file:line:col, what was expected and what was found. */
+#include "scenario.h"
+#include "cursor.h"
+#include "frame.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONNECT_US 2000000
+#define DEFAULT_HANDSHAKE_US 2000000
+
+typedef struct {
+    wsf_cursor c;
+    wsf_scenario *s;
+} parser;
+
+static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_t len)
+{
+    wsf_scenario *s = p->s;
+    s->steps = wsf_xrealloc(s->steps, (s->n_steps + 1) * sizeof *s->steps);
+    wsf_step *st = &s->steps[s->n_steps++];
+    memset(st, 0, sizeof *st);
+    st->kind = kind;
+    st->line = p->c.line;
+    size_t code = wsf_line_code_len(line, len);
+    while (code > 0 && (line[code - 1] == ' ' || line[code - 1] == '\t')) code--;
+    size_t lead = 0;
+    while (lead < code && (line[lead] == ' ' || line[lead] == '\t')) lead++;
+    st->text = wsf_xstrndup(line + lead, code - lead);
+    return st;
+}
+
+static void push_str(char ***arr, size_t *n, const char *s)
+{
+    *arr = wsf_xrealloc(*arr, (*n + 1) * sizeof **arr);
+    (*arr)[(*n)++] = wsf_xstrdup(s);
+}
+
+/* payload := STRING | hex STRING | repeat STRING SIZE | size SIZE
+ * Returns false when no payload starts here (nothing consumed), or on error. */
+static bool parse_payload(parser *p, wsf_buf *out, bool *given)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *t = wsf_cur_peek(c);
+    *given = false;
+    if (!t) return true;
+    if (t->kind == WSF_TOK_STRING) {
+        wsf_buf_append(out, t->text, t->len);
+        c->i++;
+        *given = true;
+        return true;
+    }
+    if (wsf_cur_accept(c, "hex")) {
+        const wsf_token *h;
+        if (!wsf_cur_string(c, "a string of hex digits after 'hex'", &h)) return false;
+        if (wsf_parse_hex(h->text, out) < 0) {
+            wsf_cur_error_at(c, h, "expected pairs of hex digits, found \"%s\"", h->text);
+            return false;
+        }
+        *given = true;
+        return true;
+    }
+    if (wsf_cur_accept(c, "repeat")) {
+        const wsf_token *pat;
+        uint64_t size;
+        if (!wsf_cur_string(c, "a pattern string after 'repeat'", &pat)) return false;
+        if (pat->len == 0) {
+            wsf_cur_error_at(c, pat, "expected a non-empty pattern, found an empty string");
+            return false;
+        }
+        if (!wsf_cur_size(c, "a size after the pattern (e.g. 64KiB)", &size)) return false;
+        if (size > (64u << 20)) {
+            wsf_cur_error_at(c, &c->toks.tok[c->i - 1], "payload size over the 64MiB limit");
+            return false;
+        }
+        wsf_buf_reserve(out, size);
+        for (uint64_t k = 0; k < size; k++) wsf_buf_append(out, pat->text + k % pat->len, 1);
+        *given = true;
+        return true;
+    }
+    if (wsf_cur_accept(c, "size")) {
+        uint64_t size;
+        if (!wsf_cur_size(c, "a size after 'size' (e.g. 64KiB)", &size)) return false;
+        if (size > (64u << 20)) {
+            wsf_cur_error_at(c, &c->toks.tok[c->i - 1], "payload size over the 64MiB limit");
+            return false;
+        }
+        wsf_buf_reserve(out, size);
+        for (uint64_t k = 0; k < size; k++) wsf_buf_append(out, "x", 1);
+        *given = true;
+        return true;
+    }
+    return true;
+}
+
+/* opcode := text | binary | close | ping | pong | continuation | opcode N */
+static bool parse_opcode(parser *p, int *op, bool allow_frame)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *t = wsf_cur_peek(c);
+    if (wsf_cur_accept(c, "opcode")) {
+        uint64_t v;
+        if (!wsf_cur_uint(c, "an opcode number 0-15", 15, &v)) return false;
+        *op = (int)v;
+        return true;
+    }
+    if (allow_frame && wsf_cur_accept(c, "frame")) {
+        *op = -1;
+        return true;
+    }
+    if (t && t->kind == WSF_TOK_WORD && wsf_opcode_from_name(t->text) >= 0) {
+        *op = wsf_opcode_from_name(t->text);
+        c->i++;
+        return true;
+    }
+    wsf_cur_expected(c, allow_frame ? "a frame kind (text, binary, close, ping, pong, "
+                                      "continuation, opcode N, frame)"
+                                    : "a frame kind (text, binary, close, ping, pong, "
+                                      "continuation, opcode N)");
+    return false;
+}
+
+static bool parse_close_code(parser *p, uint64_t *code)
+{
+    return wsf_cur_uint(&p->c, "a close code 0-65535", 65535, code);
+}
+
+static bool parse_send(parser *p, wsf_step *st)
+{
+    wsf_cursor *c = &p->c;
+    if (wsf_cur_accept(c, "raw")) {
+        st->kind = WSF_STEP_SEND_RAW;
+        bool given;
+        if (!parse_payload(p, &st->u.raw.bytes, &given)) return false;
+        if (!given) {
+            wsf_cur_expected(c, "the bytes to send (\"text\", hex \"..\", repeat \"..\" SIZE)");
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
+    st->u.send.fin = true;
+    st->u.send.masked = true;
+    st->u.send.fragments = 1;
+    st->u.send.times = 1;
+    st->u.send.partial = -1;
+    if (!parse_opcode(p, &st->u.send.opcode, false)) return false;
+    const wsf_token *t = wsf_cur_peek(c);
+    if (st->u.send.opcode == WSF_OP_CLOSE && t && t->kind == WSF_TOK_WORD &&
+        t->text[0] >= '0' && t->text[0] <= '9') {
+        uint64_t code;
+        if (!parse_close_code(p, &code)) return false;
+        const wsf_token *reason = NULL;
+        t = wsf_cur_peek(c);
+        if (t && t->kind == WSF_TOK_STRING) {
+            reason = t;
+            c->i++;
+        }
+        wsf_close_payload(&st->u.send.payload, (int)code, reason ? reason->text : "",
+                          reason ? reason->len : 0);
+    } else {
+        bool given;
+        if (!parse_payload(p, &st->u.send.payload, &given)) return false;
+    }
+    while (!wsf_cur_at_end(c)) {
+        uint64_t v;
+        if (wsf_cur_accept(c, "fin")) {
+            if (!wsf_cur_uint(c, "0 or 1 after 'fin'", 1, &v)) return false;
+            st->u.send.fin = v;
+        } else if (wsf_cur_accept(c, "rsv")) {
+            if (!wsf_cur_uint(c, "RSV bits 0-7 after 'rsv'", 7, &v)) return false;
+            st->u.send.rsv = (int)v;
+        } else if (wsf_cur_accept(c, "unmasked")) {
+            st->u.send.masked = false;
+        } else if (wsf_cur_accept(c, "fragments")) {
+            if (!wsf_cur_uint(c, "a fragment count 1-65536", 65536, &v)) return false;
+            if (v == 0) {
+                wsf_cur_error_at(c, &c->toks.tok[c->i - 1], "expected at least 1 fragment");
+                return false;
+            }
+            st->u.send.fragments = (unsigned)v;
+        } else if (wsf_cur_accept(c, "partial")) {
+            if (!wsf_cur_size(c, "a byte count after 'partial'", &v)) return false;
+            st->u.send.partial = (int64_t)v;
+        } else if (wsf_cur_accept(c, "times")) {
+            if (!wsf_cur_uint(c, "a repeat count 1-100000 after 'times'", 100000, &v)) return false;
+            if (v == 0 || (uint64_t)st->u.send.payload.len * v > (256u << 20)) {
+                wsf_cur_error_at(c, &c->toks.tok[c->i - 1],
+                                 "expected a count from 1 that keeps the total under 256MiB");
+                return false;
+            }
+            st->u.send.times = (unsigned)v;
+        } else {
+            wsf_cur_expected(c, "a send option (fin, rsv, unmasked, fragments, partial, times) "
+                                "or end of line");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool parse_handshake(parser *p, wsf_step *st)
+{
+    wsf_cursor *c = &p->c;
+    typeof(st->u.handshake) *h = &st->u.handshake;
+    h->partial = -1;
+    h->within_us = DEFAULT_HANDSHAKE_US;
+    bool faulty = false, nowait = false;
+    const wsf_token *t;
+    while (!wsf_cur_at_end(c)) {
+        if (wsf_cur_accept(c, "path")) {
+            if (!wsf_cur_string(c, "a request path string after 'path'", &t)) return false;
+            free(h->path);
+            h->path = wsf_xstrdup(t->text);
+        } else if (wsf_cur_accept(c, "header")) {
+            if (!wsf_cur_string(c, "a \"Name: value\" string after 'header'", &t)) return false;
+            push_str(&h->headers, &h->n_headers, t->text);
+        } else if (wsf_cur_accept(c, "omit")) {
+            const char *w;
+            if (!wsf_cur_any_word(c, "a header name after 'omit'", &w)) return false;
+            push_str(&h->omit, &h->n_omit, w);
+            faulty = true;
+        } else if (wsf_cur_accept(c, "key")) {
+            if (!wsf_cur_string(c, "a key string after 'key'", &t)) return false;
+            free(h->key);
+            h->key = wsf_xstrdup(t->text);
+            faulty = true;
+        } else if (wsf_cur_accept(c, "bad-key")) {
+            free(h->key);
+            h->key = wsf_xstrdup("not-a-valid-key");
+            faulty = true;
+        } else if (wsf_cur_accept(c, "version")) {
+            const char *w;
+            if (!wsf_cur_any_word(c, "a version after 'version'", &w)) return false;
+            free(h->version);
+            h->version = wsf_xstrdup(w);
+            faulty = true;
+        } else if (wsf_cur_accept(c, "partial")) {
+            uint64_t v;
+            if (!wsf_cur_size(c, "a byte count after 'partial'", &v)) return false;
+            h->partial = (int64_t)v;
+            faulty = true;
+        } else if (wsf_cur_accept(c, "nowait")) {
+            nowait = true;
+        } else if (wsf_cur_accept(c, "within")) {
+            if (!wsf_cur_duration(c, "a duration after 'within' (e.g. 2s)", &h->within_us))
+                return false;
+        } else {
+            wsf_cur_expected(c, "a handshake option (path, header, omit, key, bad-key, "
+                                "version, partial, nowait, within) or end of line");
+            return false;
+        }
+    }
+    /* A request the RFC says must be refused is not waited on: the scenario
+     * says with its own expectations what the target should do with it. */
+    h->wait = !faulty && !nowait;
+    return true;
+}
+
+static bool parse_within(parser *p, wsf_expect *e)
+{
+    wsf_cursor *c = &p->c;
+    if (!wsf_cur_word(c, "within")) return false;
+    if (!wsf_cur_duration(c, "a duration after 'within' (e.g. 500ms)", &e->within_us))
+        return false;
+    return wsf_cur_end(c);
+}
+
+static bool parse_expect(parser *p, wsf_step *st)
+{
+    wsf_cursor *c = &p->c;
+    wsf_expect *e = &st->u.expect;
+    e->opcode = -1;
+    if (wsf_cur_accept(c, "no")) {
+        e->kind = WSF_EXP_NO_FRAME;
+        if (!wsf_cur_word(c, "frame")) return false;
+        if (!wsf_cur_accept(c, "for") && !wsf_cur_word(c, "within")) return false;
+        if (!wsf_cur_duration(c, "a duration (e.g. 1s)", &e->within_us)) return false;
+        return wsf_cur_end(c);
+    }
+    if (wsf_cur_accept(c, "tcp")) {
+        if (wsf_cur_accept(c, "fin")) e->kind = WSF_EXP_FIN;
+        else if (wsf_cur_accept(c, "rst")) e->kind = WSF_EXP_RST;
+        else if (wsf_cur_accept(c, "closed")) e->kind = WSF_EXP_CLOSED;
+        else if (wsf_cur_accept(c, "open")) {
+            e->kind = WSF_EXP_OPEN;
+            if (!wsf_cur_word(c, "for")) return false;
+            if (!wsf_cur_duration(c, "a duration after 'for' (e.g. 2s)", &e->within_us))
+                return false;
+            return wsf_cur_end(c);
+        } else {
+            wsf_cur_expected(c, "fin, rst, closed or open after 'tcp'");
+            return false;
+        }
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "http")) {
+        uint64_t v;
+        e->kind = WSF_EXP_HTTP;
+        if (!wsf_cur_uint(c, "an HTTP status 100-599", 599, &v)) return false;
+        e->http_status = (int)v;
+        return parse_within(p, e);
+    }
+    e->kind = WSF_EXP_FRAME;
+    if (!parse_opcode(p, &e->opcode, true)) return false;
+    if (e->opcode == WSF_OP_CLOSE) {
+        e->close_code = WSF_CLOSE_ANY;
+        const wsf_token *t = wsf_cur_peek(c);
+        if (wsf_cur_accept(c, "any")) {
+            e->close_code = WSF_CLOSE_ANY;
+        } else if (wsf_cur_accept(c, "empty")) {
+            e->close_code = -1;
+        } else if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9') {
+            uint64_t code;
+            if (!parse_close_code(p, &code)) return false;
+            e->close_code = (int)code;
+        }
+        t = wsf_cur_peek(c);
+        if (t && t->kind == WSF_TOK_STRING) {
+            e->check_reason = true;
+            wsf_buf_append(&e->reason, t->text, t->len);
+            c->i++;
+        }
+        return parse_within(p, e);
+    }
+    bool given;
+    wsf_buf_init(&e->payload);
+    const wsf_token *t = wsf_cur_peek(c);
+    if (wsf_cur_accept(c, "size")) {
+        if (!wsf_cur_size(c, "a size after 'size'", &e->size)) return false;
+        e->payload_check = WSF_PAYLOAD_SIZE;
+    } else if (t && t->kind == WSF_TOK_WORD && strcmp(t->text, "within") != 0 &&
+               strcmp(t->text, "hex") != 0 && strcmp(t->text, "repeat") != 0) {
+        wsf_cur_expected(c, "a payload (\"text\", hex \"..\", repeat \"..\" SIZE, size N) "
+                            "or 'within'");
+        return false;
+    } else {
+        if (!parse_payload(p, &e->payload, &given)) return false;
+        e->payload_check = given ? WSF_PAYLOAD_BYTES : WSF_PAYLOAD_ANY;
+    }
+    return parse_within(p, e);
+}
+
+static bool parse_words(parser *p, char ***arr, size_t *n, const char *what)
+{
+    wsf_cursor *c = &p->c;
+    if (wsf_cur_at_end(c)) {
+        wsf_cur_expected(c, what);
+        return false;
+    }
+    while (!wsf_cur_at_end(c)) {
+        const char *w;
+        if (!wsf_cur_any_word(c, what, &w)) return false;
+        push_str(arr, n, w);
+    }
+    return true;
+}
+
+/* One line. Returns false on error (recorded in p->c). */
+static bool parse_statement(parser *p, const char *line, size_t len)
+{
+    wsf_cursor *c = &p->c;
+    wsf_scenario *s = p->s;
+    const wsf_token *t;
+    const char *kw = wsf_cur_peek(c)->text;
+    const wsf_token *kwt = wsf_cur_peek(c);
+    if (kwt->kind != WSF_TOK_WORD) {
+        wsf_cur_expected(c, "a statement (scenario, connect, handshake, send, expect, ...)");
+        return false;
+    }
+    c->i++;
+
+    if (!strcmp(kw, "scenario")) {
+        if (s->name) {
+            wsf_cur_error_at(c, kwt, "a second 'scenario' statement: a file holds one scenario");
+            return false;
+        }
+        if (!wsf_cur_string(c, "the scenario name as a string", &t)) return false;
+        s->name = wsf_xstrdup(t->text);
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "description")) {
+        if (!wsf_cur_string(c, "the description as a string", &t)) return false;
+        if (s->description) {
+            char *d = wsf_xasprintf("%s\n%s", s->description, t->text);
+            free(s->description);
+            s->description = d;
+        } else {
+            s->description = wsf_xstrdup(t->text);
+        }
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "rfc")) {
+        wsf_cur_accept(c, "6455");
+        return parse_words(p, &s->rfc, &s->n_rfc, "an RFC 6455 section number (e.g. 7.1.1)");
+    }
+    if (!strcmp(kw, "tags") || !strcmp(kw, "tag"))
+        return parse_words(p, &s->tags, &s->n_tags, "a tag word");
+
+    if (!s->name) {
+        wsf_cur_error_at(c, kwt, "expected the 'scenario \"name\"' statement before '%s'", kw);
+        return false;
+    }
+    wsf_step *st;
+    if (!strcmp(kw, "connect")) {
+        st = new_step(p, WSF_STEP_CONNECT, line, len);
+        st->u.connect.within_us = DEFAULT_CONNECT_US;
+        while (!wsf_cur_at_end(c)) {
+            if (wsf_cur_accept(c, "rcvbuf")) {
+                if (!wsf_cur_size(c, "a size after 'rcvbuf'", &st->u.connect.rcvbuf))
+                    return false;
+            } else if (wsf_cur_accept(c, "sndbuf")) {
+                if (!wsf_cur_size(c, "a size after 'sndbuf'", &st->u.connect.sndbuf))
+                    return false;
+            } else if (wsf_cur_accept(c, "within")) {
+                if (!wsf_cur_duration(c, "a duration after 'within'", &st->u.connect.within_us))
+                    return false;
+            } else {
+                wsf_cur_expected(c, "a connect option (rcvbuf, sndbuf, within) or end of line");
+                return false;
+            }
+        }
+        return true;
+    }
+    if (!strcmp(kw, "handshake")) {
+        st = new_step(p, WSF_STEP_HANDSHAKE, line, len);
+        return parse_handshake(p, st);
+    }
+    if (!strcmp(kw, "send")) {
+        st = new_step(p, WSF_STEP_SEND, line, len);
+        return parse_send(p, st);
+    }
+    if (!strcmp(kw, "rst")) {
+        new_step(p, WSF_STEP_RST, line, len);
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "half-close")) {
+        new_step(p, WSF_STEP_HALF_CLOSE, line, len);
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "close")) {
+        new_step(p, WSF_STEP_CLOSE, line, len);
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "stall") || !strcmp(kw, "resume")) {
+        bool stall = kw[0] == 's';
+        if (wsf_cur_accept(c, "read"))
+            new_step(p, stall ? WSF_STEP_STALL_READ : WSF_STEP_RESUME_READ, line, len);
+        else if (wsf_cur_accept(c, "write"))
+            new_step(p, stall ? WSF_STEP_STALL_WRITE : WSF_STEP_RESUME_WRITE, line, len);
+        else {
+            wsf_cur_expected(c, "'read' or 'write'");
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "trickle")) {
+        st = new_step(p, WSF_STEP_TRICKLE, line, len);
+        if (wsf_cur_accept(c, "off")) return wsf_cur_end(c);
+        if (!wsf_cur_size(c, "a byte count or 'off' after 'trickle'", &st->u.trickle.bytes))
+            return false;
+        if (st->u.trickle.bytes == 0) {
+            wsf_cur_error_at(c, &c->toks.tok[c->i - 1],
+                             "expected at least 1 byte per tick (use 'trickle off' to stop)");
+            return false;
+        }
+        if (!wsf_cur_word(c, "every")) return false;
+        if (!wsf_cur_duration(c, "a duration after 'every' (e.g. 10ms)",
+                              &st->u.trickle.every_us))
+            return false;
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "wait")) {
+        st = new_step(p, WSF_STEP_WAIT, line, len);
+        if (!wsf_cur_duration(c, "a duration (e.g. 100ms)", &st->u.wait.us)) return false;
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "expect")) {
+        st = new_step(p, WSF_STEP_EXPECT, line, len);
+        return parse_expect(p, st);
+    }
+    wsf_cur_error_at(c, kwt,
+                     "expected a statement (scenario, description, rfc, tags, connect, "
+                     "handshake, send, rst, half-close, close, stall, resume, trickle, "
+                     "wait, expect), found '%s'",
+                     kw);
+    return false;
+}
+
+wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, size_t errlen)
+{
+    wsf_scenario *s = wsf_xcalloc(1, sizeof *s);
+    s->file = wsf_xstrdup(file);
+    s->source = wsf_xstrdup(text);
+    parser p = {.c = {.file = file, .err = err, .errlen = errlen}, .s = s};
+    const char *line = text;
+    int lineno = 0;
+    bool ok = true;
+    while (ok && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        lineno++;
+        size_t clen = len;
+        if (clen > 0 && line[clen - 1] == '\r') clen--;
+        p.c.line = lineno;
+        p.c.i = 0;
+        p.c.failed = false;
+        wsf_tokens_clear(&p.c.toks);
+        int ecol;
+        char emsg[256];
+        if (wsf_lex_line(line, clen, &p.c.toks, &ecol, emsg, sizeof emsg) < 0) {
+            snprintf(err, errlen, "%s:%d:%d: %s", file, lineno, ecol, emsg);
+            ok = false;
+        } else if (p.c.toks.n > 0) {
+            ok = parse_statement(&p, line, clen);
+        }
+        line = nl ? nl + 1 : line + len;
+    }
+    if (ok && !s->name) {
+        snprintf(err, errlen, "%s:%d:1: expected a 'scenario \"name\"' statement, found none",
+                 file, lineno > 0 ? lineno : 1);
+        ok = false;
+    }
+    if (ok && s->n_steps == 0) {
+        snprintf(err, errlen, "%s:%d:1: expected at least one step (connect, ...), found none",
+                 file, lineno);
+        ok = false;
+    }
+    wsf_tokens_free(&p.c.toks);
+    if (!ok) {
+        wsf_scenario_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+wsf_scenario *wsf_scenario_load(const char *file, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    wsf_buf b;
+    wsf_buf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        wsf_buf_append(&b, chunk, n);
+        if (b.len > (1u << 20)) break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || b.len > (1u << 20)) {
+        snprintf(err, errlen, "%s: %s", file, bad ? "read error" : "over 1MiB: not a scenario");
+        wsf_buf_free(&b);
+        return NULL;
+    }
+    if (b.len && memchr(b.data, '\0', b.len)) {
+        snprintf(err, errlen, "%s:1:1: expected text, found a NUL byte", file);
+        wsf_buf_free(&b);
+        return NULL;
+    }
+    wsf_scenario *s = wsf_scenario_parse(file, b.data ? (char *)b.data : "", err, errlen);
+    wsf_buf_free(&b);
+    return s;
+}
+
+static void free_strs(char **a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) free(a[i]);
+    free(a);
+}
+
+void wsf_scenario_free(wsf_scenario *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->n_steps; i++) {
+        wsf_step *st = &s->steps[i];
+        free(st->text);
+        switch (st->kind) {
+        case WSF_STEP_HANDSHAKE:
+            free(st->u.handshake.path);
+            free(st->u.handshake.key);
+            free(st->u.handshake.version);
+            free_strs(st->u.handshake.headers, st->u.handshake.n_headers);
+            free_strs(st->u.handshake.omit, st->u.handshake.n_omit);
+            break;
+        case WSF_STEP_SEND: wsf_buf_free(&st->u.send.payload); break;
+        case WSF_STEP_SEND_RAW: wsf_buf_free(&st->u.raw.bytes); break;
+        case WSF_STEP_EXPECT:
+            wsf_buf_free(&st->u.expect.payload);
+            wsf_buf_free(&st->u.expect.reason);
+            break;
+        default: break;
+        }
+    }
+    free(s->steps);
+    free_strs(s->rfc, s->n_rfc);
+    free_strs(s->tags, s->n_tags);
+    free(s->file);
+    free(s->source);
+    free(s->name);
+    free(s->description);
+    free(s);
+}
+
+static bool match_one(const char *pattern, bool glob, const char *text)
+{
+    if (glob) return fnmatch(pattern, text, 0) == 0;
+    return strstr(text, pattern) != NULL;
+}
+
+bool wsf_scenario_matches(const wsf_scenario *s, const char *pattern)
+{
+    bool glob = strpbrk(pattern, "*?[") != NULL;
+    if (match_one(pattern, glob, s->name) || match_one(pattern, glob, s->file)) return true;
+    for (size_t i = 0; i < s->n_tags; i++)
+        if (glob ? match_one(pattern, true, s->tags[i]) : strcmp(pattern, s->tags[i]) == 0)
+            return true;
+    return false;
+}

@@ -1,0 +1,130 @@
+/* Scenario files (.wsf): what the peer does and what it expects, step by step.
+ * The parser turns a file into a wsf_scenario; the runner executes its steps in
+ * order. The language is documented in docs/scenario-language.md. */
+#ifndef WSF_SCENARIO_H
+#define WSF_SCENARIO_H
+
+#include "util.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum {
+    WSF_STEP_CONNECT,
+    WSF_STEP_HANDSHAKE,
+    WSF_STEP_SEND,       /* one frame or a fragmented message */
+    WSF_STEP_SEND_RAW,   /* bytes as given */
+    WSF_STEP_RST,
+    WSF_STEP_HALF_CLOSE,
+    WSF_STEP_CLOSE,
+    WSF_STEP_STALL_READ,
+    WSF_STEP_RESUME_READ,
+    WSF_STEP_STALL_WRITE,
+    WSF_STEP_RESUME_WRITE,
+    WSF_STEP_TRICKLE,
+    WSF_STEP_WAIT,
+    WSF_STEP_EXPECT,
+} wsf_step_kind;
+
+typedef enum {
+    WSF_EXP_FRAME,    /* the next frame from the target matches */
+    WSF_EXP_NO_FRAME, /* no frame arrives within the time */
+    WSF_EXP_HTTP,     /* the handshake response has this status */
+    WSF_EXP_FIN,      /* the target closed its side of TCP (EOF) */
+    WSF_EXP_RST,      /* the target reset the connection */
+    WSF_EXP_CLOSED,   /* FIN or RST */
+    WSF_EXP_OPEN,     /* neither FIN nor RST for the whole time */
+} wsf_expect_kind;
+
+/* What an expected frame's payload must be. */
+typedef enum {
+    WSF_PAYLOAD_ANY,   /* not checked */
+    WSF_PAYLOAD_BYTES, /* exactly these bytes */
+    WSF_PAYLOAD_SIZE,  /* only its length */
+} wsf_payload_check;
+
+typedef struct {
+    wsf_expect_kind kind;
+    int64_t within_us;    /* deadline, counted from when the step starts */
+    int opcode;           /* FRAME: opcode to match, -1 for any */
+    wsf_payload_check payload_check;
+    wsf_buf payload;      /* BYTES */
+    uint64_t size;        /* SIZE */
+    /* FRAME with opcode close: */
+    int close_code;       /* code to match; -1: no code (empty payload); -3: any */
+    bool check_reason;
+    wsf_buf reason;
+    int http_status;      /* HTTP */
+} wsf_expect;
+
+#define WSF_CLOSE_ANY (-3)
+
+typedef struct {
+    wsf_step_kind kind;
+    int line;       /* 1-based line in the file, for messages and results */
+    char *text;     /* the step's source line, trimmed, for reports */
+    union {
+        struct {
+            uint64_t rcvbuf, sndbuf; /* 0: system default */
+            int64_t within_us;
+        } connect;
+        struct {
+            char *path;              /* NULL: from the URL */
+            char **headers;          /* extra "Name: value" lines */
+            size_t n_headers;
+            char **omit;             /* standard header names to leave out */
+            size_t n_omit;
+            char *key;               /* NULL: a fresh random key */
+            char *version;           /* NULL: "13" */
+            int64_t partial;         /* -1: whole request; else bytes to send */
+            bool wait;               /* wait for a 101 and check it */
+            int64_t within_us;
+        } handshake;
+        struct {
+            int opcode;
+            bool fin;
+            int rsv;
+            bool masked;
+            unsigned fragments;      /* 1: a single frame */
+            unsigned times;          /* the whole message, this many times */
+            int64_t partial;         /* -1: every byte; else only the first N */
+            wsf_buf payload;         /* for close: code and reason already encoded */
+        } send;
+        struct {
+            wsf_buf bytes;
+        } raw;
+        struct {
+            uint64_t bytes;          /* bytes per tick; 0 turns trickling off */
+            int64_t every_us;
+        } trickle;
+        struct {
+            int64_t us;
+        } wait;
+        wsf_expect expect;
+    } u;
+} wsf_step;
+
+typedef struct {
+    char *file;          /* path as given */
+    char *source;        /* the whole file text */
+    char *name;
+    char *description;   /* NULL when absent */
+    char **rfc;          /* section references, e.g. "7.1.1" */
+    size_t n_rfc;
+    char **tags;
+    size_t n_tags;
+    wsf_step *steps;
+    size_t n_steps;
+} wsf_scenario;
+
+/* Parses text (NUL-terminated) read from file. On error returns NULL and puts
+ * "file:line:col: message" into err (errlen bytes). */
+wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, size_t errlen);
+/* Reads and parses a file; I/O errors are reported the same way. */
+wsf_scenario *wsf_scenario_load(const char *file, char *err, size_t errlen);
+void wsf_scenario_free(wsf_scenario *s);
+
+/* True when pattern matches the scenario: a glob (fnmatch) or, without glob
+ * characters, a substring, tried against the name, the file path and each tag. */
+bool wsf_scenario_matches(const wsf_scenario *s, const char *pattern);
+
+#endif

@@ -1,0 +1,331 @@
+/* The target file parser, and the expansion of ${...} in its values. */
+#include "target.h"
+#include "cursor.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int sig;
+} signals[] = {
+    {"TERM", SIGTERM}, {"INT", SIGINT},   {"KILL", SIGKILL}, {"HUP", SIGHUP},
+    {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ABRT", SIGABRT},
+    {"SEGV", SIGSEGV}, {"PIPE", SIGPIPE}, {"STOP", SIGSTOP}, {"CONT", SIGCONT},
+};
+
+int wsf_signal_from_name(const char *name)
+{
+    if (!strncmp(name, "SIG", 3)) name += 3;
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        if (!strcmp(signals[i].name, name)) return signals[i].sig;
+    return -1;
+}
+
+const char *wsf_signal_name(int sig)
+{
+    for (size_t i = 0; i < sizeof signals / sizeof *signals; i++)
+        if (signals[i].sig == sig) return signals[i].name;
+    return "?";
+}
+
+/* The rest of a line after its keyword, comment and blanks trimmed: commands
+ * and URLs are taken as written, not tokenized. */
+static char *rest_of_line(const char *line, size_t len, const wsf_cursor *c)
+{
+    size_t start = (size_t)c->toks.tok[0].col - 1 + c->toks.tok[0].len;
+    size_t end = wsf_line_code_len(line, len);
+    while (start < end && isspace((unsigned char)line[start])) start++;
+    while (end > start && isspace((unsigned char)line[end - 1])) end--;
+    return wsf_xstrndup(line + start, end - start);
+}
+
+static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t len)
+{
+    const wsf_token *kwt = wsf_cur_peek(c);
+    const char *kw = kwt->text;
+    c->i++;
+    if (kwt->kind != WSF_TOK_WORD) {
+        wsf_cur_error_at(c, kwt, "expected a key (name, command, url, ready, stop, log, env)");
+        return false;
+    }
+    if (!strcmp(kw, "name")) {
+        const char *w;
+        const wsf_token *s = wsf_cur_peek(c);
+        if (s && s->kind == WSF_TOK_STRING) {
+            c->i++;
+            w = s->text;
+        } else if (!wsf_cur_any_word(c, "a target name", &w)) {
+            return false;
+        }
+        free(t->name);
+        t->name = wsf_xstrdup(w);
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "command") || !strcmp(kw, "url")) {
+        char *v = rest_of_line(line, len, c);
+        if (!*v) {
+            free(v);
+            c->i = c->toks.n;
+            wsf_cur_expected(c, !strcmp(kw, "url") ? "a ws:// URL" : "a command line");
+            return false;
+        }
+        if (kw[0] == 'c') {
+            free(t->command);
+            t->command = v;
+            t->line_of_command = c->line;
+        } else {
+            if (strncmp(v, "ws://", 5) != 0) {
+                wsf_cur_error_at(c, wsf_cur_peek(c), "expected a ws:// URL, found '%s'", v);
+                free(v);
+                return false;
+            }
+            free(t->url);
+            t->url = v;
+        }
+        return true;
+    }
+    if (!strcmp(kw, "ready")) {
+        if (wsf_cur_accept(c, "port")) {
+            t->ready = WSF_READY_PORT;
+        } else if (wsf_cur_accept(c, "log")) {
+            const wsf_token *re;
+            if (!wsf_cur_regex(c, "a /regular expression/ after 'log'", &re)) return false;
+            if (t->ready_pattern) {
+                regfree(&t->ready_re);
+                free(t->ready_pattern);
+                t->ready_pattern = NULL;
+            }
+            int rc = regcomp(&t->ready_re, re->text, REG_EXTENDED | REG_NOSUB);
+            if (rc != 0) {
+                char msg[128];
+                regerror(rc, &t->ready_re, msg, sizeof msg);
+                wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
+                return false;
+            }
+            t->ready = WSF_READY_LOG;
+            t->ready_pattern = wsf_xstrdup(re->text);
+        } else {
+            wsf_cur_expected(c, "'port' or 'log /regex/' after 'ready'");
+            return false;
+        }
+        if (wsf_cur_accept(c, "within") &&
+            !wsf_cur_duration(c, "a duration after 'within' (e.g. 5s)", &t->ready_within_us))
+            return false;
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "stop")) {
+        const char *w;
+        if (!wsf_cur_word(c, "signal")) return false;
+        const wsf_token *st = wsf_cur_peek(c);
+        if (!wsf_cur_any_word(c, "a signal name (TERM, INT, HUP, ...)", &w)) return false;
+        int sig = wsf_signal_from_name(w);
+        if (sig < 0) {
+            wsf_cur_error_at(c, st, "expected a signal name (TERM, INT, HUP, QUIT, KILL, ...), "
+                                    "found '%s'", w);
+            return false;
+        }
+        t->stop_signal = sig;
+        if (wsf_cur_accept(c, "grace") &&
+            !wsf_cur_duration(c, "a duration after 'grace' (e.g. 3s)", &t->stop_grace_us))
+            return false;
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "log")) {
+        if (wsf_cur_accept(c, "stderr")) t->log = WSF_LOG_STDERR;
+        else if (wsf_cur_accept(c, "stdout")) t->log = WSF_LOG_STDOUT;
+        else if (wsf_cur_accept(c, "both")) t->log = WSF_LOG_BOTH;
+        else {
+            wsf_cur_expected(c, "stderr, stdout or both");
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "env")) {
+        const wsf_token *e = wsf_cur_peek(c);
+        if (!e || !strchr(e->text, '=') || e->text[0] == '=') {
+            wsf_cur_expected(c, "NAME=value after 'env'");
+            return false;
+        }
+        c->i++;
+        t->env = wsf_xrealloc(t->env, (t->n_env + 1) * sizeof *t->env);
+        t->env[t->n_env++] = wsf_xstrdup(e->text);
+        return wsf_cur_end(c);
+    }
+    wsf_cur_error_at(c, kwt,
+                     "expected a key (name, command, url, ready, stop, log, env), found '%s'", kw);
+    return false;
+}
+
+wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size_t errlen)
+{
+    wsf_target *t = wsf_xcalloc(1, sizeof *t);
+    t->file = wsf_xstrdup(file);
+    t->ready = WSF_READY_PORT;
+    t->ready_within_us = 10000000;
+    t->stop_signal = SIGTERM;
+    t->stop_grace_us = 3000000;
+    t->log = WSF_LOG_BOTH;
+    wsf_cursor c = {.file = file, .err = err, .errlen = errlen};
+    const char *line = text;
+    bool ok = true;
+    while (ok && *line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        size_t clen = len && line[len - 1] == '\r' ? len - 1 : len;
+        c.line++;
+        c.i = 0;
+        wsf_tokens_clear(&c.toks);
+        /* Commands and URLs are free text: quotes in them are the command's
+         * business, so only their keyword goes through the lexer. */
+        size_t kw = 0, kwend;
+        while (kw < clen && isspace((unsigned char)line[kw])) kw++;
+        for (kwend = kw; kwend < clen && !isspace((unsigned char)line[kwend]);) kwend++;
+        bool free_text = (kwend - kw == 7 && !strncmp(line + kw, "command", 7)) ||
+                         (kwend - kw == 3 && !strncmp(line + kw, "url", 3));
+        int ecol;
+        char emsg[256];
+        if (wsf_lex_line(line, free_text ? kwend : clen, &c.toks, &ecol, emsg, sizeof emsg) < 0) {
+            snprintf(err, errlen, "%s:%d:%d: %s", file, c.line, ecol, emsg);
+            ok = false;
+        } else if (c.toks.n > 0) {
+            ok = parse_line(&c, t, line, clen);
+        }
+        line = nl ? nl + 1 : line + len;
+    }
+    wsf_tokens_free(&c.toks);
+    if (ok) {
+        const char *missing = !t->name ? "name" : !t->command ? "command" : !t->url ? "url" : NULL;
+        if (missing) {
+            snprintf(err, errlen, "%s:%d:1: expected a '%s' line, found none", file,
+                     c.line ? c.line : 1, missing);
+            ok = false;
+        }
+    }
+    if (!ok) {
+        wsf_target_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+wsf_target *wsf_target_load(const char *file, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        return NULL;
+    }
+    wsf_buf b;
+    wsf_buf_init(&b);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1u << 20))
+        wsf_buf_append(&b, chunk, n);
+    fclose(f);
+    wsf_target *t = wsf_target_parse(file, b.data ? (char *)b.data : "", err, errlen);
+    wsf_buf_free(&b);
+    return t;
+}
+
+void wsf_target_free(wsf_target *t)
+{
+    if (!t) return;
+    if (t->ready_pattern) regfree(&t->ready_re);
+    free(t->ready_pattern);
+    for (size_t i = 0; i < t->n_env; i++) free(t->env[i]);
+    free(t->env);
+    free(t->file);
+    free(t->name);
+    free(t->command);
+    free(t->url);
+    free(t);
+}
+
+char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size_t errlen)
+{
+    wsf_buf b;
+    wsf_buf_init(&b);
+    while (*s) {
+        if (s[0] != '$' || s[1] != '{') {
+            wsf_buf_append(&b, s, 1);
+            s++;
+            continue;
+        }
+        const char *end = strchr(s, '}');
+        if (!end) {
+            snprintf(err, errlen, "unterminated '${' in '%s'", s);
+            wsf_buf_free(&b);
+            return NULL;
+        }
+        size_t n = (size_t)(end - s - 2);
+        const char *name = s + 2;
+        if (n == 4 && !strncmp(name, "port", 4)) wsf_buf_appendf(&b, "%d", v->port);
+        else if (n == 4 && !strncmp(name, "host", 4)) wsf_buf_appendf(&b, "%s", v->host);
+        else if (n == 6 && !strncmp(name, "bindir", 6)) wsf_buf_appendf(&b, "%s", v->bindir);
+        else if (n == 9 && !strncmp(name, "targetdir", 9))
+            wsf_buf_appendf(&b, "%s", v->targetdir);
+        else {
+            snprintf(err, errlen, "unknown variable '${%.*s}' (known: port, host, bindir, targetdir)",
+                     (int)n, name);
+            wsf_buf_free(&b);
+            return NULL;
+        }
+        s = end + 1;
+    }
+    if (!b.data) return wsf_xstrdup("");
+    return (char *)b.data;
+}
+
+char **wsf_split_command(const char *cmd, char *err, size_t errlen)
+{
+    char **argv = NULL;
+    size_t n = 0;
+    const char *p = cmd;
+    for (;;) {
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p) break;
+        wsf_buf w;
+        wsf_buf_init(&w);
+        while (*p && !isspace((unsigned char)*p)) {
+            if (*p == '"' || *p == '\'') {
+                char q = *p++;
+                const char *close = strchr(p, q);
+                if (!close) {
+                    snprintf(err, errlen, "unterminated %c quote in command", q);
+                    wsf_buf_free(&w);
+                    argv = wsf_xrealloc(argv, (n + 1) * sizeof *argv);
+                    argv[n] = NULL;
+                    wsf_free_argv(argv);
+                    return NULL;
+                }
+                wsf_buf_append(&w, p, (size_t)(close - p));
+                p = close + 1;
+            } else {
+                wsf_buf_append(&w, p, 1);
+                p++;
+            }
+        }
+        argv = wsf_xrealloc(argv, (n + 2) * sizeof *argv);
+        argv[n++] = w.data ? (char *)w.data : wsf_xstrdup("");
+    }
+    if (n == 0) {
+        snprintf(err, errlen, "empty command");
+        free(argv);
+        return NULL;
+    }
+    argv[n] = NULL;
+    return argv;
+}
+
+void wsf_free_argv(char **argv)
+{
+    if (!argv) return;
+    for (char **a = argv; *a; a++) free(*a);
+    free(argv);
+}

@@ -1,0 +1,57 @@
+/* Target files (.target): how to start, recognise as ready, read and stop the
+ * server under test. Documented in docs/target-file.md. */
+#ifndef WSF_TARGET_H
+#define WSF_TARGET_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { WSF_READY_PORT, WSF_READY_LOG } wsf_ready_kind;
+typedef enum { WSF_LOG_STDERR = 1, WSF_LOG_STDOUT = 2, WSF_LOG_BOTH = 3 } wsf_log_streams;
+
+typedef struct {
+    char *file;          /* the target file's path */
+    int line_of_command; /* for messages about the command */
+    char *name;
+    char *command;       /* unexpanded: ${port}, ${bindir}, ${targetdir}, ${host} */
+    char *url;           /* unexpanded */
+    wsf_ready_kind ready;
+    char *ready_pattern; /* WSF_READY_LOG: the regex source */
+    regex_t ready_re;
+    int64_t ready_within_us;
+    int stop_signal;     /* sent to the target's process group */
+    int64_t stop_grace_us; /* then SIGKILL */
+    wsf_log_streams log;
+    char **env;          /* "NAME=value", added to the environment */
+    size_t n_env;
+} wsf_target;
+
+/* Parses a target file; on error NULL and "file:line:col: message" in err. */
+wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size_t errlen);
+wsf_target *wsf_target_load(const char *file, char *err, size_t errlen);
+void wsf_target_free(wsf_target *t);
+
+/* Values for ${...} in command, url and env. */
+typedef struct {
+    int port;
+    const char *host;      /* 127.0.0.1 */
+    const char *bindir;    /* folder of the wsfault executable */
+    const char *targetdir; /* folder of the target file */
+} wsf_target_vars;
+
+/* Expands ${port} ${host} ${bindir} ${targetdir}; unknown names are an error:
+ * returns NULL and a message in err. */
+char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size_t errlen);
+
+/* Splits a command into argv (NULL-terminated): words split on blanks, with
+ * "double" or 'single' quotes grouping. NULL with a message on bad quoting. */
+char **wsf_split_command(const char *cmd, char *err, size_t errlen);
+void wsf_free_argv(char **argv);
+
+/* Signal number from "TERM", "SIGTERM", "INT", "KILL", "HUP", "QUIT", "USR1",
+ * "USR2"; -1 if unknown. And back to a name ("TERM"). */
+int wsf_signal_from_name(const char *name);
+const char *wsf_signal_name(int sig);
+
+#endif

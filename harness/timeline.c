@@ -1,0 +1,94 @@
+#include "timeline.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_EVENTS 100000
+
+void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us)
+{
+    memset(tl, 0, sizeof *tl);
+    tl->origin_us = origin_us;
+    tl->max = DEFAULT_MAX_EVENTS;
+}
+
+void wsf_timeline_free(wsf_timeline *tl)
+{
+    for (size_t i = 0; i < tl->n; i++) {
+        free(tl->ev[i].what);
+        free(tl->ev[i].detail);
+    }
+    free(tl->ev);
+    memset(tl, 0, sizeof *tl);
+}
+
+int64_t wsf_timeline_now(const wsf_timeline *tl)
+{
+    return wsf_now_us() - tl->origin_us;
+}
+
+wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
+                               const char *what, const char *detail)
+{
+    /* A target can print or send without end; the timeline must stay bounded. */
+    if (tl->n >= tl->max) {
+        tl->dropped++;
+        return NULL;
+    }
+    if (tl->n == tl->cap) {
+        tl->cap = tl->cap ? tl->cap * 2 : 64;
+        tl->ev = wsf_xrealloc(tl->ev, tl->cap * sizeof *tl->ev);
+    }
+    wsf_event *e = &tl->ev[tl->n++];
+    memset(e, 0, sizeof *e);
+    e->t_us = abs_us - tl->origin_us;
+    e->kind = kind;
+    e->dir = dir;
+    e->what = wsf_xstrdup(what);
+    e->detail = detail ? wsf_xstrdup(detail) : NULL;
+    e->opcode = -1;
+    e->close_code = -1;
+    return e;
+}
+
+wsf_event *wsf_timeline_add(wsf_timeline *tl, wsf_event_kind kind, wsf_dir dir, const char *what,
+                            const char *detail_fmt, ...)
+{
+    char *detail = NULL;
+    if (detail_fmt) {
+        va_list ap;
+        va_start(ap, detail_fmt);
+        if (vasprintf(&detail, detail_fmt, ap) < 0) detail = NULL;
+        va_end(ap);
+    }
+    wsf_event *e = wsf_timeline_add_at(tl, wsf_now_us(), kind, dir, what, detail);
+    free(detail);
+    return e;
+}
+
+const char *wsf_event_kind_name(wsf_event_kind k)
+{
+    static const char *names[] = {"step", "tcp", "bytes", "http", "frame",
+                                  "fault", "log", "target", "timeout", "note"};
+    return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
+}
+
+const char *wsf_dir_name(wsf_dir d)
+{
+    switch (d) {
+    case WSF_DIR_OUT: return "peer>target";
+    case WSF_DIR_IN: return "target>peer";
+    default: return "";
+    }
+}
+
+void wsf_timeline_print(const wsf_timeline *tl, FILE *out)
+{
+    for (size_t i = 0; i < tl->n; i++) {
+        const wsf_event *e = &tl->ev[i];
+        fprintf(out, "  %+10.3fms  %-11s  %-7s %-10s %s\n", e->t_us / 1000.0, wsf_dir_name(e->dir),
+                wsf_event_kind_name(e->kind), e->what, e->detail ? e->detail : "");
+    }
+    if (tl->dropped) fprintf(out, "  (%zu later events not kept)\n", tl->dropped);
+}

@@ -1,0 +1,72 @@
+/* One scenario's timeline: every event, both directions, with a microsecond
+ * timestamp relative to the scenario's start. Expectations are judged against
+ * it and results.json carries it whole. */
+#ifndef WSF_TIMELINE_H
+#define WSF_TIMELINE_H
+
+#include "util.h"
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+
+typedef enum {
+    WSF_EV_STEP,        /* a scenario step began (detail: its text) */
+    WSF_EV_TCP,         /* connect, connected, fin, rst, half-close, close, error */
+    WSF_EV_BYTES,       /* bytes written or read (count) */
+    WSF_EV_HTTP,        /* handshake request sent / response received */
+    WSF_EV_FRAME,       /* a whole frame sent or received */
+    WSF_EV_FAULT,       /* a fault fired: rst, half-close, close, stall, trickle */
+    WSF_EV_LOG,         /* a line the target printed */
+    WSF_EV_TARGET,      /* target process: started, ready, exited, signalled */
+    WSF_EV_TIMEOUT,     /* an expectation's deadline passed */
+    WSF_EV_NOTE,        /* anything else worth reading */
+} wsf_event_kind;
+
+typedef enum {
+    WSF_DIR_NONE,       /* harness-side, no direction */
+    WSF_DIR_OUT,        /* peer -> target */
+    WSF_DIR_IN,         /* target -> peer */
+} wsf_dir;
+
+typedef struct {
+    int64_t t_us;       /* since the timeline's origin */
+    wsf_event_kind kind;
+    wsf_dir dir;
+    char *what;         /* short word: "fin", "rst", "text", "stderr", ... */
+    char *detail;       /* escaped, human text; may be NULL */
+    /* Frames: */
+    int opcode;         /* -1 when not a frame */
+    bool fin;
+    int rsv;
+    bool masked;
+    uint64_t len;       /* payload length, or a byte count */
+    int close_code;     /* -1: none */
+} wsf_event;
+
+typedef struct {
+    int64_t origin_us;  /* wsf_now_us() at the start */
+    wsf_event *ev;
+    size_t n, cap;
+    size_t max;         /* events kept at most; later ones are counted in dropped */
+    size_t dropped;
+} wsf_timeline;
+
+void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us);
+void wsf_timeline_free(wsf_timeline *tl);
+int64_t wsf_timeline_now(const wsf_timeline *tl);
+
+/* Appends an event stamped now; returns it (NULL when the timeline is full)
+ * so frame fields can be filled in. detail is printf-formatted, may be NULL. */
+wsf_event *wsf_timeline_add(wsf_timeline *tl, wsf_event_kind kind, wsf_dir dir, const char *what,
+                            const char *detail_fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same with an explicit timestamp (absolute, on wsf_now_us's clock). */
+wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
+                               const char *what, const char *detail);
+
+const char *wsf_event_kind_name(wsf_event_kind k);
+const char *wsf_dir_name(wsf_dir d); /* "", "peer>target", "target>peer" */
+
+/* One line per event: "  +12.345ms  target>peer  frame  close 1000 \"bye\"". */
+void wsf_timeline_print(const wsf_timeline *tl, FILE *out);
+
+#endif

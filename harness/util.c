@@ -1,0 +1,411 @@
+/* Small helpers every part of wsfault uses. See util.h for the contract. */
+/* vasprintf is a GNU extension. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t wsf_now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ------------------------------------------------------------------------
+ * Allocation. A harness that cannot allocate cannot report anything useful,
+ * so the only sensible reaction is to say so and stop.
+ * --------------------------------------------------------------------- */
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "wsfault: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *wsf_xmalloc(size_t n)
+{
+    /* malloc(0) may return NULL, which callers would mistake for failure. */
+    void *p = malloc(n ? n : 1);
+
+    if (!p) out_of_memory(n);
+    return p;
+}
+
+void *wsf_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (!p) out_of_memory(n * size);
+    return p;
+}
+
+void *wsf_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (!q) out_of_memory(n);
+    return q;
+}
+
+char *wsf_xstrdup(const char *s)
+{
+    return wsf_xstrndup(s, strlen(s));
+}
+
+char *wsf_xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = wsf_xmalloc(len + 1);
+
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+char *wsf_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (rc < 0) out_of_memory(strlen(fmt));
+    return s;
+}
+
+/* ------------------------------------------------------------------------
+ * Growable buffers. The buffer always owns at least one byte after len and
+ * keeps it zero, so data can be handed to string functions at any time.
+ * --------------------------------------------------------------------- */
+
+void wsf_buf_init(wsf_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    wsf_buf_reserve(b, 0);
+}
+
+void wsf_buf_free(wsf_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void wsf_buf_reserve(wsf_buf *b, size_t extra)
+{
+    size_t need, cap;
+
+    if (extra > SIZE_MAX - b->len - 1) out_of_memory(SIZE_MAX);
+    need = b->len + extra + 1;
+    if (need <= b->cap) return;
+
+    /* Doubling keeps a long run of small appends linear overall. */
+    cap = b->cap ? b->cap : 64;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    b->data = wsf_xrealloc(b->data, cap);
+    b->cap = cap;
+    b->data[b->len] = '\0';
+}
+
+void wsf_buf_append(wsf_buf *b, const void *p, size_t n)
+{
+    wsf_buf_reserve(b, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void wsf_buf_appendf(wsf_buf *b, const char *fmt, ...)
+{
+    va_list ap, again;
+    int n;
+
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0) {
+        wsf_buf_reserve(b, (size_t)n);
+        vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+}
+
+void wsf_buf_consume(wsf_buf *b, size_t n)
+{
+    if (n >= b->len) {
+        wsf_buf_reset(b);
+        return;
+    }
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+    b->data[b->len] = '\0';
+}
+
+void wsf_buf_reset(wsf_buf *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+}
+
+/* ------------------------------------------------------------------------
+ * Parsing. Everything here is hand-rolled rather than built on strtod or
+ * strtoull: those accept leading blanks, signs and locale decimal commas,
+ * and a scenario file that says "-1s" or " 5ms" is a mistake to report.
+ * --------------------------------------------------------------------- */
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Reads a run of decimal digits into *out. Returns the count read, or -1 if
+ * the value does not fit in 64 bits. */
+static int parse_digits(const char **sp, uint64_t *out)
+{
+    const char *s = *sp;
+    uint64_t v = 0;
+    int n = 0;
+
+    while (is_digit(*s)) {
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+        s++;
+        n++;
+    }
+    *sp = s;
+    *out = v;
+    return n;
+}
+
+int wsf_parse_duration(const char *s, int64_t *out_us)
+{
+    static const struct {
+        const char *name;
+        uint64_t us;
+    } units[] = {
+        {"us", 1},
+        {"ms", 1000},
+        {"s", 1000000},
+        {"m", 60000000},
+    };
+    uint64_t whole, frac = 0, frac_scale = 1, mult = 0, us;
+    size_t i;
+
+    if (!s || parse_digits(&s, &whole) <= 0) return -1;
+    if (*s == '.') {
+        int digits = 0;
+
+        s++;
+        /* Nine fractional digits are already finer than a microsecond for
+         * every unit; further digits are checked but cannot matter. */
+        while (is_digit(*s)) {
+            if (digits < 9) {
+                frac = frac * 10 + (uint64_t)(*s - '0');
+                frac_scale *= 10;
+            }
+            digits++;
+            s++;
+        }
+        if (digits == 0) return -1;
+    }
+
+    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(s, units[i].name) == 0) {
+            mult = units[i].us;
+            break;
+        }
+    }
+    if (mult == 0) return -1;
+
+    if (whole > (uint64_t)INT64_MAX / mult) return -1;
+    us = whole * mult;
+    /* frac < 10^9 and mult <= 6 * 10^7, so the product stays below 2^63. */
+    us += frac * mult / frac_scale;
+    if (us > (uint64_t)INT64_MAX) return -1;
+    *out_us = (int64_t)us;
+    return 0;
+}
+
+int wsf_parse_size(const char *s, uint64_t *out)
+{
+    static const struct {
+        const char *name;
+        uint64_t bytes;
+    } suffixes[] = {
+        {"", 1},
+        {"B", 1},
+        {"k", 1024},
+        {"K", 1024},
+        {"KiB", 1024},
+        {"M", 1024 * 1024},
+        {"MiB", 1024 * 1024},
+        {"G", 1024 * 1024 * 1024},
+        {"GiB", 1024 * 1024 * 1024},
+    };
+    uint64_t v;
+    size_t i;
+
+    if (!s || parse_digits(&s, &v) <= 0) return -1;
+    for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        if (strcmp(s, suffixes[i].name) == 0) {
+            if (v > UINT64_MAX / suffixes[i].bytes) return -1;
+            *out = v * suffixes[i].bytes;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int wsf_parse_uint(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (!s) return -1;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        int n = 0;
+
+        for (s += 2; *s; s++, n++) {
+            int d = hex_value(*s);
+            if (d < 0 || v > UINT64_MAX >> 4) return -1;
+            v = v << 4 | (uint64_t)d;
+        }
+        if (n == 0) return -1;
+    } else {
+        if (parse_digits(&s, &v) <= 0 || *s != '\0') return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int wsf_parse_hex(const char *s, wsf_buf *out)
+{
+    size_t start = out->len;
+
+    if (!s) return -1;
+    for (;;) {
+        int hi, lo;
+        uint8_t byte;
+
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (*s == '\0') return 0;
+
+        /* A byte is two adjacent digits: "0 a" is two broken bytes, not 0x0a. */
+        hi = hex_value(s[0]);
+        lo = hi < 0 ? -1 : hex_value(s[1]);
+        if (lo < 0) {
+            out->len = start;
+            if (out->data) out->data[start] = '\0';
+            return -1;
+        }
+        byte = (uint8_t)(hi << 4 | lo);
+        wsf_buf_append(out, &byte, 1);
+        s += 2;
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Formatting.
+ * --------------------------------------------------------------------- */
+
+void wsf_format_duration(int64_t us, char *out, size_t outlen)
+{
+    const char *sign = us < 0 ? "-" : "";
+    /* Going through unsigned makes INT64_MIN safe to negate. */
+    uint64_t mag = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+
+    if (!out || outlen == 0) return;
+    if (mag < 1000) {
+        snprintf(out, outlen, "%s%" PRIu64 "us", sign, mag);
+        return;
+    }
+
+    if (mag < 1000000) {
+        uint64_t tenths = (mag + 50) / 100;
+
+        /* 999.96ms rounds to 1000.0ms; that reads better as "1s". */
+        if (tenths < 10000) {
+            if (tenths % 10)
+                snprintf(out, outlen, "%s%" PRIu64 ".%" PRIu64 "ms", sign, tenths / 10,
+                         tenths % 10);
+            else
+                snprintf(out, outlen, "%s%" PRIu64 "ms", sign, tenths / 10);
+            return;
+        }
+    }
+
+    uint64_t ms = mag / 1000 + (mag % 1000 >= 500);
+    uint64_t frac = ms % 1000;
+    char digits[4];
+    int n;
+
+    if (frac == 0) {
+        snprintf(out, outlen, "%s%" PRIu64 "s", sign, ms / 1000);
+        return;
+    }
+    /* Three decimals with trailing zeros trimmed: 1.500 -> 1.5. */
+    snprintf(digits, sizeof(digits), "%03" PRIu64, frac);
+    n = 3;
+    while (digits[n - 1] == '0')
+        n--;
+    snprintf(out, outlen, "%s%" PRIu64 ".%.*ss", sign, ms / 1000, n, digits);
+}
+
+void wsf_escape_bytes(const uint8_t *p, size_t n, size_t max, wsf_buf *out)
+{
+    size_t shown = n > max ? max : n;
+    size_t i;
+
+    for (i = 0; i < shown; i++) {
+        uint8_t c = p[i];
+
+        switch (c) {
+        case '"':
+            wsf_buf_append(out, "\\\"", 2);
+            break;
+        case '\\':
+            wsf_buf_append(out, "\\\\", 2);
+            break;
+        case '\n':
+            wsf_buf_append(out, "\\n", 2);
+            break;
+        case '\r':
+            wsf_buf_append(out, "\\r", 2);
+            break;
+        case '\t':
+            wsf_buf_append(out, "\\t", 2);
+            break;
+        default:
+            if (c >= 0x20 && c < 0x7f)
+                wsf_buf_append(out, &c, 1);
+            else
+                wsf_buf_appendf(out, "\\x%02x", c);
+        }
+    }
+    if (n > max) wsf_buf_append(out, "...", 3);
+}

@@ -1,0 +1,53 @@
+/* Small helpers every part of wsfault uses: clocks, growable buffers, strings,
+ * and the parsing of durations and sizes shared by scenario and target files. */
+#ifndef WSF_UTIL_H
+#define WSF_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Microseconds on CLOCK_MONOTONIC: every timeline timestamp is on this clock. */
+int64_t wsf_now_us(void);
+
+/* Allocation that never returns NULL: running out of memory is fatal here. */
+void *wsf_xmalloc(size_t n);
+void *wsf_xcalloc(size_t n, size_t size);
+void *wsf_xrealloc(void *p, size_t n);
+char *wsf_xstrdup(const char *s);
+char *wsf_xstrndup(const char *s, size_t n);
+char *wsf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer. Always NUL-terminated past len, so text is easy. */
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} wsf_buf;
+
+void wsf_buf_init(wsf_buf *b);
+void wsf_buf_free(wsf_buf *b);
+void wsf_buf_reserve(wsf_buf *b, size_t extra);
+void wsf_buf_append(wsf_buf *b, const void *p, size_t n);
+void wsf_buf_appendf(wsf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void wsf_buf_consume(wsf_buf *b, size_t n); /* drop n bytes from the front */
+void wsf_buf_reset(wsf_buf *b);
+
+/* "500ms", "2s", "1.5s", "100us", "1m" -> microseconds. A unit is required.
+ * Returns 0 on success, -1 if the text is not a duration. */
+int wsf_parse_duration(const char *s, int64_t *out_us);
+/* "4096", "64KiB", "1MiB", "10k" -> bytes. Returns 0 or -1. */
+int wsf_parse_size(const char *s, uint64_t *out);
+/* Plain non-negative decimal or 0x-hex integer. Returns 0 or -1. */
+int wsf_parse_uint(const char *s, uint64_t *out);
+/* "0a ff 10" or "0aff10" -> bytes. Returns 0 or -1 (odd digit count, bad char). */
+int wsf_parse_hex(const char *s, wsf_buf *out);
+
+/* Human text for a duration in microseconds: "1.5s", "250ms", "80us". */
+void wsf_format_duration(int64_t us, char *out, size_t outlen);
+
+/* Printable, escaped rendering of arbitrary bytes (for messages): quotes and
+ * backslashes escaped, control and non-ASCII bytes as \xNN, cut at max bytes. */
+void wsf_escape_bytes(const uint8_t *p, size_t n, size_t max, wsf_buf *out);
+
+#endif

@@ -1,0 +1,21 @@
+# A target that does not do what a scenario expects gets a fail verdict that
+# names the expectation, what was expected and what happened, and exit 1.
+source "$(dirname "$0")/lib.sh"
+
+set +e
+"$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results r.json --verbose \
+  "$SRC/tests/data/scenarios/wrong-close-code.wsf" >out.txt 2>&1
+rc=$?
+set -e
+cat out.txt
+[ $rc -eq 1 ] || fail "exit status $rc, expected 1"
+assert_contains out.txt "FAIL  Expects the wrong close code"
+assert_contains out.txt "wrong-close-code.wsf:9: expect close 1001 within 1s"
+assert_contains out.txt "expected: close 1001 within 1s"
+assert_contains out.txt "actual:   close 1000 at +"
+assert_contains out.txt "timeline:"
+assert_contains out.txt "0 passed, 1 failed, 0 errors"
+[ "$(json 'd["scenarios"][0]["checks"][1]["result"]' r.json)" = "fail" ] || fail "check result"
+[ "$(json 'd["scenarios"][0]["checks"][2]["result"]' r.json)" = "not-reached" ] ||
+  fail "the check after the failure should be not-reached"
+echo "ok: failed expectation reported with expected and actual"

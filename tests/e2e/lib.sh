@@ -1,0 +1,38 @@
+# Shared by the end-to-end tests. Each test is a bash script run by ctest as
+#   bash tests/e2e/NAME.sh WSFAULT_BINARY SOURCE_DIR
+# and works in a fresh temporary folder that it removes at the end.
+set -euo pipefail
+
+WSFAULT=$1
+SRC=$2
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# assert_contains FILE TEXT: the file holds the text (fixed string).
+assert_contains() {
+  grep -qF -- "$2" "$1" || {
+    echo "--- $1:" >&2
+    cat "$1" >&2
+    fail "$1 does not contain: $2"
+  }
+}
+
+# json EXPR FILE: prints a Python expression evaluated on the parsed file
+# (bound to d), e.g. json 'd["summary"]["passed"]' results.json
+json() {
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2"
+}
+
+# no_process PATTERN: no process's command line matches (pgrep -f).
+no_process() {
+  if pgrep -f -- "$1" >/dev/null; then
+    pgrep -af -- "$1" >&2
+    fail "a process matching '$1' is still running"
+  fi
+}

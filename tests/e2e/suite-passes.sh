@@ -1,0 +1,28 @@
+# The shipped suite against the reference target: every scenario passes,
+# results.json says so, and no target process outlives the run.
+source "$(dirname "$0")/lib.sh"
+
+set +e
+"$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results results.json "$SRC/scenarios" \
+  >out.txt 2>err.txt
+rc=$?
+set -e
+cat out.txt
+[ $rc -eq 0 ] || fail "exit status $rc, expected 0"
+
+expected=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
+[ "$expected" -ge 15 ] || fail "only $expected shipped scenarios"
+assert_contains out.txt "$expected passed, 0 failed, 0 errors"
+[ "$(json 'd["summary"]["passed"]' results.json)" = "$expected" ] || fail "summary.passed"
+[ "$(json 'len(d["scenarios"])' results.json)" = "$expected" ] || fail "scenario count"
+[ "$(json 'sorted(set(s["verdict"] for s in d["scenarios"]))' results.json)" = "['pass']" ] ||
+  fail "a verdict other than pass"
+# Every scenario's timeline has frames or TCP events, not just steps.
+[ "$(json 'all(any(e["kind"] in ("frame","tcp") for e in s["timeline"]) for s in d["scenarios"])' \
+  results.json)" = "True" ] || fail "a timeline without wire events"
+
+# The target's pid is on the first scenario's timeline; it must be gone.
+pid=$(json '[e for e in d["scenarios"][0]["timeline"] if e["kind"]=="target"][0]["detail"].split()[1].rstrip(",")' results.json)
+[ -n "$pid" ] || fail "no target pid in the timeline"
+if kill -0 "$pid" 2>/dev/null; then fail "target pid $pid still alive after the run"; fi
+echo "ok: $expected scenarios passed; target $pid gone"
