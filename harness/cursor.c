@@ -41,7 +41,9 @@ void wsf_cur_error_at(wsf_cursor *c, const wsf_token *t, const char *fmt, ...)
 void wsf_cur_expected(wsf_cursor *c, const char *what)
 {
     const wsf_token *t = wsf_cur_peek(c);
-    char found[96];
+    /* Room for the longest description: 40 bytes escaped as \xNN, the
+     * "..." that marks the cut, and the 'string ""' around them. */
+    char found[192];
     wsf_token_describe(t, found, sizeof found);
     wsf_cur_error_at(c, t, "expected %s, found %s", what, found);
 }

@@ -12,8 +12,8 @@ typedef struct {
     const char *file;
     int line;
     wsf_tokens toks;
-    size_t i;        /* next token */
-    char *err;       /* caller's buffer for the first error */
+    size_t i;  /* next token */
+    char *err; /* caller's buffer for the first error */
     size_t errlen;
     bool failed;
 } wsf_cursor;
@@ -32,7 +32,7 @@ void wsf_cur_error_at(wsf_cursor *c, const wsf_token *t, const char *fmt, ...)
 
 /* Each takes one token of a kind, or records an error naming what was
  * expected and returns false. */
-bool wsf_cur_word(wsf_cursor *c, const char *w);                       /* exactly w */
+bool wsf_cur_word(wsf_cursor *c, const char *w); /* exactly w */
 bool wsf_cur_any_word(wsf_cursor *c, const char *what, const char **out);
 bool wsf_cur_string(wsf_cursor *c, const char *what, const wsf_token **out);
 bool wsf_cur_regex(wsf_cursor *c, const char *what, const wsf_token **out);

@@ -24,10 +24,10 @@ int wsf_opcode_from_name(const char *name);
 bool wsf_opcode_is_control(int opcode);
 
 typedef struct {
-    int opcode;   /* 0..15 */
-    bool fin;     /* FIN bit */
-    int rsv;      /* RSV1..3 as a 3-bit number: RSV1 = 4, RSV2 = 2, RSV3 = 1 */
-    bool masked;  /* clients must mask; the peer may choose not to */
+    int opcode;  /* 0..15 */
+    bool fin;    /* FIN bit */
+    int rsv;     /* RSV1..3 as a 3-bit number: RSV1 = 4, RSV2 = 2, RSV3 = 1 */
+    bool masked; /* clients must mask; the peer may choose not to */
     uint8_t mask[4];
 } wsf_frame_hdr;
 
@@ -57,16 +57,16 @@ typedef struct {
     const uint8_t *payload; /* len bytes */
     size_t frame_len;       /* header + payload: bytes consumed */
     /* Close frames only: */
-    int close_code;         /* -1 when the payload is empty, -2 when it is a single
-                             * byte (malformed: a code needs two), code otherwise */
-    const uint8_t *reason;  /* close reason bytes, reason_len long */
+    int close_code;        /* -1 when the payload is empty, -2 when it is a single
+                            * byte (malformed: a code needs two), code otherwise */
+    const uint8_t *reason; /* close reason bytes, reason_len long */
     size_t reason_len;
 } wsf_frame;
 
 typedef enum {
-    WSF_DECODE_OK = 0,       /* one frame decoded into *f */
-    WSF_DECODE_NEED_MORE = 1,/* not a whole frame yet */
-    WSF_DECODE_TOO_BIG = 2,  /* announced payload exceeds max_payload */
+    WSF_DECODE_OK = 0,        /* one frame decoded into *f */
+    WSF_DECODE_NEED_MORE = 1, /* not a whole frame yet */
+    WSF_DECODE_TOO_BIG = 2,   /* announced payload exceeds max_payload */
 } wsf_decode_status;
 
 /* Decodes the first frame in data[0..len). Unmasks masked payloads in place.

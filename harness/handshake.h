@@ -14,10 +14,10 @@ void wsf_ws_accept(const char *key, char out[29]);
 void wsf_ws_key(char out[25]);
 
 typedef struct {
-    const char *host;       /* Host header value, e.g. "127.0.0.1:9000" */
-    const char *path;       /* request target, e.g. "/" */
-    const char *key;        /* Sec-WebSocket-Key value */
-    const char *version;    /* Sec-WebSocket-Version value, normally "13" */
+    const char *host;    /* Host header value, e.g. "127.0.0.1:9000" */
+    const char *path;    /* request target, e.g. "/" */
+    const char *key;     /* Sec-WebSocket-Key value */
+    const char *version; /* Sec-WebSocket-Version value, normally "13" */
     /* Extra header lines ("Name: value"), added after the standard ones. */
     const char *const *extra;
     size_t n_extra;
@@ -30,11 +30,11 @@ typedef struct {
 void wsf_request_build(wsf_buf *out, const wsf_request *r);
 
 typedef struct {
-    int status;        /* e.g. 101 */
-    char reason[64];   /* status text, cut to fit */
-    size_t head_len;   /* bytes of the response head, including the final CRLFCRLF */
-    bool upgrade_ok;   /* Upgrade: websocket and Connection: upgrade present */
-    char accept[64];   /* Sec-WebSocket-Accept value, "" if absent */
+    int status;      /* e.g. 101 */
+    char reason[64]; /* status text, cut to fit */
+    size_t head_len; /* bytes of the response head, including the final CRLFCRLF */
+    bool upgrade_ok; /* Upgrade: websocket and Connection: upgrade present */
+    char accept[64]; /* Sec-WebSocket-Accept value, "" if absent */
 } wsf_response;
 
 typedef enum {

@@ -64,10 +64,14 @@ static void split_lines(wsf_instance *in, wsf_stream *s, bool eof)
     for (;;) {
         uint8_t *nl = b->len ? memchr(b->data, '\n', b->len) : NULL;
         size_t n;
-        if (nl) n = (size_t)(nl - b->data);
-        else if (b->len >= WSF_MAX_LINE) n = WSF_MAX_LINE;
-        else if (eof && b->len) n = b->len;
-        else break;
+        if (nl)
+            n = (size_t)(nl - b->data);
+        else if (b->len >= WSF_MAX_LINE)
+            n = WSF_MAX_LINE;
+        else if (eof && b->len)
+            n = b->len;
+        else
+            break;
         size_t linelen = n;
         if (linelen && b->data[linelen - 1] == '\r') linelen--;
         emit_line(in, s, (const char *)b->data, linelen);
@@ -146,14 +150,14 @@ void wsf_instance_last_lines(const wsf_instance *in, wsf_buf *out)
 {
     size_t n = in->n_last < WSF_LAST_LINES ? in->n_last : WSF_LAST_LINES;
     if (n == 0) {
-        wsf_buf_appendf(out, "  (it printed nothing)\n");
+        wsf_buf_appendf(out, "  (it printed nothing)");
         return;
     }
     for (size_t i = in->n_last - n; i < in->n_last; i++) {
+        if (i > in->n_last - n) wsf_buf_appendf(out, "\n");
         wsf_buf_appendf(out, "  | ");
         wsf_escape_bytes((const uint8_t *)in->last[i % WSF_LAST_LINES],
                          strlen(in->last[i % WSF_LAST_LINES]), 300, out);
-        wsf_buf_appendf(out, "\n");
     }
 }
 
@@ -169,8 +173,7 @@ static bool port_accepts(int port)
     return ok;
 }
 
-static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *err,
-                 size_t errlen)
+static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *err, size_t errlen)
 {
     int outp[2], errp[2], execp[2];
     if (pipe2(outp, O_CLOEXEC) < 0) goto fail;
@@ -189,7 +192,8 @@ static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *
         dup2(devnull, 0);
         dup2(outp[1], 1);
         dup2(errp[1], 2);
-        for (size_t i = 0; i < n_env; i++) putenv(env[i]);
+        for (size_t i = 0; i < n_env; i++)
+            putenv(env[i]);
         execvp(argv[0], argv);
         int e = errno;
         if (write(execp[1], &e, sizeof e) < 0) _exit(127);
@@ -201,7 +205,8 @@ static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *
     close(execp[1]);
     int child_errno = 0;
     ssize_t r;
-    do r = read(execp[0], &child_errno, sizeof child_errno);
+    do
+        r = read(execp[0], &child_errno, sizeof child_errno);
     while (r < 0 && errno == EINTR);
     close(execp[0]);
     in->pid = pid;
@@ -210,10 +215,10 @@ static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *
     in->pidio = (wsf_io){.fd = pidfd_open(pid), .cb = on_pidfd, .ctx = in};
     fcntl(outp[0], F_SETFL, O_NONBLOCK);
     fcntl(errp[0], F_SETFL, O_NONBLOCK);
-    in->out = (wsf_stream){.io = {.fd = outp[0], .cb = on_stream, .ctx = &in->out},
-                           .name = "stdout", .owner = in};
-    in->err = (wsf_stream){.io = {.fd = errp[0], .cb = on_stream, .ctx = &in->err},
-                           .name = "stderr", .owner = in};
+    in->out = (wsf_stream){
+        .io = {.fd = outp[0], .cb = on_stream, .ctx = &in->out}, .name = "stdout", .owner = in};
+    in->err = (wsf_stream){
+        .io = {.fd = errp[0], .cb = on_stream, .ctx = &in->err}, .name = "stderr", .owner = in};
     wsf_loop_add(in->loop, &in->out.io, EPOLLIN);
     wsf_loop_add(in->loop, &in->err.io, EPOLLIN);
     if (in->pidio.fd >= 0) wsf_loop_add(in->loop, &in->pidio, EPOLLIN);
@@ -295,9 +300,13 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
             wsf_instance_last_lines(in, &b);
             if (t->ready == WSF_READY_LOG)
                 snprintf(err, errlen,
-                         "target '%s' not ready after %s: no log line matched /%s/; its last "
-                         "lines:\n%s",
-                         t->name, d, t->ready_pattern, (char *)b.data);
+                         "target '%s' not ready after %s: no line on %s matched /%s/; its "
+                         "last lines:\n%s",
+                         t->name, d,
+                         t->log == WSF_LOG_BOTH     ? "stdout or stderr"
+                         : t->log == WSF_LOG_STDERR ? "stderr"
+                                                    : "stdout",
+                         t->ready_pattern, (char *)b.data);
             else
                 snprintf(err, errlen,
                          "target '%s' not ready after %s: port %d never accepted a connection; "
@@ -315,7 +324,8 @@ out:
     if (rc < 0 && in->pid > 0) wsf_instance_stop(in);
     free(cmd);
     free(url);
-    for (size_t i = 0; i < t->n_env; i++) free(env[i]);
+    for (size_t i = 0; i < t->n_env; i++)
+        free(env[i]);
     free(env);
     wsf_free_argv(argv);
     return rc;

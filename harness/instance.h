@@ -36,13 +36,13 @@ typedef struct wsf_instance {
     wsf_io pidio;
     wsf_stream out, err;
     bool running;
-    int status;            /* wait status once !running */
+    int status; /* wait status once !running */
     int64_t started_us, exited_us;
     int port;
-    char *url;             /* expanded */
+    char *url;                  /* expanded */
     char *last[WSF_LAST_LINES]; /* ring of the last lines, for error messages */
     size_t n_last;
-    bool ready_seen;       /* a line matched the ready pattern */
+    bool ready_seen; /* a line matched the ready pattern */
     wsf_line_fn on_line;
     wsf_exit_fn on_exit;
     void *ctx;
@@ -65,7 +65,7 @@ void wsf_instance_drain(wsf_instance *in);
 /* "exited with status 1", "killed by signal SEGV (core dumped)". */
 void wsf_describe_status(int status, char *out, size_t outlen);
 
-/* The last lines printed, one per line, prefixed with "  | ". */
+/* The last lines printed, prefixed with "  | ", joined by newlines (none at the end). */
 void wsf_instance_last_lines(const wsf_instance *in, wsf_buf *out);
 
 /* A port that was free a moment ago on 127.0.0.1 (bound to 0 and released). */

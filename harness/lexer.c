@@ -37,16 +37,33 @@ static int lex_string(const char *line, size_t len, size_t *i, wsf_buf *out, int
             j++;
             continue;
         }
-        if (j + 1 >= len) break;
+        /* A backslash as the last character escapes nothing and leaves the
+         * string open: report it as unterminated, not as a finished string. */
+        if (j + 1 >= len) {
+            j = len;
+            break;
+        }
         char e = line[j + 1];
         char v;
         switch (e) {
-        case '"': v = '"'; break;
-        case '\\': v = '\\'; break;
-        case 'n': v = '\n'; break;
-        case 'r': v = '\r'; break;
-        case 't': v = '\t'; break;
-        case '0': v = '\0'; break;
+        case '"':
+            v = '"';
+            break;
+        case '\\':
+            v = '\\';
+            break;
+        case 'n':
+            v = '\n';
+            break;
+        case 'r':
+            v = '\r';
+            break;
+        case 't':
+            v = '\t';
+            break;
+        case '0':
+            v = '\0';
+            break;
         case 'x': {
             int hi = j + 2 < len ? hexval((unsigned char)line[j + 2]) : -1;
             int lo = j + 3 < len ? hexval((unsigned char)line[j + 3]) : -1;
@@ -62,7 +79,8 @@ static int lex_string(const char *line, size_t len, size_t *i, wsf_buf *out, int
         }
         default:
             *err_col = (int)j + 1;
-            snprintf(err, errlen, "unknown escape \\%c (known: \\\" \\\\ \\n \\r \\t \\0 \\xNN)", e);
+            snprintf(err, errlen, "unknown escape \\%c (known: \\\" \\\\ \\n \\r \\t \\0 \\xNN)",
+                     e);
             return -1;
         }
         wsf_buf_append(out, &v, 1);
@@ -79,8 +97,8 @@ static int lex_string(const char *line, size_t len, size_t *i, wsf_buf *out, int
 
 /* A regex runs to the next unescaped '/'; "\/" stands for '/', every other
  * backslash is kept for the regex engine. */
-static int lex_regex(const char *line, size_t len, size_t *i, wsf_buf *out, int *err_col,
-                     char *err, size_t errlen)
+static int lex_regex(const char *line, size_t len, size_t *i, wsf_buf *out, int *err_col, char *err,
+                     size_t errlen)
 {
     size_t start = *i;
     size_t j = start + 1;
@@ -113,8 +131,10 @@ size_t wsf_line_code_len(const char *line, size_t len)
     for (size_t i = 0; i < len; i++) {
         char c = line[i];
         if (quote) {
-            if (c == '\\') i++;
-            else if (c == quote) quote = 0;
+            if (c == '\\')
+                i++;
+            else if (c == quote)
+                quote = 0;
         } else if (c == '"') {
             quote = '"';
         } else if (c == '/' && (i == 0 || isspace((unsigned char)line[i - 1]))) {
@@ -152,8 +172,7 @@ int wsf_lex_line(const char *line, size_t len, wsf_tokens *out, int *err_col, ch
         } else {
             kind = WSF_TOK_WORD;
             size_t j = i;
-            while (j < len && !isspace((unsigned char)line[j]) && line[j] != '#' &&
-                   line[j] != '"')
+            while (j < len && !isspace((unsigned char)line[j]) && line[j] != '#' && line[j] != '"')
                 j++;
             wsf_buf_append(&b, line + i, j - i);
             i = j;
@@ -171,7 +190,8 @@ int wsf_lex_line(const char *line, size_t len, wsf_tokens *out, int *err_col, ch
 
 void wsf_tokens_clear(wsf_tokens *t)
 {
-    for (size_t i = 0; i < t->n; i++) free(t->tok[i].text);
+    for (size_t i = 0; i < t->n; i++)
+        free(t->tok[i].text);
     t->n = 0;
 }
 
@@ -193,9 +213,15 @@ void wsf_token_describe(const wsf_token *t, char *out, size_t outlen)
     wsf_buf_init(&b);
     wsf_escape_bytes((const uint8_t *)t->text, t->len, 40, &b);
     switch (t->kind) {
-    case WSF_TOK_WORD: snprintf(out, outlen, "'%s'", (char *)b.data); break;
-    case WSF_TOK_STRING: snprintf(out, outlen, "string \"%s\"", (char *)b.data); break;
-    case WSF_TOK_REGEX: snprintf(out, outlen, "regex /%s/", (char *)b.data); break;
+    case WSF_TOK_WORD:
+        snprintf(out, outlen, "'%s'", (char *)b.data);
+        break;
+    case WSF_TOK_STRING:
+        snprintf(out, outlen, "string \"%s\"", (char *)b.data);
+        break;
+    case WSF_TOK_REGEX:
+        snprintf(out, outlen, "regex /%s/", (char *)b.data);
+        break;
     }
     wsf_buf_free(&b);
 }

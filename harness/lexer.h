@@ -14,7 +14,7 @@ typedef struct {
     wsf_tok_kind kind;
     char *text; /* unescaped; NUL-terminated, but strings may hold NULs: see len */
     size_t len;
-    int col;    /* 1-based column of the token's first character */
+    int col; /* 1-based column of the token's first character */
 } wsf_token;
 
 typedef struct {

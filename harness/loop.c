@@ -13,7 +13,8 @@ static void on_signal(wsf_io *io, uint32_t events)
     (void)events;
     wsf_loop *l = io->ctx;
     struct signalfd_siginfo si;
-    while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si) l->interrupted = (int)si.ssi_signo;
+    while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+        l->interrupted = (int)si.ssi_signo;
 }
 
 int wsf_loop_init(wsf_loop *l)

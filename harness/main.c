@@ -108,7 +108,8 @@ static int collect(const char *path, strlist *out)
     if (S_ISDIR(st.st_mode)) {
         char *p = wsf_xstrdup(path);
         size_t n = strlen(p);
-        while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+        while (n > 1 && p[n - 1] == '/')
+            p[--n] = '\0';
         int rc = collect_dir(p, out);
         free(p);
         return rc;
@@ -139,8 +140,8 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
-    printf("[%*zu/%zu] %s %s  (%s, %s)\n", w, i + 1, n, label[r->verdict], r->sc->name,
-           r->sc->file, d);
+    printf("[%*zu/%zu] %s %s  (%s, %s)\n", w, i + 1, n, label[r->verdict], r->sc->name, r->sc->file,
+           d);
     if (r->verdict == WSF_ERROR) {
         /* Continuation lines (a target's last log lines) stay indented. */
         printf("        error: ");
@@ -153,8 +154,10 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
         for (size_t k = 0; k < r->n_checks; k++) {
             const wsf_check *c = &r->checks[k];
             if (c->result != WSF_CHECK_FAIL) continue;
-            if (c->line) printf("        %s:%d: %s\n", r->sc->file, c->line, c->text);
-            else printf("        %s\n", c->text);
+            if (c->line)
+                printf("        %s:%d: %s\n", r->sc->file, c->line, c->text);
+            else
+                printf("        %s\n", c->text);
             printf("          expected: %s\n", c->expected ? c->expected : "");
             printf("          actual:   %s\n", c->actual ? c->actual : "");
         }
@@ -168,12 +171,15 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
-    static const struct option opts[] = {
-        {"target", required_argument, 0, 't'}, {"url", required_argument, 0, 'u'},
-        {"filter", required_argument, 0, 'f'}, {"list", no_argument, 0, 'l'},
-        {"results", required_argument, 0, 'o'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"target", required_argument, 0, 't'},
+                                         {"url", required_argument, 0, 'u'},
+                                         {"filter", required_argument, 0, 'f'},
+                                         {"list", no_argument, 0, 'l'},
+                                         {"results", required_argument, 0, 'o'},
+                                         {"verbose", no_argument, 0, 'v'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     strlist filters = {0};
     bool list = false, verbose = false;
@@ -181,15 +187,33 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhV", opts, NULL)) != -1) {
         switch (ch) {
-        case 't': target_file = optarg; break;
-        case 'u': url = optarg; break;
-        case 'f': strlist_push(&filters, optarg); break;
-        case 'l': list = true; break;
-        case 'o': results_path = optarg; break;
-        case 'v': verbose = true; break;
-        case 'h': fputs(usage_text, stdout); return 0;
-        case 'V': printf("wsfault %s\n", WSF_VERSION); return 0;
-        default: fputs("wsfault: try 'wsfault --help'\n", stderr); return EXIT_USAGE;
+        case 't':
+            target_file = optarg;
+            break;
+        case 'u':
+            url = optarg;
+            break;
+        case 'f':
+            strlist_push(&filters, optarg);
+            break;
+        case 'l':
+            list = true;
+            break;
+        case 'o':
+            results_path = optarg;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("wsfault %s\n", WSF_VERSION);
+            return 0;
+        default:
+            fputs("wsfault: try 'wsfault --help'\n", stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
@@ -226,10 +250,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         bool keep = filters.n == 0;
         for (size_t f = 0; f < filters.n && !keep; f++)
             keep = wsf_scenario_matches(s, filters.v[f]);
-        if (keep) scs[n++] = s;
-        else wsf_scenario_free(s);
+        if (keep)
+            scs[n++] = s;
+        else
+            wsf_scenario_free(s);
     }
-    for (size_t i = 0; i < files.n; i++) free(files.v[i]);
+    for (size_t i = 0; i < files.n; i++)
+        free(files.v[i]);
     free(files.v);
     free(filters.v);
     int rc = EXIT_USAGE;
@@ -300,9 +327,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     info.duration_us = wsf_now_us() - t0;
 
     size_t counts[3] = {0};
-    for (size_t i = 0; i < done; i++) counts[results[i].verdict]++;
-    if (info.interrupted)
-        printf("interrupted: %zu of %zu scenarios run\n", done, n);
+    for (size_t i = 0; i < done; i++)
+        counts[results[i].verdict]++;
+    if (info.interrupted) printf("interrupted: %zu of %zu scenarios run\n", done, n);
     printf("%zu passed, %zu failed, %zu errors\n", counts[WSF_PASS], counts[WSF_FAIL],
            counts[WSF_ERROR]);
     char err[1024];
@@ -313,13 +340,15 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         printf("results: %s\n", results_path);
         rc = info.interrupted ? 130 : counts[WSF_FAIL] || counts[WSF_ERROR] ? 1 : 0;
     }
-    for (size_t i = 0; i < done; i++) wsf_result_free(&results[i]);
+    for (size_t i = 0; i < done; i++)
+        wsf_result_free(&results[i]);
     free(results);
     wsf_loop_close(&loop);
     free(bindir);
     free(targetdir);
 out:
-    for (size_t i = 0; i < n; i++) wsf_scenario_free(scs[i]);
+    for (size_t i = 0; i < n; i++)
+        wsf_scenario_free(scs[i]);
     free(scs);
     wsf_target_free(target);
     return rc;

@@ -108,20 +108,38 @@ static void update_interest(wsf_peer *p)
     } else if (p->state == WSF_TCP_OPEN) {
         /* After EOF a readable socket stays readable: stop asking, or the
          * loop spins. Errors (a later RST) are reported regardless. */
-        if (!p->fin_in && !p->rx_broken) ev |= p->read_stalled ? EPOLLRDHUP : EPOLLIN | EPOLLRDHUP;
+        if (!p->eof_read && !p->rx_broken) {
+            if (!p->read_stalled) ev |= EPOLLIN;
+            /* RDHUP stays raised once seen: ask for it only until it is noted. */
+            if (!p->fin_in) ev |= EPOLLRDHUP;
+        }
         if (p->tx.len && !p->write_stalled && !p->trickle_bytes && !p->rst_in) ev |= EPOLLOUT;
     }
-    if (!p->io.registered) wsf_loop_add(p->loop, &p->io, ev);
-    else wsf_loop_mod(p->loop, &p->io, ev);
+    if (!p->io.registered)
+        wsf_loop_add(p->loop, &p->io, ev);
+    else
+        wsf_loop_mod(p->loop, &p->io, ev);
 }
 
 int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, size_t errlen)
 {
     if (p->io.fd >= 0) {
-        snprintf(err, errlen, "already connected: close, half-close or rst first");
-        return -1;
+        if (!p->half_closed && !p->fin_in && !p->rst_in) {
+            snprintf(err, errlen, "already connected: close or rst it first");
+            return -1;
+        }
+        /* The old connection is done in at least one direction: a new one
+         * replaces it, as a client would open a fresh socket. */
+        wsf_peer_close(p);
     }
-    p->fin_in = p->rst_in = p->half_closed = p->rx_broken = false;
+    if (p->inbox_n) {
+        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "dropped",
+                         "%zu frames from the previous connection were never expected", p->inbox_n);
+        while (p->inbox_n)
+            wsf_peer_inbox_pop(p);
+    }
+    p->fin_in = p->eof_read = p->rst_in = p->half_closed = p->rx_broken = false;
+    p->read_stalled = p->write_stalled = p->shut_wr_pending = false;
     p->handshake_sent = p->response_seen = false;
     wsf_buf_reset(&p->rx);
     wsf_buf_reset(&p->tx);
@@ -185,8 +203,11 @@ static void flush(wsf_peer *p, size_t max)
         }
         if (w < 0 && (errno == EAGAIN || errno == EINTR)) break;
         int e = errno;
-        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "write-error", "%s", strerror(e));
-        if (e == ECONNRESET || e == EPIPE) note_rst(p, strerror(e));
+        /* EPIPE is our own doing (writing after half-close) or the echo of
+         * a reset already noted; only ECONNRESET is news from the target. */
+        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "write-error", "%s%s", strerror(e),
+                         e == EPIPE && p->half_closed ? " (the peer half-closed earlier)" : "");
+        if (e == ECONNRESET) note_rst(p, strerror(e));
         wsf_buf_reset(&p->tx);
         break;
     }
@@ -264,9 +285,12 @@ static void record_frame(wsf_peer *p, const wsf_frame *f)
     wsf_buf d;
     wsf_buf_init(&d);
     if (f->hdr.opcode == WSF_OP_CLOSE) {
-        if (f->close_code == -1) wsf_buf_appendf(&d, "close (no code)");
-        else if (f->close_code == -2) wsf_buf_appendf(&d, "close (1-byte payload)");
-        else wsf_buf_appendf(&d, "close %d", f->close_code);
+        if (f->close_code == -1)
+            wsf_buf_appendf(&d, "close (no code)");
+        else if (f->close_code == -2)
+            wsf_buf_appendf(&d, "close (1-byte payload)");
+        else
+            wsf_buf_appendf(&d, "close %d", f->close_code);
         if (f->reason_len) {
             wsf_buf_appendf(&d, " \"");
             wsf_escape_bytes(f->reason, f->reason_len, 123, &d);
@@ -283,9 +307,8 @@ static void record_frame(wsf_peer *p, const wsf_frame *f)
     if (!f->hdr.fin) wsf_buf_appendf(&d, " (no FIN)");
     if (f->hdr.rsv) wsf_buf_appendf(&d, " rsv=%d", f->hdr.rsv);
     if (f->hdr.masked) wsf_buf_appendf(&d, " (masked)");
-    wsf_event *e =
-        wsf_timeline_add(p->tl, WSF_EV_FRAME, WSF_DIR_IN, wsf_opcode_name(f->hdr.opcode), "%s",
-                         (char *)d.data);
+    wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_FRAME, WSF_DIR_IN, wsf_opcode_name(f->hdr.opcode),
+                                    "%s", (char *)d.data);
     if (e) {
         e->opcode = f->hdr.opcode;
         e->fin = f->hdr.fin;
@@ -326,7 +349,16 @@ static void decode(wsf_peer *p)
             return;
         }
     } else if (!p->response_seen && p->rx.len && p->handshake_sent) {
-        return; /* bytes before any response: wait for them to make sense */
+        wsf_buf d;
+        wsf_buf_init(&d);
+        wsf_escape_bytes(p->rx.data, p->rx.len, 40, &d);
+        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
+                         "the target answered the handshake with something not HTTP: \"%s\"",
+                         (char *)d.data);
+        wsf_buf_free(&d);
+        p->rx_broken = true;
+        update_interest(p);
+        return;
     }
     if (p->response_seen && p->response.status != 101) {
         wsf_buf_reset(&p->rx);
@@ -363,14 +395,15 @@ static void do_read(wsf_peer *p)
         ssize_t r = recv(p->io.fd, p->rx.data + p->rx.len, READ_CHUNK, 0);
         if (r > 0) {
             p->rx.len += (size_t)r;
-            wsf_event *e =
-                wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
+            wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
             if (e) e->len = (uint64_t)r;
             decode(p);
             if (p->rx_broken) break;
             continue;
         }
         if (r == 0) {
+            p->eof_read = true;
+            if (p->fin_in) break; /* already noted while reading was stalled */
             p->fin_in = true;
             p->fin_in_t = wsf_timeline_now(p->tl);
             if (p->rx.len)
@@ -416,7 +449,8 @@ static void on_io(wsf_io *io, uint32_t events)
             return;
         }
     }
-    if ((events & EPOLLIN) && !p->read_stalled) do_read(p);
+    if ((events & EPOLLIN) && !p->read_stalled)
+        do_read(p);
     else if ((events & (EPOLLRDHUP | EPOLLHUP)) && p->read_stalled && !p->fin_in) {
         /* Not reading, but the kernel says the target sent FIN after the data
          * we have not read: that is when it happened. */
@@ -424,7 +458,7 @@ static void on_io(wsf_io *io, uint32_t events)
         p->fin_in_t = wsf_timeline_now(p->tl);
         wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "FIN seen while not reading");
         update_interest(p);
-    } else if ((events & EPOLLHUP) && p->fin_in) {
+    } else if ((events & EPOLLHUP) && p->eof_read) {
         wsf_loop_del(p->loop, &p->io); /* both sides done: nothing more to see */
     }
     if ((events & EPOLLOUT) && p->io.fd >= 0 && p->io.registered) flush(p, SIZE_MAX);
@@ -483,11 +517,10 @@ void wsf_peer_close(wsf_peer *p)
 void wsf_peer_stall_read(wsf_peer *p, bool stall)
 {
     p->read_stalled = stall;
-    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read",
-                     NULL);
+    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read", NULL);
     if (!stall) {
         update_interest(p);
-        if (p->io.fd >= 0 && p->state == WSF_TCP_OPEN && !p->fin_in) do_read(p);
+        if (p->io.fd >= 0 && p->state == WSF_TCP_OPEN && !p->eof_read) do_read(p);
     } else {
         update_interest(p);
     }
@@ -518,7 +551,7 @@ void wsf_peer_trickle(wsf_peer *p, uint64_t bytes, int64_t every_us)
                          bytes, d);
     } else {
         wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "trickle", "off");
-        flush(p, SIZE_MAX);
+        if (!p->write_stalled) flush(p, SIZE_MAX);
     }
 }
 

@@ -16,21 +16,21 @@
 
 /* A frame the target sent, kept until an expectation takes it. */
 typedef struct {
-    int64_t t_us;      /* timeline time of arrival */
+    int64_t t_us; /* timeline time of arrival */
     int opcode;
     bool fin;
     int rsv;
     bool masked;
     wsf_buf payload;
-    int close_code;    /* close frames: -1 empty payload, -2 one byte, else the code */
+    int close_code; /* close frames: -1 empty payload, -2 one byte, else the code */
     wsf_buf reason;
 } wsf_rx_frame;
 
 typedef enum {
-    WSF_TCP_NONE,      /* no connection yet */
+    WSF_TCP_NONE, /* no connection yet */
     WSF_TCP_CONNECTING,
     WSF_TCP_OPEN,
-    WSF_TCP_GONE,      /* the peer closed or reset it itself */
+    WSF_TCP_GONE, /* the peer closed or reset it itself */
 } wsf_tcp_state;
 
 typedef struct {
@@ -45,20 +45,21 @@ typedef struct {
     char path[1024];
 
     /* What the target did to TCP. */
-    bool fin_in;       /* EOF: the target closed its side */
-    bool rst_in;       /* ECONNRESET */
+    bool fin_in;   /* the target closed its side (seen as EOF, or as RDHUP while stalled) */
+    bool eof_read; /* read() returned 0: every byte before the FIN is in rx */
+    bool rst_in;   /* ECONNRESET */
     int64_t fin_in_t, rst_in_t;
-    bool half_closed;  /* we sent FIN */
+    bool half_closed; /* we sent FIN */
 
     /* Reading. */
     bool read_stalled;
-    wsf_buf rx;        /* bytes not yet decoded */
+    wsf_buf rx; /* bytes not yet decoded */
     bool handshake_sent;
     bool response_seen;
     wsf_response response;
     int64_t response_t;
     char expected_accept[32];
-    bool rx_broken;    /* undecodable input: reading stops, noted on the timeline */
+    bool rx_broken; /* undecodable input: reading stops, noted on the timeline */
 
     wsf_rx_frame *inbox; /* frames not yet taken by an expectation */
     size_t inbox_head, inbox_n, inbox_cap;

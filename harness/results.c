@@ -34,7 +34,8 @@ static void iso_time(int64_t us, char *out, size_t n)
 static json_t *strings(char **a, size_t n)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, jstr(a[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, jstr(a[i]));
     return arr;
 }
 
@@ -62,9 +63,12 @@ static json_t *event_json(const wsf_event *e)
 static const char *check_name(wsf_check_result r)
 {
     switch (r) {
-    case WSF_CHECK_PASS: return "pass";
-    case WSF_CHECK_FAIL: return "fail";
-    default: return "not-reached";
+    case WSF_CHECK_PASS:
+        return "pass";
+    case WSF_CHECK_FAIL:
+        return "fail";
+    default:
+        return "not-reached";
     }
 }
 
@@ -79,6 +83,7 @@ static json_t *result_json(const wsf_result *r)
     json_object_set_new(j, "tags", strings(sc->tags, sc->n_tags));
     json_object_set_new(j, "verdict", json_string(wsf_verdict_name(r->verdict)));
     if (r->reason) json_object_set_new(j, "reason", jstr(r->reason));
+    if (r->url) json_object_set_new(j, "url", jstr(r->url));
     char when[32];
     iso_time(r->started_us, when, sizeof when);
     json_object_set_new(j, "started", json_string(when));
@@ -98,9 +103,11 @@ static json_t *result_json(const wsf_result *r)
     }
     json_object_set_new(j, "checks", checks);
     json_t *tl = json_array();
-    for (size_t i = 0; i < r->tl.n; i++) json_array_append_new(tl, event_json(&r->tl.ev[i]));
+    for (size_t i = 0; i < r->tl.n; i++)
+        json_array_append_new(tl, event_json(&r->tl.ev[i]));
     json_object_set_new(j, "timeline", tl);
-    if (r->tl.dropped) json_object_set_new(j, "timeline_dropped", json_integer((json_int_t)r->tl.dropped));
+    if (r->tl.dropped)
+        json_object_set_new(j, "timeline_dropped", json_integer((json_int_t)r->tl.dropped));
     json_object_set_new(j, "source", jstr(sc->source));
     return j;
 }

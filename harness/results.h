@@ -9,10 +9,10 @@
 typedef struct {
     int argc;
     char **argv;
-    const char *target_name;  /* NULL for an external URL */
+    const char *target_name; /* NULL for an external URL */
     const char *target_file;
     const char *url;
-    int64_t started_us;       /* wall clock */
+    int64_t started_us; /* wall clock */
     int64_t duration_us;
     bool interrupted;
 } wsf_run_info;

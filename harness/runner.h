@@ -18,18 +18,19 @@ typedef enum { WSF_CHECK_PASS, WSF_CHECK_FAIL, WSF_CHECK_NOT_REACHED } wsf_check
 /* One judged expectation (an expect step, a handshake that must succeed, or
  * the target's survival). */
 typedef struct {
-    int line;          /* 0 for checks the runner adds itself */
-    char *text;        /* the statement */
+    int line;   /* 0 for checks the runner adds itself */
+    char *text; /* the statement */
     wsf_check_result result;
     char *expected;
-    char *actual;      /* NULL when it passed and there is nothing to add */
-    int64_t t_us;      /* timeline time when it was judged */
+    char *actual; /* NULL when it passed and there is nothing to add */
+    int64_t t_us; /* timeline time when it was judged */
 } wsf_check;
 
 typedef struct {
     const wsf_scenario *sc;
     wsf_verdict verdict;
-    char *reason;      /* error: why it could not run; fail: the first failed check */
+    char *reason; /* error: why it could not run; fail: the first failed check */
+    char *url;    /* where the peer connected (each target start has a fresh port) */
     wsf_check *checks;
     size_t n_checks;
     wsf_timeline tl;
@@ -46,6 +47,9 @@ typedef struct {
     bool inst_up;
     char *start_error; /* set once the target failed to start: not tried again */
     wsf_timeline *tl;  /* the running scenario's timeline, for target events */
+    /* Target events between scenarios (absolute times), handed to the next
+     * scenario's timeline so nothing the target says is lost. */
+    wsf_timeline between;
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

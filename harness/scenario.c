@@ -27,9 +27,11 @@ static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_
     st->kind = kind;
     st->line = p->c.line;
     size_t code = wsf_line_code_len(line, len);
-    while (code > 0 && (line[code - 1] == ' ' || line[code - 1] == '\t')) code--;
+    while (code > 0 && (line[code - 1] == ' ' || line[code - 1] == '\t'))
+        code--;
     size_t lead = 0;
-    while (lead < code && (line[lead] == ' ' || line[lead] == '\t')) lead++;
+    while (lead < code && (line[lead] == ' ' || line[lead] == '\t'))
+        lead++;
     st->text = wsf_xstrndup(line + lead, code - lead);
     return st;
 }
@@ -78,7 +80,8 @@ static bool parse_payload(parser *p, wsf_buf *out, bool *given)
             return false;
         }
         wsf_buf_reserve(out, size);
-        for (uint64_t k = 0; k < size; k++) wsf_buf_append(out, pat->text + k % pat->len, 1);
+        for (uint64_t k = 0; k < size; k++)
+            wsf_buf_append(out, pat->text + k % pat->len, 1);
         *given = true;
         return true;
     }
@@ -90,7 +93,8 @@ static bool parse_payload(parser *p, wsf_buf *out, bool *given)
             return false;
         }
         wsf_buf_reserve(out, size);
-        for (uint64_t k = 0; k < size; k++) wsf_buf_append(out, "x", 1);
+        for (uint64_t k = 0; k < size; k++)
+            wsf_buf_append(out, "x", 1);
         *given = true;
         return true;
     }
@@ -117,8 +121,10 @@ static bool parse_opcode(parser *p, int *op, bool allow_frame)
         c->i++;
         return true;
     }
-    wsf_cur_expected(c, allow_frame ? "a frame kind (text, binary, close, ping, pong, "
-                                      "continuation, opcode N, frame)"
+    /* Only expect allows 'frame', and there the other expectations (no frame,
+     * tcp, http) are as likely to be what was meant as a frame kind. */
+    wsf_cur_expected(c, allow_frame ? "an expectation (text, binary, close, ping, pong, "
+                                      "continuation, opcode N, frame, no frame, tcp, http)"
                                     : "a frame kind (text, binary, close, ping, pong, "
                                       "continuation, opcode N)");
     return false;
@@ -149,8 +155,8 @@ static bool parse_send(parser *p, wsf_step *st)
     st->u.send.partial = -1;
     if (!parse_opcode(p, &st->u.send.opcode, false)) return false;
     const wsf_token *t = wsf_cur_peek(c);
-    if (st->u.send.opcode == WSF_OP_CLOSE && t && t->kind == WSF_TOK_WORD &&
-        t->text[0] >= '0' && t->text[0] <= '9') {
+    if (st->u.send.opcode == WSF_OP_CLOSE && t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' &&
+        t->text[0] <= '9') {
         uint64_t code;
         if (!parse_close_code(p, &code)) return false;
         const wsf_token *reason = NULL;
@@ -264,8 +270,7 @@ static bool parse_within(parser *p, wsf_expect *e)
 {
     wsf_cursor *c = &p->c;
     if (!wsf_cur_word(c, "within")) return false;
-    if (!wsf_cur_duration(c, "a duration after 'within' (e.g. 500ms)", &e->within_us))
-        return false;
+    if (!wsf_cur_duration(c, "a duration after 'within' (e.g. 500ms)", &e->within_us)) return false;
     return wsf_cur_end(c);
 }
 
@@ -277,14 +282,20 @@ static bool parse_expect(parser *p, wsf_step *st)
     if (wsf_cur_accept(c, "no")) {
         e->kind = WSF_EXP_NO_FRAME;
         if (!wsf_cur_word(c, "frame")) return false;
-        if (!wsf_cur_accept(c, "for") && !wsf_cur_word(c, "within")) return false;
+        if (!wsf_cur_accept(c, "for") && !wsf_cur_accept(c, "within")) {
+            wsf_cur_expected(c, "'for' or 'within'");
+            return false;
+        }
         if (!wsf_cur_duration(c, "a duration (e.g. 1s)", &e->within_us)) return false;
         return wsf_cur_end(c);
     }
     if (wsf_cur_accept(c, "tcp")) {
-        if (wsf_cur_accept(c, "fin")) e->kind = WSF_EXP_FIN;
-        else if (wsf_cur_accept(c, "rst")) e->kind = WSF_EXP_RST;
-        else if (wsf_cur_accept(c, "closed")) e->kind = WSF_EXP_CLOSED;
+        if (wsf_cur_accept(c, "fin"))
+            e->kind = WSF_EXP_FIN;
+        else if (wsf_cur_accept(c, "rst"))
+            e->kind = WSF_EXP_RST;
+        else if (wsf_cur_accept(c, "closed"))
+            e->kind = WSF_EXP_CLOSED;
         else if (wsf_cur_accept(c, "open")) {
             e->kind = WSF_EXP_OPEN;
             if (!wsf_cur_word(c, "for")) return false;
@@ -301,6 +312,12 @@ static bool parse_expect(parser *p, wsf_step *st)
         uint64_t v;
         e->kind = WSF_EXP_HTTP;
         if (!wsf_cur_uint(c, "an HTTP status 100-599", 599, &v)) return false;
+        if (v < 100) {
+            /* Step back so the message names the refused number. */
+            c->i--;
+            wsf_cur_expected(c, "an HTTP status 100-599");
+            return false;
+        }
         e->http_status = (int)v;
         return parse_within(p, e);
     }
@@ -410,11 +427,9 @@ static bool parse_statement(parser *p, const char *line, size_t len)
         st->u.connect.within_us = DEFAULT_CONNECT_US;
         while (!wsf_cur_at_end(c)) {
             if (wsf_cur_accept(c, "rcvbuf")) {
-                if (!wsf_cur_size(c, "a size after 'rcvbuf'", &st->u.connect.rcvbuf))
-                    return false;
+                if (!wsf_cur_size(c, "a size after 'rcvbuf'", &st->u.connect.rcvbuf)) return false;
             } else if (wsf_cur_accept(c, "sndbuf")) {
-                if (!wsf_cur_size(c, "a size after 'sndbuf'", &st->u.connect.sndbuf))
-                    return false;
+                if (!wsf_cur_size(c, "a size after 'sndbuf'", &st->u.connect.sndbuf)) return false;
             } else if (wsf_cur_accept(c, "within")) {
                 if (!wsf_cur_duration(c, "a duration after 'within'", &st->u.connect.within_us))
                     return false;
@@ -468,8 +483,7 @@ static bool parse_statement(parser *p, const char *line, size_t len)
             return false;
         }
         if (!wsf_cur_word(c, "every")) return false;
-        if (!wsf_cur_duration(c, "a duration after 'every' (e.g. 10ms)",
-                              &st->u.trickle.every_us))
+        if (!wsf_cur_duration(c, "a duration after 'every' (e.g. 10ms)", &st->u.trickle.every_us))
             return false;
         return wsf_cur_end(c);
     }
@@ -520,8 +534,8 @@ wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, 
         line = nl ? nl + 1 : line + len;
     }
     if (ok && !s->name) {
-        snprintf(err, errlen, "%s:%d:1: expected a 'scenario \"name\"' statement, found none",
-                 file, lineno > 0 ? lineno : 1);
+        snprintf(err, errlen, "%s:%d:1: expected a 'scenario \"name\"' statement, found none", file,
+                 lineno > 0 ? lineno : 1);
         ok = false;
     }
     if (ok && s->n_steps == 0) {
@@ -571,7 +585,8 @@ wsf_scenario *wsf_scenario_load(const char *file, char *err, size_t errlen)
 
 static void free_strs(char **a, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(a[i]);
+    for (size_t i = 0; i < n; i++)
+        free(a[i]);
     free(a);
 }
 
@@ -589,13 +604,18 @@ void wsf_scenario_free(wsf_scenario *s)
             free_strs(st->u.handshake.headers, st->u.handshake.n_headers);
             free_strs(st->u.handshake.omit, st->u.handshake.n_omit);
             break;
-        case WSF_STEP_SEND: wsf_buf_free(&st->u.send.payload); break;
-        case WSF_STEP_SEND_RAW: wsf_buf_free(&st->u.raw.bytes); break;
+        case WSF_STEP_SEND:
+            wsf_buf_free(&st->u.send.payload);
+            break;
+        case WSF_STEP_SEND_RAW:
+            wsf_buf_free(&st->u.raw.bytes);
+            break;
         case WSF_STEP_EXPECT:
             wsf_buf_free(&st->u.expect.payload);
             wsf_buf_free(&st->u.expect.reason);
             break;
-        default: break;
+        default:
+            break;
         }
     }
     free(s->steps);

@@ -11,8 +11,8 @@
 typedef enum {
     WSF_STEP_CONNECT,
     WSF_STEP_HANDSHAKE,
-    WSF_STEP_SEND,       /* one frame or a fragmented message */
-    WSF_STEP_SEND_RAW,   /* bytes as given */
+    WSF_STEP_SEND,     /* one frame or a fragmented message */
+    WSF_STEP_SEND_RAW, /* bytes as given */
     WSF_STEP_RST,
     WSF_STEP_HALF_CLOSE,
     WSF_STEP_CLOSE,
@@ -44,39 +44,39 @@ typedef enum {
 
 typedef struct {
     wsf_expect_kind kind;
-    int64_t within_us;    /* deadline, counted from when the step starts */
-    int opcode;           /* FRAME: opcode to match, -1 for any */
+    int64_t within_us; /* deadline, counted from when the step starts */
+    int opcode;        /* FRAME: opcode to match, -1 for any */
     wsf_payload_check payload_check;
-    wsf_buf payload;      /* BYTES */
-    uint64_t size;        /* SIZE */
+    wsf_buf payload; /* BYTES */
+    uint64_t size;   /* SIZE */
     /* FRAME with opcode close: */
-    int close_code;       /* code to match; -1: no code (empty payload); -3: any */
+    int close_code; /* code to match; -1: no code (empty payload); -3: any */
     bool check_reason;
     wsf_buf reason;
-    int http_status;      /* HTTP */
+    int http_status; /* HTTP */
 } wsf_expect;
 
 #define WSF_CLOSE_ANY (-3)
 
 typedef struct {
     wsf_step_kind kind;
-    int line;       /* 1-based line in the file, for messages and results */
-    char *text;     /* the step's source line, trimmed, for reports */
+    int line;   /* 1-based line in the file, for messages and results */
+    char *text; /* the step's source line, trimmed, for reports */
     union {
         struct {
             uint64_t rcvbuf, sndbuf; /* 0: system default */
             int64_t within_us;
         } connect;
         struct {
-            char *path;              /* NULL: from the URL */
-            char **headers;          /* extra "Name: value" lines */
+            char *path;     /* NULL: from the URL */
+            char **headers; /* extra "Name: value" lines */
             size_t n_headers;
-            char **omit;             /* standard header names to leave out */
+            char **omit; /* standard header names to leave out */
             size_t n_omit;
-            char *key;               /* NULL: a fresh random key */
-            char *version;           /* NULL: "13" */
-            int64_t partial;         /* -1: whole request; else bytes to send */
-            bool wait;               /* wait for a 101 and check it */
+            char *key;       /* NULL: a fresh random key */
+            char *version;   /* NULL: "13" */
+            int64_t partial; /* -1: whole request; else bytes to send */
+            bool wait;       /* wait for a 101 and check it */
             int64_t within_us;
         } handshake;
         struct {
@@ -84,16 +84,16 @@ typedef struct {
             bool fin;
             int rsv;
             bool masked;
-            unsigned fragments;      /* 1: a single frame */
-            unsigned times;          /* the whole message, this many times */
-            int64_t partial;         /* -1: every byte; else only the first N */
-            wsf_buf payload;         /* for close: code and reason already encoded */
+            unsigned fragments; /* 1: a single frame */
+            unsigned times;     /* the whole message, this many times */
+            int64_t partial;    /* -1: every byte; else only the first N */
+            wsf_buf payload;    /* for close: code and reason already encoded */
         } send;
         struct {
             wsf_buf bytes;
         } raw;
         struct {
-            uint64_t bytes;          /* bytes per tick; 0 turns trickling off */
+            uint64_t bytes; /* bytes per tick; 0 turns trickling off */
             int64_t every_us;
         } trickle;
         struct {
@@ -104,11 +104,11 @@ typedef struct {
 } wsf_step;
 
 typedef struct {
-    char *file;          /* path as given */
-    char *source;        /* the whole file text */
+    char *file;   /* path as given */
+    char *source; /* the whole file text */
     char *name;
-    char *description;   /* NULL when absent */
-    char **rfc;          /* section references, e.g. "7.1.1" */
+    char *description; /* NULL when absent */
+    char **rfc;        /* section references, e.g. "7.1.1" */
     size_t n_rfc;
     char **tags;
     size_t n_tags;

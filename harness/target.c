@@ -34,26 +34,70 @@ const char *wsf_signal_name(int sig)
     return "?";
 }
 
+/* Where a command's or URL's comment starts: the first '#' outside the
+ * "double" and 'single' quotes wsf_split_command groups by. The lexer's rule
+ * (wsf_line_code_len) does not fit free text: it takes a '/' after a blank for
+ * the start of a /regex/, so "--root /srv # note" would keep its comment. */
+static size_t free_text_code_len(const char *line, size_t len)
+{
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (quote) {
+            if (line[i] == quote) quote = 0;
+        } else if (line[i] == '"' || line[i] == '\'') {
+            quote = line[i];
+        } else if (line[i] == '#') {
+            return i;
+        }
+    }
+    return len;
+}
+
 /* The rest of a line after its keyword, comment and blanks trimmed: commands
- * and URLs are taken as written, not tokenized. */
-static char *rest_of_line(const char *line, size_t len, const wsf_cursor *c)
+ * and URLs are taken as written, not tokenized. *col gets the value's column,
+ * so messages about the value point at it. */
+static char *rest_of_line(const char *line, size_t len, const wsf_cursor *c, int *col)
 {
     size_t start = (size_t)c->toks.tok[0].col - 1 + c->toks.tok[0].len;
-    size_t end = wsf_line_code_len(line, len);
-    while (start < end && isspace((unsigned char)line[start])) start++;
-    while (end > start && isspace((unsigned char)line[end - 1])) end--;
+    size_t end = free_text_code_len(line, len);
+    while (start < end && isspace((unsigned char)line[start]))
+        start++;
+    while (end > start && isspace((unsigned char)line[end - 1]))
+        end--;
+    *col = (int)start + 1;
     return wsf_xstrndup(line + start, end - start);
+}
+
+/* Expands v with stand-in values, and splits it when it is a command, so a
+ * bad variable or quote is reported at its line. */
+static bool check_expansion(wsf_cursor *c, const wsf_token *at, const char *v, bool split)
+{
+    wsf_target_vars probe = {.port = 1, .host = "h", .bindir = "b", .targetdir = "t"};
+    char err[256];
+    char *x = wsf_target_expand(v, &probe, err, sizeof err);
+    if (!x) {
+        wsf_cur_error_at(c, at, "%s", err);
+        return false;
+    }
+    char **argv = split ? wsf_split_command(x, err, sizeof err) : NULL;
+    free(x);
+    if (split && !argv) {
+        wsf_cur_error_at(c, at, "%s", err);
+        return false;
+    }
+    wsf_free_argv(argv);
+    return true;
 }
 
 static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t len)
 {
     const wsf_token *kwt = wsf_cur_peek(c);
     const char *kw = kwt->text;
-    c->i++;
     if (kwt->kind != WSF_TOK_WORD) {
-        wsf_cur_error_at(c, kwt, "expected a key (name, command, url, ready, stop, log, env)");
+        wsf_cur_expected(c, "a key (name, command, url, ready, stop, log, env)");
         return false;
     }
+    c->i++;
     if (!strcmp(kw, "name")) {
         const char *w;
         const wsf_token *s = wsf_cur_peek(c);
@@ -68,11 +112,19 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         return wsf_cur_end(c);
     }
     if (!strcmp(kw, "command") || !strcmp(kw, "url")) {
-        char *v = rest_of_line(line, len, c);
+        int col;
+        char *v = rest_of_line(line, len, c, &col);
         if (!*v) {
             free(v);
             c->i = c->toks.n;
             wsf_cur_expected(c, !strcmp(kw, "url") ? "a ws:// URL" : "a command line");
+            return false;
+        }
+        /* Mistakes in ${...} or quoting are file errors, found now rather
+         * than when the target is started in the middle of a run. */
+        wsf_token at = {.col = col};
+        if (!check_expansion(c, &at, v, kw[0] == 'c')) {
+            free(v);
             return false;
         }
         if (kw[0] == 'c') {
@@ -81,7 +133,7 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
             t->line_of_command = c->line;
         } else {
             if (strncmp(v, "ws://", 5) != 0) {
-                wsf_cur_error_at(c, wsf_cur_peek(c), "expected a ws:// URL, found '%s'", v);
+                wsf_cur_error_at(c, &at, "expected a ws:// URL, found '%s'", v);
                 free(v);
                 return false;
             }
@@ -126,8 +178,10 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         if (!wsf_cur_any_word(c, "a signal name (TERM, INT, HUP, ...)", &w)) return false;
         int sig = wsf_signal_from_name(w);
         if (sig < 0) {
-            wsf_cur_error_at(c, st, "expected a signal name (TERM, INT, HUP, QUIT, KILL, ...), "
-                                    "found '%s'", w);
+            wsf_cur_error_at(c, st,
+                             "expected a signal name (TERM, INT, HUP, QUIT, KILL, ...), "
+                             "found '%s'",
+                             w);
             return false;
         }
         t->stop_signal = sig;
@@ -137,9 +191,12 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         return wsf_cur_end(c);
     }
     if (!strcmp(kw, "log")) {
-        if (wsf_cur_accept(c, "stderr")) t->log = WSF_LOG_STDERR;
-        else if (wsf_cur_accept(c, "stdout")) t->log = WSF_LOG_STDOUT;
-        else if (wsf_cur_accept(c, "both")) t->log = WSF_LOG_BOTH;
+        if (wsf_cur_accept(c, "stderr"))
+            t->log = WSF_LOG_STDERR;
+        else if (wsf_cur_accept(c, "stdout"))
+            t->log = WSF_LOG_STDOUT;
+        else if (wsf_cur_accept(c, "both"))
+            t->log = WSF_LOG_BOTH;
         else {
             wsf_cur_expected(c, "stderr, stdout or both");
             return false;
@@ -153,6 +210,7 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
             return false;
         }
         c->i++;
+        if (!check_expansion(c, e, e->text, false)) return false;
         t->env = wsf_xrealloc(t->env, (t->n_env + 1) * sizeof *t->env);
         t->env[t->n_env++] = wsf_xstrdup(e->text);
         return wsf_cur_end(c);
@@ -184,8 +242,10 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
         /* Commands and URLs are free text: quotes in them are the command's
          * business, so only their keyword goes through the lexer. */
         size_t kw = 0, kwend;
-        while (kw < clen && isspace((unsigned char)line[kw])) kw++;
-        for (kwend = kw; kwend < clen && !isspace((unsigned char)line[kwend]);) kwend++;
+        while (kw < clen && isspace((unsigned char)line[kw]))
+            kw++;
+        for (kwend = kw; kwend < clen && !isspace((unsigned char)line[kwend]);)
+            kwend++;
         bool free_text = (kwend - kw == 7 && !strncmp(line + kw, "command", 7)) ||
                          (kwend - kw == 3 && !strncmp(line + kw, "url", 3));
         int ecol;
@@ -238,7 +298,8 @@ void wsf_target_free(wsf_target *t)
     if (!t) return;
     if (t->ready_pattern) regfree(&t->ready_re);
     free(t->ready_pattern);
-    for (size_t i = 0; i < t->n_env; i++) free(t->env[i]);
+    for (size_t i = 0; i < t->n_env; i++)
+        free(t->env[i]);
     free(t->env);
     free(t->file);
     free(t->name);
@@ -265,14 +326,18 @@ char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size
         }
         size_t n = (size_t)(end - s - 2);
         const char *name = s + 2;
-        if (n == 4 && !strncmp(name, "port", 4)) wsf_buf_appendf(&b, "%d", v->port);
-        else if (n == 4 && !strncmp(name, "host", 4)) wsf_buf_appendf(&b, "%s", v->host);
-        else if (n == 6 && !strncmp(name, "bindir", 6)) wsf_buf_appendf(&b, "%s", v->bindir);
+        if (n == 4 && !strncmp(name, "port", 4))
+            wsf_buf_appendf(&b, "%d", v->port);
+        else if (n == 4 && !strncmp(name, "host", 4))
+            wsf_buf_appendf(&b, "%s", v->host);
+        else if (n == 6 && !strncmp(name, "bindir", 6))
+            wsf_buf_appendf(&b, "%s", v->bindir);
         else if (n == 9 && !strncmp(name, "targetdir", 9))
             wsf_buf_appendf(&b, "%s", v->targetdir);
         else {
-            snprintf(err, errlen, "unknown variable '${%.*s}' (known: port, host, bindir, targetdir)",
-                     (int)n, name);
+            snprintf(err, errlen,
+                     "unknown variable '${%.*s}' (known: port, host, bindir, targetdir)", (int)n,
+                     name);
             wsf_buf_free(&b);
             return NULL;
         }
@@ -288,7 +353,8 @@ char **wsf_split_command(const char *cmd, char *err, size_t errlen)
     size_t n = 0;
     const char *p = cmd;
     for (;;) {
-        while (isspace((unsigned char)*p)) p++;
+        while (isspace((unsigned char)*p))
+            p++;
         if (!*p) break;
         wsf_buf w;
         wsf_buf_init(&w);
@@ -326,6 +392,7 @@ char **wsf_split_command(const char *cmd, char *err, size_t errlen)
 void wsf_free_argv(char **argv)
 {
     if (!argv) return;
-    for (char **a = argv; *a; a++) free(*a);
+    for (char **a = argv; *a; a++)
+        free(*a);
     free(argv);
 }

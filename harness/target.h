@@ -14,16 +14,16 @@ typedef struct {
     char *file;          /* the target file's path */
     int line_of_command; /* for messages about the command */
     char *name;
-    char *command;       /* unexpanded: ${port}, ${bindir}, ${targetdir}, ${host} */
-    char *url;           /* unexpanded */
+    char *command; /* unexpanded: ${port}, ${bindir}, ${targetdir}, ${host} */
+    char *url;     /* unexpanded */
     wsf_ready_kind ready;
     char *ready_pattern; /* WSF_READY_LOG: the regex source */
     regex_t ready_re;
     int64_t ready_within_us;
-    int stop_signal;     /* sent to the target's process group */
+    int stop_signal;       /* sent to the target's process group */
     int64_t stop_grace_us; /* then SIGKILL */
     wsf_log_streams log;
-    char **env;          /* "NAME=value", added to the environment */
+    char **env; /* "NAME=value", added to the environment */
     size_t n_env;
 } wsf_target;
 

@@ -69,7 +69,7 @@ wsf_event *wsf_timeline_add(wsf_timeline *tl, wsf_event_kind kind, wsf_dir dir, 
 
 const char *wsf_event_kind_name(wsf_event_kind k)
 {
-    static const char *names[] = {"step", "tcp", "bytes", "http", "frame",
+    static const char *names[] = {"step",  "tcp", "bytes",  "http",    "frame",
                                   "fault", "log", "target", "timeout", "note"};
     return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
 }
@@ -77,9 +77,12 @@ const char *wsf_event_kind_name(wsf_event_kind k)
 const char *wsf_dir_name(wsf_dir d)
 {
     switch (d) {
-    case WSF_DIR_OUT: return "peer>target";
-    case WSF_DIR_IN: return "target>peer";
-    default: return "";
+    case WSF_DIR_OUT:
+        return "peer>target";
+    case WSF_DIR_IN:
+        return "target>peer";
+    default:
+        return "";
     }
 }
 

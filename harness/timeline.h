@@ -10,44 +10,44 @@
 #include <stdint.h>
 
 typedef enum {
-    WSF_EV_STEP,        /* a scenario step began (detail: its text) */
-    WSF_EV_TCP,         /* connect, connected, fin, rst, half-close, close, error */
-    WSF_EV_BYTES,       /* bytes written or read (count) */
-    WSF_EV_HTTP,        /* handshake request sent / response received */
-    WSF_EV_FRAME,       /* a whole frame sent or received */
-    WSF_EV_FAULT,       /* a fault fired: rst, half-close, close, stall, trickle */
-    WSF_EV_LOG,         /* a line the target printed */
-    WSF_EV_TARGET,      /* target process: started, ready, exited, signalled */
-    WSF_EV_TIMEOUT,     /* an expectation's deadline passed */
-    WSF_EV_NOTE,        /* anything else worth reading */
+    WSF_EV_STEP,    /* a scenario step began (detail: its text) */
+    WSF_EV_TCP,     /* connect, connected, fin, rst, half-close, close, error */
+    WSF_EV_BYTES,   /* bytes written or read (count) */
+    WSF_EV_HTTP,    /* handshake request sent / response received */
+    WSF_EV_FRAME,   /* a whole frame sent or received */
+    WSF_EV_FAULT,   /* a fault fired: rst, half-close, close, stall, trickle */
+    WSF_EV_LOG,     /* a line the target printed */
+    WSF_EV_TARGET,  /* target process: started, ready, exited, signalled */
+    WSF_EV_TIMEOUT, /* an expectation's deadline passed */
+    WSF_EV_NOTE,    /* anything else worth reading */
 } wsf_event_kind;
 
 typedef enum {
-    WSF_DIR_NONE,       /* harness-side, no direction */
-    WSF_DIR_OUT,        /* peer -> target */
-    WSF_DIR_IN,         /* target -> peer */
+    WSF_DIR_NONE, /* harness-side, no direction */
+    WSF_DIR_OUT,  /* peer -> target */
+    WSF_DIR_IN,   /* target -> peer */
 } wsf_dir;
 
 typedef struct {
-    int64_t t_us;       /* since the timeline's origin */
+    int64_t t_us; /* since the timeline's origin */
     wsf_event_kind kind;
     wsf_dir dir;
-    char *what;         /* short word: "fin", "rst", "text", "stderr", ... */
-    char *detail;       /* escaped, human text; may be NULL */
+    char *what;   /* short word: "fin", "rst", "text", "stderr", ... */
+    char *detail; /* escaped, human text; may be NULL */
     /* Frames: */
-    int opcode;         /* -1 when not a frame */
+    int opcode; /* -1 when not a frame */
     bool fin;
     int rsv;
     bool masked;
-    uint64_t len;       /* payload length, or a byte count */
-    int close_code;     /* -1: none */
+    uint64_t len;   /* payload length, or a byte count */
+    int close_code; /* -1: none */
 } wsf_event;
 
 typedef struct {
-    int64_t origin_us;  /* wsf_now_us() at the start */
+    int64_t origin_us; /* wsf_now_us() at the start */
     wsf_event *ev;
     size_t n, cap;
-    size_t max;         /* events kept at most; later ones are counted in dropped */
+    size_t max; /* events kept at most; later ones are counted in dropped */
     size_t dropped;
 } wsf_timeline;
 

@@ -11,9 +11,10 @@
  * Usage: lws-echo --port N [--host ADDR]
  */
 
+#define _POSIX_C_SOURCE 200809L /* sigaction() under -std=c11 */
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -47,6 +48,9 @@
 /* Bounds an incomplete HTTP request and other network round trips. */
 #define NET_TIMEOUT_SECS 5
 
+/* How long a failed connection waits for the client to answer our Close. */
+#define CLOSE_ACK_TIMEOUT_SECS 5
+
 /* How long shutdown waits for clients to answer our Close 1001. */
 #define SHUTDOWN_GRACE_US (2 * LWS_US_PER_SEC)
 
@@ -77,9 +81,10 @@ struct conn {
     struct frame *head, *tail; /* echoes waiting for the socket */
     size_t queued_bytes;
     int queued_frames;
-    int full;       /* queue at its limit */
+    int full;       /* queue went over its limit, not yet down to half */
     int paused;     /* we told lws to stop reading */
     int going_away; /* shutting down: send Close 1001 when writable */
+    int closing;    /* we sent a Close and wait for the client's */
 };
 
 static struct {
@@ -87,7 +92,7 @@ static struct {
     struct conn *conns;
     unsigned long last_id;
     int stopping;
-    int grace_over;
+    int done; /* leave the service loop */
     lws_sorted_usec_list_t grace;
 } server;
 
@@ -109,9 +114,9 @@ static void say(const char *fmt, ...)
 /* lws's lines end in '\n' and may hold more; the harness wants one line each. */
 static void lws_log_line(int level, const char *line)
 {
-    (void)level;
     size_t n = strlen(line);
 
+    (void)level;
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
     fputs("lws: ", stderr);
@@ -238,23 +243,28 @@ static void queue_clear(struct conn *c)
 
 /*
  * Reading is paused while the echo queue is at its limit, so a client that
- * stops reading cannot make us buffer without bound.  It is also paused
- * while lws holds the unsent tail of a frame: if a Close arrives at that
- * moment, lws 4.1.6 drops the connection without answering it.
+ * stops reading cannot make us buffer without bound; it resumes once the
+ * queue is down to half, so a slow reader does not flip it every frame.
+ * Reading is also paused while lws holds the unsent tail of a frame: if a
+ * Close arrives at that moment, lws 4.1.6 drops the connection without
+ * answering it.
  */
 static void update_rx_flow(struct conn *c)
 {
-    int full = c->queued_bytes >= QUEUE_MAX_BYTES || c->queued_frames >= QUEUE_MAX_FRAMES;
-    int pause = full || lws_partial_buffered(c->wsi);
+    int pause;
 
-    if (full != c->full) {
-        c->full = full;
-        if (full)
-            say("conn %lu send queue full (%zu bytes, %d frames), reading paused", c->id,
-                c->queued_bytes, c->queued_frames);
-        else
-            say("conn %lu send queue has room again, reading resumed", c->id);
+    if (!c->full &&
+        (c->queued_bytes >= QUEUE_MAX_BYTES || c->queued_frames >= QUEUE_MAX_FRAMES)) {
+        c->full = 1;
+        say("conn %lu send queue full (%zu bytes, %d frames), reading paused", c->id,
+            c->queued_bytes, c->queued_frames);
+    } else if (c->full && c->queued_bytes <= QUEUE_MAX_BYTES / 2 &&
+               c->queued_frames <= QUEUE_MAX_FRAMES / 2) {
+        c->full = 0;
+        say("conn %lu send queue down to %zu bytes, reading resumed", c->id, c->queued_bytes);
     }
+
+    pause = c->full || lws_partial_buffered(c->wsi);
     if (pause != c->paused) {
         c->paused = pause;
         lws_rx_flow_control(c->wsi, !pause);
@@ -262,31 +272,16 @@ static void update_rx_flow(struct conn *c)
 }
 
 /*
- * Start a closing handshake of our own.  lws sends the Close, waits up to
- * 5 s for the client's answer, then closes TCP.
+ * Send a Close frame now.  lws 4.1.6 keeps the Close opcode for lws_write()
+ * private (its own Close goes out only through lws_close_reason() and a
+ * callback returning -1), so the frame is built here and sent raw.
  */
-static int fail_connection(struct conn *c, enum lws_close_status code, const char *why)
-{
-    say("conn %lu %s, closing with %d", c->id, why, (int)code);
-    lws_close_reason(c->wsi, code, (unsigned char *)why, strlen(why));
-    return -1;
-}
-
-/*
- * Answer an invalid Close from the client with our own Close, then drop the
- * connection.  The obvious way, lws_close_reason() and returning -1, makes
- * lws send the Close and then wait 5 s for the client to answer it, which it
- * never will: it has sent its Close already.  lws 4.1.6 keeps its Close
- * opcode for lws_write() private, so the frame is built here and sent raw;
- * after it, lws closes TCP at once (or once the socket has taken the frame).
- */
-static int answer_bad_close(struct conn *c, enum lws_close_status code, const char *why)
+static int send_close(struct conn *c, enum lws_close_status code, const char *why)
 {
     unsigned char buf[LWS_PRE + 4 + 123];
     unsigned char *p = buf + LWS_PRE;
     size_t n = strlen(why);
 
-    say("conn %lu %s, answering close %d", c->id, why, (int)code);
     if (n > 123)
         n = 123;
     p[0] = 0x88; /* FIN, opcode Close; server frames are not masked */
@@ -294,9 +289,53 @@ static int answer_bad_close(struct conn *c, enum lws_close_status code, const ch
     p[2] = (unsigned char)(code >> 8);
     p[3] = (unsigned char)code;
     memcpy(p + 4, why, n);
-    queue_clear(c); /* a failed connection gets no more data */
-    if (lws_write(c->wsi, p, 4 + n, LWS_WRITE_RAW) < 0)
+    if (lws_write(c->wsi, p, 4 + n, LWS_WRITE_RAW) < 0) {
         say("conn %lu could not send close", c->id);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Close from our side: send a Close, then read and discard until the client
+ * answers with its own, and close TCP then, or after CLOSE_ACK_TIMEOUT_SECS.
+ * lws_close_reason() and returning -1 would do this too, but lws then throws
+ * away the rest of what it has read.  If that held part of a frame, lws
+ * parses the bytes that follow as a frame header, can miss the client's
+ * Close, and then holds TCP open for its full 5 s timeout.
+ */
+static int start_close(struct conn *c, enum lws_close_status code, const char *why)
+{
+    queue_clear(c);
+    free(c->rx);
+    c->rx = NULL;
+    c->closing = 1;
+    if (send_close(c, code, why) < 0)
+        return -1;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_TIMEOUT_SECS);
+    update_rx_flow(c); /* the client's Close may be behind a paused read */
+    return 0;
+}
+
+/* Bad data from the client: fail the connection (RFC 6455 7.1.7). */
+static int fail_connection(struct conn *c, enum lws_close_status code, const char *why)
+{
+    say("conn %lu %s, closing with %d", c->id, why, (int)code);
+    return start_close(c, code, why);
+}
+
+/*
+ * The client's Close was invalid: answer with our own Close and drop the
+ * connection.  With lws_close_reason() and -1 instead, lws would send its
+ * Close and then wait 5 s for an answer that never comes, as the client has
+ * sent its Close already.  After a -1 from here lws closes TCP at once (or
+ * once the socket has taken the frame).
+ */
+static int answer_bad_close(struct conn *c, enum lws_close_status code, const char *why)
+{
+    say("conn %lu %s, answering close %d", c->id, why, (int)code);
+    queue_clear(c); /* a failed connection gets no more data */
+    send_close(c, code, why);
     return -1;
 }
 
@@ -306,6 +345,9 @@ static int on_receive(struct conn *c, const unsigned char *in, size_t len)
     size_t left = lws_remaining_packet_payload(wsi);
     struct frame *f;
     int fin;
+
+    if (c->closing)
+        return 0; /* failed: only the client's Close matters now */
 
     if (!c->rx) {
         /* lws knows the whole frame length from the header. */
@@ -357,11 +399,13 @@ static int on_writeable(struct conn *c)
 {
     struct frame *f = c->head;
 
+    if (c->closing) {
+        update_rx_flow(c);
+        return 0;
+    }
     if (c->going_away) {
         say("conn %lu sending close 1001 (going away)", c->id);
-        lws_close_reason(c->wsi, LWS_CLOSE_STATUS_GOINGAWAY,
-                         (unsigned char *)"server shutting down", 20);
-        return -1;
+        return start_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
     }
     if (f) {
         int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, (enum lws_write_protocol)f->flags);
@@ -379,11 +423,11 @@ static int on_writeable(struct conn *c)
 }
 
 /*
- * The client sent a Close.  lws has already answered some invalid ones for
- * us: for a code below 1000, 1004-1006 or 1012-2999 it rewrote the code in
- * the payload to 1002 before calling here, so those arrive as 1002
- * and get echoed as such.  It lets through a 1-byte payload, codes of 5000 and
- * up, and a reason that is not UTF-8; those are answered here.
+ * The client sent a Close.  lws has dealt with some invalid ones already: a
+ * code below 1000, 1004-1006 or 1012-2999 it rewrote to 1002 in the payload
+ * before calling here, so those arrive as 1002 and are echoed as such.  It
+ * lets through a 1-byte payload, codes of 5000 and up, and a reason that is
+ * not UTF-8; those are answered here.
  */
 static int on_peer_close(struct conn *c, const unsigned char *in, size_t len)
 {
@@ -394,6 +438,12 @@ static int on_peer_close(struct conn *c, const unsigned char *in, size_t len)
     else
         say("conn %lu close received %s", c->id, len ? "with a 1-byte payload" : "without a code");
 
+    /*
+     * It answers the Close we sent, or crossed it on the wire: either way
+     * both sides have sent and received a Close, and lws closes TCP.
+     */
+    if (c->closing)
+        return -1;
     if (len == 1)
         return answer_bad_close(c, LWS_CLOSE_STATUS_PROTOCOL_ERR, "close payload of 1 byte");
     if (len >= 2 && !close_code_valid(code))
@@ -416,6 +466,16 @@ static int on_peer_close(struct conn *c, const unsigned char *in, size_t len)
         queue_drop_head(c);
     }
     return 0;
+}
+
+/*
+ * End the service loop.  lws_service() may be about to sleep in poll() with
+ * nothing else due, so wake it.
+ */
+static void finish(void)
+{
+    server.done = 1;
+    lws_cancel_service(server.context);
 }
 
 static void on_established(struct conn *c, struct lws *wsi)
@@ -449,18 +509,30 @@ static void on_closed(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     c->wsi = NULL;
+
+    if (server.stopping && !server.conns && !server.done)
+        finish();
 }
 
 static void grace_over(lws_sorted_usec_list_t *sul)
 {
+    int n = 0;
+
     (void)sul;
-    server.grace_over = 1;
+    for (struct conn *c = server.conns; c; c = c->next)
+        n++;
+    say("%d connection(s) still open after the grace period, dropping them", n);
+    finish();
 }
 
 static void begin_shutdown(void)
 {
     server.stopping = 1;
     say("shutting down");
+    if (!server.conns) {
+        finish();
+        return;
+    }
     for (struct conn *c = server.conns; c; c = c->next) {
         c->going_away = 1;
         lws_callback_on_writable(c->wsi);
@@ -690,12 +762,9 @@ int main(int argc, char **argv)
      * A signal that lands before this loop polls is not lost: the eventfd
      * stays readable, so the next lws_service() returns at once.
      */
-    while (!server.grace_over) {
+    while (!server.done)
         if (lws_service(server.context, 0) < 0)
             break;
-        if (server.stopping && !server.conns)
-            break;
-    }
 
     lws_sul_cancel(&server.grace);
     lws_context_destroy(server.context);

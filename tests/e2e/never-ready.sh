@@ -15,7 +15,7 @@ elapsed=$(($(date +%s) - start))
 [ $rc -eq 1 ] || fail "exit status $rc, expected 1"
 [ $elapsed -lt 10 ] || fail "took ${elapsed}s: the ready deadline is 1s"
 assert_contains out.txt "ERROR Peer-initiated clean close"
-assert_contains out.txt "target 'never-ready' not ready after 1s: no log line matched /listening/"
+assert_contains out.txt "target 'never-ready' not ready after 1s: no line on stderr matched /listening/"
 assert_contains out.txt "| never-ready: loading configuration"
 assert_contains out.txt "0 passed, 0 failed, 2 errors"
 [ "$(json '[s["verdict"] for s in d["scenarios"]]' r.json)" = "['error', 'error']" ] ||

@@ -1,0 +1,68 @@
+# The command line a user meets first: help, version, listing and filtering,
+# and exit status 2 for every kind of usage mistake, with a message.
+source "$(dirname "$0")/lib.sh"
+
+expect_rc() { # expect_rc STATUS COMMAND...: runs it, output in out.txt
+  local want=$1
+  shift
+  set +e
+  "$@" >out.txt 2>&1
+  local rc=$?
+  set -e
+  [ $rc -eq "$want" ] || { cat out.txt; fail "'$*' exited $rc, expected $want"; }
+}
+
+expect_rc 0 "$WSFAULT" --help
+assert_contains out.txt "usage: wsfault run [options] PATH..."
+assert_contains out.txt "--filter PATTERN"
+expect_rc 0 "$WSFAULT" run --help
+assert_contains out.txt "exit status:"
+expect_rc 0 "$WSFAULT" --version
+grep -qE '^wsfault [0-9]+\.[0-9]+\.[0-9]+$' out.txt || fail "version line: $(cat out.txt)"
+
+# Listing needs no target, and filters by tag, name substring or glob.
+expect_rc 0 "$WSFAULT" run --list "$SRC/scenarios"
+total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
+[ "$(wc -l <out.txt)" -eq "$total" ] || fail "--list shows $(wc -l <out.txt) of $total"
+expect_rc 0 "$WSFAULT" run --list --filter half-close "$SRC/scenarios"
+[ "$(wc -l <out.txt)" -eq "$(find "$SRC/scenarios/half-close" -name '*.wsf' | wc -l)" ] ||
+  fail "--filter half-close"
+expect_rc 0 "$WSFAULT" run --list --filter '*1-byte*' "$SRC/scenarios"
+[ "$(wc -l <out.txt)" -eq 1 ] || fail "--filter glob"
+assert_contains out.txt "one-byte-payload.wsf"
+
+expect_rc 2 "$WSFAULT"
+expect_rc 2 "$WSFAULT" frobnicate
+assert_contains out.txt "unknown command 'frobnicate'"
+expect_rc 2 "$WSFAULT" run "$SRC/scenarios"
+assert_contains out.txt "give a target: --target FILE or --url"
+expect_rc 2 "$WSFAULT" run --target x --url ws://127.0.0.1:1/ "$SRC/scenarios"
+assert_contains out.txt "give --target or --url, not both"
+expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ /no/such/path
+assert_contains out.txt "/no/such/path: No such file or directory"
+expect_rc 2 "$WSFAULT" run --url http://127.0.0.1:1/ "$SRC/scenarios"
+assert_contains out.txt "expected ws://host:port/path"
+expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ --filter no-such-scenario "$SRC/scenarios"
+assert_contains out.txt "none matched the filter"
+expect_rc 2 "$WSFAULT" run --bogus "$SRC/scenarios"
+expect_rc 2 "$WSFAULT" run --target /no/such.target "$SRC/scenarios"
+assert_contains out.txt "/no/such.target: cannot open"
+printf 'name x\ncommand true\nurl ws://127.0.0.1:${port}/\nready sometime\n' >bad.target
+expect_rc 2 "$WSFAULT" run --target bad.target "$SRC/scenarios"
+assert_contains out.txt "bad.target:4:7: expected 'port' or 'log /regex/' after 'ready', found 'sometime'"
+
+# Mistakes in ${...} and quoting are file errors found before anything runs.
+printf 'name x\ncommand srv --port ${prot}\nurl ws://127.0.0.1:${port}/\n' >var.target
+expect_rc 2 "$WSFAULT" run --target var.target "$SRC/scenarios"
+assert_contains out.txt "var.target:2:9: unknown variable '\${prot}' (known: port, host, bindir, targetdir)"
+printf 'name x\ncommand srv "--port ${port}\nurl ws://127.0.0.1:${port}/\n' >quote.target
+expect_rc 2 "$WSFAULT" run --target quote.target "$SRC/scenarios"
+assert_contains out.txt 'quote.target:2:9: unterminated " quote in command'
+
+# A server that is not there: an error verdict (could not run), exit 1.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+expect_rc 1 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --results r.json \
+  "$SRC/scenarios/close/clean-peer-initiated.wsf"
+assert_contains out.txt "ERROR"
+assert_contains out.txt "cannot connect to 127.0.0.1:$port: Connection refused"
+echo "ok: help, version, list, filter and usage errors"

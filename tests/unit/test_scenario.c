@@ -1,0 +1,1159 @@
+/* Unit tests for the scenario parser: every statement and option on small
+ * in-memory files, the fields they produce, and the exact text of the errors a
+ * scenario author sees, since those messages are the parser's user interface. */
+#include "cunit_main.h"
+#include "frame.h"
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Most tests need a named scenario before their steps; with this first line
+ * the steps under test start on line 2. */
+#define HEAD "scenario \"s\"\n"
+
+static char err[512];
+
+/* Parses text that must be accepted; says why on stderr when it is not, since
+ * a bare failed assertion would hide the parser's message. */
+static wsf_scenario *parse_ok(const char *text)
+{
+    err[0] = '\0';
+    wsf_scenario *s = wsf_scenario_parse("t.wsf", text, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(s);
+    if (!s) fprintf(stderr, "\n  refused:\n%s\n  with: %s\n", text, err);
+    return s;
+}
+
+/* Parses text that must be refused with exactly the message want. */
+static void parse_fails(const char *text, const char *want)
+{
+    strcpy(err, "(no message)");
+    wsf_scenario *s = wsf_scenario_parse("t.wsf", text, err, sizeof err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    if (s || strcmp(err, want) != 0)
+        fprintf(stderr, "\n  input:\n%s\n  got:  %s\n  want: %s\n", text, s ? "(accepted)" : err,
+                want);
+    wsf_scenario_free(s);
+}
+
+/* The single step of a scenario made of HEAD and one line. */
+static wsf_scenario *one_step(const char *line, wsf_step **st)
+{
+    char text[1024];
+    snprintf(text, sizeof text, HEAD "%s\n", line);
+    wsf_scenario *s = parse_ok(text);
+    *st = NULL;
+    if (s && s->n_steps == 1) *st = &s->steps[0];
+    CU_ASSERT_PTR_NOT_NULL(*st);
+    return s;
+}
+
+static bool bytes_are(const wsf_buf *b, const void *want, size_t len)
+{
+    if (b->len != len) return false;
+    return len == 0 || memcmp(b->data, want, len) == 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * The header: scenario, description, rfc, tags
+ * ------------------------------------------------------------------------ */
+
+static void test_header(void)
+{
+    wsf_scenario *s = parse_ok("scenario \"Close 1000 is echoed\"\n"
+                               "description \"First line.\"\n"
+                               "description \"Second line.\"\n"
+                               "rfc 5.5.1 7.1.1\n"
+                               "tags close clean\n"
+                               "tag extra\n"
+                               "connect\n");
+    if (!s) return;
+    CU_ASSERT_STRING_EQUAL(s->file, "t.wsf");
+    CU_ASSERT_STRING_EQUAL(s->name, "Close 1000 is echoed");
+    /* Repeated description lines make one paragraph, a line each. */
+    CU_ASSERT_STRING_EQUAL(s->description, "First line.\nSecond line.");
+    CU_ASSERT_EQUAL(s->n_rfc, 2);
+    if (s->n_rfc == 2) {
+        CU_ASSERT_STRING_EQUAL(s->rfc[0], "5.5.1");
+        CU_ASSERT_STRING_EQUAL(s->rfc[1], "7.1.1");
+    }
+    /* 'tag' and 'tags' add to the same list. */
+    CU_ASSERT_EQUAL(s->n_tags, 3);
+    if (s->n_tags == 3) {
+        CU_ASSERT_STRING_EQUAL(s->tags[0], "close");
+        CU_ASSERT_STRING_EQUAL(s->tags[1], "clean");
+        CU_ASSERT_STRING_EQUAL(s->tags[2], "extra");
+    }
+    CU_ASSERT_EQUAL(s->n_steps, 1);
+    wsf_scenario_free(s);
+}
+
+static void test_header_optional_parts(void)
+{
+    wsf_scenario *s = parse_ok(HEAD "connect\n");
+    if (!s) return;
+    CU_ASSERT_PTR_NULL(s->description);
+    CU_ASSERT_EQUAL(s->n_rfc, 0);
+    CU_ASSERT_EQUAL(s->n_tags, 0);
+    /* The whole text is kept for reports. */
+    CU_ASSERT_STRING_EQUAL(s->source, HEAD "connect\n");
+    wsf_scenario_free(s);
+}
+
+static void test_rfc_leading_6455(void)
+{
+    /* "rfc 6455 7.1.1" names the RFC before the sections; the 6455 is not a
+     * section. Without it the words are sections all the same. */
+    wsf_scenario *s = parse_ok(HEAD "rfc 6455 7.1.1 7.4\nconnect\n");
+    if (s) {
+        CU_ASSERT_EQUAL(s->n_rfc, 2);
+        if (s->n_rfc == 2) {
+            CU_ASSERT_STRING_EQUAL(s->rfc[0], "7.1.1");
+            CU_ASSERT_STRING_EQUAL(s->rfc[1], "7.4");
+        }
+    }
+    wsf_scenario_free(s);
+
+    s = parse_ok(HEAD "rfc 7.1.1\nconnect\n");
+    if (s) {
+        CU_ASSERT_EQUAL(s->n_rfc, 1);
+        if (s->n_rfc == 1) CU_ASSERT_STRING_EQUAL(s->rfc[0], "7.1.1");
+    }
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "rfc 6455\nconnect\n",
+                "t.wsf:2:9: expected an RFC 6455 section number (e.g. 7.1.1), found end of line");
+    parse_fails(HEAD "rfc\nconnect\n",
+                "t.wsf:2:4: expected an RFC 6455 section number (e.g. 7.1.1), found end of line");
+}
+
+static void test_header_may_precede_scenario(void)
+{
+    /* Only steps need the name first: metadata can come in any order. */
+    wsf_scenario *s = parse_ok("tags early\ndescription \"d\"\nrfc 7.1.1\nscenario \"s\"\n"
+                               "connect\n");
+    if (s) {
+        CU_ASSERT_STRING_EQUAL(s->name, "s");
+        CU_ASSERT_EQUAL(s->n_tags, 1);
+        CU_ASSERT_STRING_EQUAL(s->description, "d");
+    }
+    wsf_scenario_free(s);
+}
+
+static void test_header_errors(void)
+{
+    parse_fails("connect\n",
+                "t.wsf:1:1: expected the 'scenario \"name\"' statement before 'connect'");
+    parse_fails("# comment\n\nsend text \"x\"\n",
+                "t.wsf:3:1: expected the 'scenario \"name\"' statement before 'send'");
+    parse_fails(HEAD "connect\nscenario \"again\"\n",
+                "t.wsf:3:1: a second 'scenario' statement: a file holds one scenario");
+    parse_fails("scenario\nconnect\n",
+                "t.wsf:1:9: expected the scenario name as a string, found end of line");
+    parse_fails("scenario name\nconnect\n",
+                "t.wsf:1:10: expected the scenario name as a string, found 'name'");
+    parse_fails("scenario \"s\" extra\nconnect\n",
+                "t.wsf:1:14: expected end of line, found 'extra'");
+    parse_fails(HEAD "description plain\nconnect\n",
+                "t.wsf:2:13: expected the description as a string, found 'plain'");
+    parse_fails(HEAD "tags \"quoted\"\nconnect\n",
+                "t.wsf:2:6: expected a tag word, found string \"quoted\"");
+    parse_fails(HEAD "tags\nconnect\n", "t.wsf:2:5: expected a tag word, found end of line");
+}
+
+static void test_missing_scenario_or_steps(void)
+{
+    parse_fails("", "t.wsf:1:1: expected a 'scenario \"name\"' statement, found none");
+    parse_fails("# only a comment\n\n",
+                "t.wsf:2:1: expected a 'scenario \"name\"' statement, found none");
+    parse_fails("tags a\n", "t.wsf:1:1: expected a 'scenario \"name\"' statement, found none");
+    /* The message for a file without steps points at its last line. */
+    parse_fails(HEAD, "t.wsf:1:1: expected at least one step (connect, ...), found none");
+    parse_fails(HEAD "rfc 7.1.1\n\n# nothing to do\n",
+                "t.wsf:4:1: expected at least one step (connect, ...), found none");
+}
+
+/* ---------------------------------------------------------------------------
+ * Layout: line numbers, comments, blank lines, CRLF, step text
+ * ------------------------------------------------------------------------ */
+
+static void test_comments_and_blank_lines(void)
+{
+    wsf_scenario *s = parse_ok("# A comment before anything.\n"
+                               "\n"
+                               "scenario \"s\"   # the name\n"
+                               "   \t\n"
+                               "  connect   # indented, with a comment\n"
+                               "# between steps\n"
+                               "send text \"a # is not a comment in a string\"  # but this is\n"
+                               "\n"
+                               "rst");
+    if (!s) return;
+    CU_ASSERT_STRING_EQUAL(s->name, "s");
+    CU_ASSERT_EQUAL(s->n_steps, 3);
+    if (s->n_steps == 3) {
+        CU_ASSERT_EQUAL(s->steps[0].kind, WSF_STEP_CONNECT);
+        CU_ASSERT_EQUAL(s->steps[0].line, 5);
+        /* The step text is the line without its indentation and comment. */
+        CU_ASSERT_STRING_EQUAL(s->steps[0].text, "connect");
+        CU_ASSERT_EQUAL(s->steps[1].kind, WSF_STEP_SEND);
+        CU_ASSERT_EQUAL(s->steps[1].line, 7);
+        CU_ASSERT_STRING_EQUAL(s->steps[1].text, "send text \"a # is not a comment in a string\"");
+        CU_ASSERT(bytes_are(&s->steps[1].u.send.payload, "a # is not a comment in a string", 32));
+        /* The last line needs no newline. */
+        CU_ASSERT_EQUAL(s->steps[2].kind, WSF_STEP_RST);
+        CU_ASSERT_EQUAL(s->steps[2].line, 9);
+        CU_ASSERT_STRING_EQUAL(s->steps[2].text, "rst");
+    }
+    wsf_scenario_free(s);
+}
+
+static void test_crlf(void)
+{
+    wsf_scenario *s = parse_ok("scenario \"dos\"\r\n"
+                               "tags a b\r\n"
+                               "\r\n"
+                               "connect within 1s\r\n"
+                               "send text \"x\"  # comment\r\n"
+                               "expect close 1000 within 1s\r\n");
+    if (!s) return;
+    /* No stray '\r' in names, tags, step texts or durations. */
+    CU_ASSERT_STRING_EQUAL(s->name, "dos");
+    CU_ASSERT_EQUAL(s->n_tags, 2);
+    if (s->n_tags == 2) CU_ASSERT_STRING_EQUAL(s->tags[1], "b");
+    CU_ASSERT_EQUAL(s->n_steps, 3);
+    if (s->n_steps == 3) {
+        CU_ASSERT_EQUAL(s->steps[0].line, 4);
+        CU_ASSERT_STRING_EQUAL(s->steps[0].text, "connect within 1s");
+        CU_ASSERT_EQUAL(s->steps[0].u.connect.within_us, 1000000);
+        CU_ASSERT_STRING_EQUAL(s->steps[1].text, "send text \"x\"");
+        CU_ASSERT_STRING_EQUAL(s->steps[2].text, "expect close 1000 within 1s");
+        CU_ASSERT_EQUAL(s->steps[2].u.expect.close_code, 1000);
+    }
+    wsf_scenario_free(s);
+}
+
+static void test_statement_errors(void)
+{
+    parse_fails(HEAD "frobnicate now\n",
+                "t.wsf:2:1: expected a statement (scenario, description, rfc, tags, connect, "
+                "handshake, send, rst, half-close, close, stall, resume, trickle, wait, expect), "
+                "found 'frobnicate'");
+    parse_fails(HEAD "\"send\"\n", "t.wsf:2:1: expected a statement (scenario, connect, handshake, "
+                                   "send, expect, ...), found string \"send\"");
+    /* Errors stop the parse: a later bad line is never reached. */
+    parse_fails(HEAD "  bogus\nalso bogus\n",
+                "t.wsf:2:3: expected a statement (scenario, description, rfc, tags, connect, "
+                "handshake, send, rst, half-close, close, stall, resume, trickle, wait, expect), "
+                "found 'bogus'");
+}
+
+/* ---------------------------------------------------------------------------
+ * The lexer as scenario authors meet it: strings, escapes, regexes
+ * ------------------------------------------------------------------------ */
+
+static void test_string_escapes(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("send text \"q\\\"b\\\\n\\n\\r\\t\\0\\x41\\xfF\"", &st);
+    if (st) {
+        static const char want[] = {'q', '"', 'b', '\\', 'n', '\n', '\r', '\t', '\0', 'A', '\xff'};
+        CU_ASSERT(bytes_are(&st->u.send.payload, want, sizeof want));
+    }
+    wsf_scenario_free(s);
+
+    /* A word runs up to a quote: text"x" is the word text, then a string. */
+    s = one_step("send text\"x\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "x", 1));
+    wsf_scenario_free(s);
+}
+
+static void test_lexer_errors(void)
+{
+    parse_fails(HEAD "send text \"abc\n",
+                "t.wsf:2:11: unterminated string: expected a closing '\"'");
+    parse_fails(HEAD "send text \"abc\\\"\n",
+                "t.wsf:2:11: unterminated string: expected a closing '\"'");
+    /* A backslash as the last character escapes nothing: the string is still
+     * open. (It used to be taken as a finished string "abc".) */
+    parse_fails(HEAD "send text \"abc\\\n",
+                "t.wsf:2:11: unterminated string: expected a closing '\"'");
+    parse_fails(HEAD "send text \"abc\\",
+                "t.wsf:2:11: unterminated string: expected a closing '\"'");
+    parse_fails(HEAD "send text \"a\\qb\"\n",
+                "t.wsf:2:13: unknown escape \\q (known: \\\" \\\\ \\n \\r \\t \\0 \\xNN)");
+    parse_fails(HEAD "send text \"\\x4\"\n", "t.wsf:2:12: expected two hex digits after \\x");
+    parse_fails(HEAD "send text \"\\xg0\"\n", "t.wsf:2:12: expected two hex digits after \\x");
+    parse_fails(HEAD "send text /abc\n",
+                "t.wsf:2:11: unterminated regular expression: expected a closing '/'");
+    /* A regex is a token of its own, and no scenario statement takes one. */
+    parse_fails(HEAD "send text /re # x/\n",
+                "t.wsf:2:11: expected a send option (fin, rsv, unmasked, fragments, partial, "
+                "times) or end of line, found regex /re # x/");
+}
+
+/* ---------------------------------------------------------------------------
+ * connect, handshake
+ * ------------------------------------------------------------------------ */
+
+static void test_connect(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("connect", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->kind, WSF_STEP_CONNECT);
+        CU_ASSERT_EQUAL(st->line, 2);
+        CU_ASSERT_EQUAL(st->u.connect.rcvbuf, 0);
+        CU_ASSERT_EQUAL(st->u.connect.sndbuf, 0);
+        CU_ASSERT_EQUAL(st->u.connect.within_us, 2000000);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("connect rcvbuf 4KiB sndbuf 1MiB within 1.5s", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.connect.rcvbuf, 4096);
+        CU_ASSERT_EQUAL(st->u.connect.sndbuf, 1048576);
+        CU_ASSERT_EQUAL(st->u.connect.within_us, 1500000);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("connect sndbuf 512 within 250ms rcvbuf 2k", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.connect.rcvbuf, 2048);
+        CU_ASSERT_EQUAL(st->u.connect.sndbuf, 512);
+        CU_ASSERT_EQUAL(st->u.connect.within_us, 250000);
+    }
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "connect bogus\n", "t.wsf:2:9: expected a connect option (rcvbuf, sndbuf, "
+                                        "within) or end of line, found 'bogus'");
+    parse_fails(HEAD "connect within 5\n",
+                "t.wsf:2:16: expected a duration after 'within', found '5'");
+    parse_fails(HEAD "connect rcvbuf 4 KiB\n", "t.wsf:2:18: expected a connect option (rcvbuf, "
+                                               "sndbuf, within) or end of line, found 'KiB'");
+    parse_fails(HEAD "connect rcvbuf\n",
+                "t.wsf:2:15: expected a size after 'rcvbuf', found end of line");
+    parse_fails(HEAD "connect sndbuf lots\n",
+                "t.wsf:2:16: expected a size after 'sndbuf', found 'lots'");
+}
+
+static void test_handshake_defaults(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("handshake", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->kind, WSF_STEP_HANDSHAKE);
+        CU_ASSERT_PTR_NULL(st->u.handshake.path);
+        CU_ASSERT_EQUAL(st->u.handshake.n_headers, 0);
+        CU_ASSERT_EQUAL(st->u.handshake.n_omit, 0);
+        CU_ASSERT_PTR_NULL(st->u.handshake.key);
+        CU_ASSERT_PTR_NULL(st->u.handshake.version);
+        CU_ASSERT_EQUAL(st->u.handshake.partial, -1);
+        CU_ASSERT_TRUE(st->u.handshake.wait);
+        CU_ASSERT_EQUAL(st->u.handshake.within_us, 2000000);
+    }
+    wsf_scenario_free(s);
+}
+
+static void test_handshake_options(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("handshake path \"/chat?x=1\" header \"X-One: 1\" "
+                               "header \"X-Two: 2\" within 5s",
+                               &st);
+    if (st) {
+        CU_ASSERT_STRING_EQUAL(st->u.handshake.path, "/chat?x=1");
+        CU_ASSERT_EQUAL(st->u.handshake.n_headers, 2);
+        if (st->u.handshake.n_headers == 2) {
+            CU_ASSERT_STRING_EQUAL(st->u.handshake.headers[0], "X-One: 1");
+            CU_ASSERT_STRING_EQUAL(st->u.handshake.headers[1], "X-Two: 2");
+        }
+        CU_ASSERT_EQUAL(st->u.handshake.within_us, 5000000);
+        /* Extra headers and another path still make a valid request. */
+        CU_ASSERT_TRUE(st->u.handshake.wait);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("handshake omit Sec-WebSocket-Key omit Upgrade", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.handshake.n_omit, 2);
+        if (st->u.handshake.n_omit == 2) {
+            CU_ASSERT_STRING_EQUAL(st->u.handshake.omit[0], "Sec-WebSocket-Key");
+            CU_ASSERT_STRING_EQUAL(st->u.handshake.omit[1], "Upgrade");
+        }
+        CU_ASSERT_FALSE(st->u.handshake.wait);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("handshake key \"c2hvcnQ=\"", &st);
+    if (st) {
+        CU_ASSERT_STRING_EQUAL(st->u.handshake.key, "c2hvcnQ=");
+        CU_ASSERT_FALSE(st->u.handshake.wait);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("handshake bad-key", &st);
+    if (st) {
+        CU_ASSERT_STRING_EQUAL(st->u.handshake.key, "not-a-valid-key");
+        CU_ASSERT_FALSE(st->u.handshake.wait);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("handshake version 8", &st);
+    if (st) {
+        CU_ASSERT_STRING_EQUAL(st->u.handshake.version, "8");
+        CU_ASSERT_FALSE(st->u.handshake.wait);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("handshake partial 30", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.handshake.partial, 30);
+        CU_ASSERT_FALSE(st->u.handshake.wait);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("handshake nowait", &st);
+    if (st) {
+        CU_ASSERT_FALSE(st->u.handshake.wait);
+        CU_ASSERT_PTR_NULL(st->u.handshake.key);
+    }
+    wsf_scenario_free(s);
+
+    /* A later key replaces an earlier one. */
+    s = one_step("handshake bad-key key \"k\"", &st);
+    if (st) CU_ASSERT_STRING_EQUAL(st->u.handshake.key, "k");
+    wsf_scenario_free(s);
+}
+
+static void test_handshake_errors(void)
+{
+    parse_fails(HEAD "handshake bogus\n",
+                "t.wsf:2:11: expected a handshake option (path, header, omit, key, bad-key, "
+                "version, partial, nowait, within) or end of line, found 'bogus'");
+    parse_fails(HEAD "handshake path /chat/\n",
+                "t.wsf:2:16: expected a request path string after 'path', found regex /chat/");
+    parse_fails(HEAD "handshake header X-A\n",
+                "t.wsf:2:18: expected a \"Name: value\" string after 'header', found 'X-A'");
+    parse_fails(HEAD "handshake omit \"Upgrade\"\n",
+                "t.wsf:2:16: expected a header name after 'omit', found string \"Upgrade\"");
+    parse_fails(HEAD "handshake key\n",
+                "t.wsf:2:14: expected a key string after 'key', found end of line");
+    parse_fails(HEAD "handshake version\n",
+                "t.wsf:2:18: expected a version after 'version', found end of line");
+    parse_fails(HEAD "handshake partial half\n",
+                "t.wsf:2:19: expected a byte count after 'partial', found 'half'");
+    parse_fails(HEAD "handshake within 2\n",
+                "t.wsf:2:18: expected a duration after 'within' (e.g. 2s), found '2'");
+}
+
+/* ---------------------------------------------------------------------------
+ * send and send raw
+ * ------------------------------------------------------------------------ */
+
+static void test_send_defaults(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("send text \"hello\"", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->kind, WSF_STEP_SEND);
+        CU_ASSERT_STRING_EQUAL(st->text, "send text \"hello\"");
+        CU_ASSERT_EQUAL(st->u.send.opcode, WSF_OP_TEXT);
+        CU_ASSERT_TRUE(st->u.send.fin);
+        CU_ASSERT_EQUAL(st->u.send.rsv, 0);
+        CU_ASSERT_TRUE(st->u.send.masked);
+        CU_ASSERT_EQUAL(st->u.send.fragments, 1);
+        CU_ASSERT_EQUAL(st->u.send.times, 1);
+        CU_ASSERT_EQUAL(st->u.send.partial, -1);
+        CU_ASSERT(bytes_are(&st->u.send.payload, "hello", 5));
+    }
+    wsf_scenario_free(s);
+
+    /* No payload at all is an empty one. */
+    s = one_step("send text", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.send.payload.len, 0);
+    wsf_scenario_free(s);
+}
+
+static void test_send_opcodes(void)
+{
+    static const struct {
+        const char *line;
+        int opcode;
+    } cases[] = {
+        {"send text \"t\"", WSF_OP_TEXT},
+        {"send binary \"t\"", WSF_OP_BINARY},
+        {"send ping \"t\"", WSF_OP_PING},
+        {"send pong \"t\"", WSF_OP_PONG},
+        {"send continuation \"t\"", WSF_OP_CONT},
+        {"send close \"t\"", WSF_OP_CLOSE},
+        {"send opcode 3 \"t\"", 3},
+        {"send opcode 0 \"t\"", 0},
+        {"send opcode 15 \"t\"", 15},
+        {"send opcode 0xB \"t\"", 11},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            CU_ASSERT_EQUAL(st->u.send.opcode, cases[i].opcode);
+            CU_ASSERT(bytes_are(&st->u.send.payload, "t", 1));
+        }
+        wsf_scenario_free(s);
+    }
+
+    parse_fails(HEAD "send opcode 16\n", "t.wsf:2:13: expected an opcode number 0-15, found '16'");
+    parse_fails(HEAD "send opcode\n",
+                "t.wsf:2:12: expected an opcode number 0-15, found end of line");
+    parse_fails(HEAD "send foo\n", "t.wsf:2:6: expected a frame kind (text, binary, close, ping, "
+                                   "pong, continuation, opcode N), found 'foo'");
+    /* 'frame' means any frame: fine to expect, meaningless to send. */
+    parse_fails(HEAD "send frame\n", "t.wsf:2:6: expected a frame kind (text, binary, close, "
+                                     "ping, pong, continuation, opcode N), found 'frame'");
+}
+
+static void test_send_payload_forms(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("send binary hex \"00 ff 10\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\x00\xff\x10", 3));
+    wsf_scenario_free(s);
+
+    s = one_step("send binary hex \"DEADbeef\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\xde\xad\xbe\xef", 4));
+    wsf_scenario_free(s);
+
+    s = one_step("send binary hex \"\"", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.send.payload.len, 0);
+    wsf_scenario_free(s);
+
+    /* The pattern repeats up to the size, cut short in its middle if need be. */
+    s = one_step("send text repeat \"abc\" 7", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "abcabca", 7));
+    wsf_scenario_free(s);
+
+    s = one_step("send binary repeat \"0123456789abcdef\" 16KiB", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.send.payload.len, 16384);
+        if (st->u.send.payload.len == 16384) {
+            CU_ASSERT_EQUAL(st->u.send.payload.data[16], '0');
+            CU_ASSERT_EQUAL(st->u.send.payload.data[16383], 'f');
+        }
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("send text repeat \"ab\" 0", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.send.payload.len, 0);
+    wsf_scenario_free(s);
+
+    s = one_step("send text size 5", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "xxxxx", 5));
+    wsf_scenario_free(s);
+
+    s = one_step("send binary size 1KiB", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.send.payload.len, 1024);
+    wsf_scenario_free(s);
+
+    /* Strings may hold NUL bytes; the payload keeps them. */
+    s = one_step("send binary \"a\\0b\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "a\0b", 3));
+    wsf_scenario_free(s);
+}
+
+static void test_send_payload_errors(void)
+{
+    parse_fails(HEAD "send binary hex \"abc\"\n",
+                "t.wsf:2:17: expected pairs of hex digits, found \"abc\"");
+    parse_fails(HEAD "send binary hex \"0 a\"\n",
+                "t.wsf:2:17: expected pairs of hex digits, found \"0 a\"");
+    parse_fails(HEAD "send binary hex \"zz\"\n",
+                "t.wsf:2:17: expected pairs of hex digits, found \"zz\"");
+    parse_fails(HEAD "send binary hex 00ff\n",
+                "t.wsf:2:17: expected a string of hex digits after 'hex', found '00ff'");
+    parse_fails(HEAD "send text repeat \"\" 10\n",
+                "t.wsf:2:18: expected a non-empty pattern, found an empty string");
+    parse_fails(HEAD "send text repeat ab 10\n",
+                "t.wsf:2:18: expected a pattern string after 'repeat', found 'ab'");
+    parse_fails(HEAD "send text repeat \"ab\"\n",
+                "t.wsf:2:22: expected a size after the pattern (e.g. 64KiB), found end of line");
+    parse_fails(HEAD "send text repeat \"ab\" 65MiB\n",
+                "t.wsf:2:23: payload size over the 64MiB limit");
+    parse_fails(HEAD "send text size 65MiB\n", "t.wsf:2:16: payload size over the 64MiB limit");
+    parse_fails(HEAD "send text size big\n",
+                "t.wsf:2:16: expected a size after 'size' (e.g. 64KiB), found 'big'");
+}
+
+static void test_send_close(void)
+{
+    wsf_step *st;
+    /* A bare close has an empty body: no code, no reason. */
+    wsf_scenario *s = one_step("send close", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.send.opcode, WSF_OP_CLOSE);
+        CU_ASSERT_EQUAL(st->u.send.payload.len, 0);
+    }
+    wsf_scenario_free(s);
+
+    /* The code goes first, two bytes big-endian, then the reason. */
+    s = one_step("send close 1000", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\x03\xe8", 2));
+    wsf_scenario_free(s);
+
+    s = one_step("send close 1001 \"bye\"", &st);
+    if (st)
+        CU_ASSERT(bytes_are(&st->u.send.payload,
+                            "\x03\xe9"
+                            "bye",
+                            5));
+    wsf_scenario_free(s);
+
+    s = one_step("send close 1000 \"\\xff\\xfe\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\x03\xe8\xff\xfe", 4));
+    wsf_scenario_free(s);
+
+    s = one_step("send close 0", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\x00\x00", 2));
+    wsf_scenario_free(s);
+
+    s = one_step("send close 65535 \"\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\xff\xff", 2));
+    wsf_scenario_free(s);
+
+    s = one_step("send close 0x3e8", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\x03\xe8", 2));
+    wsf_scenario_free(s);
+
+    /* A one-byte body, which no code can produce, is written in hex. */
+    s = one_step("send close hex \"03\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.send.payload, "\x03", 1));
+    wsf_scenario_free(s);
+
+    /* Options follow the code and reason as for any frame. */
+    s = one_step("send close 1000 \"r\" unmasked fin 0", &st);
+    if (st) {
+        CU_ASSERT(bytes_are(&st->u.send.payload, "\x03\xe8r", 3));
+        CU_ASSERT_FALSE(st->u.send.masked);
+        CU_ASSERT_FALSE(st->u.send.fin);
+    }
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "send close 65536\n",
+                "t.wsf:2:12: expected a close code 0-65535, found '65536'");
+    parse_fails(HEAD "send close 70000 \"x\"\n",
+                "t.wsf:2:12: expected a close code 0-65535, found '70000'");
+    parse_fails(HEAD "send close 1000x\n",
+                "t.wsf:2:12: expected a close code 0-65535, found '1000x'");
+    /* The reason must be a string; a word is taken for an option. */
+    parse_fails(HEAD "send close 1000 bye\n",
+                "t.wsf:2:17: expected a send option (fin, rsv, unmasked, fragments, partial, "
+                "times) or end of line, found 'bye'");
+}
+
+static void test_send_options(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("send text \"abcdef\" fin 0 rsv 5 unmasked fragments 3 partial 4 "
+                               "times 2",
+                               &st);
+    if (st) {
+        CU_ASSERT_FALSE(st->u.send.fin);
+        CU_ASSERT_EQUAL(st->u.send.rsv, 5);
+        CU_ASSERT_FALSE(st->u.send.masked);
+        CU_ASSERT_EQUAL(st->u.send.fragments, 3);
+        CU_ASSERT_EQUAL(st->u.send.partial, 4);
+        CU_ASSERT_EQUAL(st->u.send.times, 2);
+        CU_ASSERT(bytes_are(&st->u.send.payload, "abcdef", 6));
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("send binary fin 1 rsv 0 fragments 1 partial 0", &st);
+    if (st) {
+        CU_ASSERT_TRUE(st->u.send.fin);
+        CU_ASSERT_EQUAL(st->u.send.rsv, 0);
+        CU_ASSERT_TRUE(st->u.send.masked);
+        CU_ASSERT_EQUAL(st->u.send.fragments, 1);
+        CU_ASSERT_EQUAL(st->u.send.partial, 0);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("send binary repeat \"0123456789abcdef\" 16KiB times 64", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.send.times, 64);
+        CU_ASSERT_EQUAL(st->u.send.payload.len, 16384);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("send text \"x\" fragments 65536 partial 1KiB times 100000", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.send.fragments, 65536);
+        CU_ASSERT_EQUAL(st->u.send.partial, 1024);
+        CU_ASSERT_EQUAL(st->u.send.times, 100000);
+    }
+    wsf_scenario_free(s);
+}
+
+static void test_send_option_errors(void)
+{
+    parse_fails(HEAD "send text \"x\" bogus\n",
+                "t.wsf:2:15: expected a send option (fin, rsv, unmasked, fragments, partial, "
+                "times) or end of line, found 'bogus'");
+    parse_fails(HEAD "send text \"x\" \"y\"\n",
+                "t.wsf:2:15: expected a send option (fin, rsv, unmasked, fragments, partial, "
+                "times) or end of line, found string \"y\"");
+    parse_fails(HEAD "send text \"x\" fin 2\n",
+                "t.wsf:2:19: expected 0 or 1 after 'fin', found '2'");
+    parse_fails(HEAD "send text \"x\" rsv 8\n",
+                "t.wsf:2:19: expected RSV bits 0-7 after 'rsv', found '8'");
+    parse_fails(HEAD "send text \"x\" fragments 0\n", "t.wsf:2:25: expected at least 1 fragment");
+    parse_fails(HEAD "send text \"x\" fragments 65537\n",
+                "t.wsf:2:25: expected a fragment count 1-65536, found '65537'");
+    parse_fails(HEAD "send text \"x\" partial\n",
+                "t.wsf:2:22: expected a byte count after 'partial', found end of line");
+    parse_fails(HEAD "send text \"x\" times 0\n",
+                "t.wsf:2:21: expected a count from 1 that keeps the total under 256MiB");
+    parse_fails(HEAD "send text size 4KiB times 100000\n",
+                "t.wsf:2:27: expected a count from 1 that keeps the total under 256MiB");
+    parse_fails(HEAD "send text \"x\" times 100001\n",
+                "t.wsf:2:21: expected a repeat count 1-100000 after 'times', found '100001'");
+}
+
+static void test_send_raw(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("send raw \"GET / HTTP/1.1\\r\\n\"", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->kind, WSF_STEP_SEND_RAW);
+        CU_ASSERT(bytes_are(&st->u.raw.bytes, "GET / HTTP/1.1\r\n", 16));
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("send raw hex \"81 00\"", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.raw.bytes, "\x81\x00", 2));
+    wsf_scenario_free(s);
+
+    s = one_step("send raw repeat \"ab\" 3", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.raw.bytes, "aba", 3));
+    wsf_scenario_free(s);
+
+    s = one_step("send raw size 4", &st);
+    if (st) CU_ASSERT(bytes_are(&st->u.raw.bytes, "xxxx", 4));
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "send raw\n", "t.wsf:2:9: expected the bytes to send (\"text\", hex \"..\", "
+                                   "repeat \"..\" SIZE), found end of line");
+    parse_fails(HEAD "send raw bytes\n", "t.wsf:2:10: expected the bytes to send (\"text\", hex "
+                                         "\"..\", repeat \"..\" SIZE), found 'bytes'");
+    /* Raw bytes take no frame options. */
+    parse_fails(HEAD "send raw \"x\" unmasked\n",
+                "t.wsf:2:14: expected end of line, found 'unmasked'");
+}
+
+/* ---------------------------------------------------------------------------
+ * The steps without payloads: rst, half-close, close, stall, resume, trickle,
+ * wait
+ * ------------------------------------------------------------------------ */
+
+static void test_simple_steps(void)
+{
+    wsf_scenario *s = parse_ok(HEAD "rst\n"
+                                    "half-close\n"
+                                    "close\n"
+                                    "stall read\n"
+                                    "stall write\n"
+                                    "resume read\n"
+                                    "resume write\n");
+    if (!s) return;
+    static const wsf_step_kind want[] = {
+        WSF_STEP_RST,         WSF_STEP_HALF_CLOSE,  WSF_STEP_CLOSE,        WSF_STEP_STALL_READ,
+        WSF_STEP_STALL_WRITE, WSF_STEP_RESUME_READ, WSF_STEP_RESUME_WRITE,
+    };
+    CU_ASSERT_EQUAL(s->n_steps, sizeof want / sizeof *want);
+    for (size_t i = 0; i < s->n_steps && i < sizeof want / sizeof *want; i++) {
+        CU_ASSERT_EQUAL(s->steps[i].kind, want[i]);
+        CU_ASSERT_EQUAL(s->steps[i].line, (int)i + 2);
+    }
+    if (s->n_steps == 7) CU_ASSERT_STRING_EQUAL(s->steps[5].text, "resume read");
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "rst now\n", "t.wsf:2:5: expected end of line, found 'now'");
+    parse_fails(HEAD "half-close 1\n", "t.wsf:2:12: expected end of line, found '1'");
+    parse_fails(HEAD "close 1000\n", "t.wsf:2:7: expected end of line, found '1000'");
+    parse_fails(HEAD "stall\n", "t.wsf:2:6: expected 'read' or 'write', found end of line");
+    parse_fails(HEAD "resume both\n", "t.wsf:2:8: expected 'read' or 'write', found 'both'");
+    parse_fails(HEAD "stall read write\n", "t.wsf:2:12: expected end of line, found 'write'");
+}
+
+static void test_trickle(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("trickle 8 every 5ms", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->kind, WSF_STEP_TRICKLE);
+        CU_ASSERT_EQUAL(st->u.trickle.bytes, 8);
+        CU_ASSERT_EQUAL(st->u.trickle.every_us, 5000);
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("trickle 1KiB every 250us", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.trickle.bytes, 1024);
+        CU_ASSERT_EQUAL(st->u.trickle.every_us, 250);
+    }
+    wsf_scenario_free(s);
+
+    /* 'off' is a trickle of zero bytes. */
+    s = one_step("trickle off", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->kind, WSF_STEP_TRICKLE);
+        CU_ASSERT_EQUAL(st->u.trickle.bytes, 0);
+        CU_ASSERT_EQUAL(st->u.trickle.every_us, 0);
+    }
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "trickle 0 every 1ms\n",
+                "t.wsf:2:9: expected at least 1 byte per tick (use 'trickle off' to stop)");
+    parse_fails(HEAD "trickle 8\n", "t.wsf:2:10: expected 'every', found end of line");
+    parse_fails(HEAD "trickle 8 every 5\n",
+                "t.wsf:2:17: expected a duration after 'every' (e.g. 10ms), found '5'");
+    parse_fails(HEAD "trickle\n",
+                "t.wsf:2:8: expected a byte count or 'off' after 'trickle', found end of line");
+    parse_fails(HEAD "trickle off now\n", "t.wsf:2:13: expected end of line, found 'now'");
+}
+
+static void test_wait_durations(void)
+{
+    static const struct {
+        const char *line;
+        int64_t us;
+    } cases[] = {
+        {"wait 100ms", 100000}, {"wait 1.5s", 1500000}, {"wait 250us", 250},
+        {"wait 1m", 60000000},  {"wait 0s", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            CU_ASSERT_EQUAL(st->kind, WSF_STEP_WAIT);
+            CU_ASSERT_EQUAL(st->u.wait.us, cases[i].us);
+        }
+        wsf_scenario_free(s);
+    }
+
+    parse_fails(HEAD "wait 100\n", "t.wsf:2:6: expected a duration (e.g. 100ms), found '100'");
+    parse_fails(HEAD "wait\n", "t.wsf:2:5: expected a duration (e.g. 100ms), found end of line");
+    parse_fails(HEAD "wait -1s\n", "t.wsf:2:6: expected a duration (e.g. 100ms), found '-1s'");
+    parse_fails(HEAD "wait 1 s\n", "t.wsf:2:6: expected a duration (e.g. 100ms), found '1'");
+}
+
+/* ---------------------------------------------------------------------------
+ * expect
+ * ------------------------------------------------------------------------ */
+
+static void test_expect_frames(void)
+{
+    static const struct {
+        const char *line;
+        int opcode;
+        wsf_payload_check check;
+        const char *bytes;
+        size_t len;
+        uint64_t size;
+        int64_t within_us;
+    } cases[] = {
+        {"expect text \"hi\" within 1s", WSF_OP_TEXT, WSF_PAYLOAD_BYTES, "hi", 2, 0, 1000000},
+        {"expect binary hex \"01 02\" within 500ms", WSF_OP_BINARY, WSF_PAYLOAD_BYTES, "\x01\x02",
+         2, 0, 500000},
+        {"expect ping within 1s", WSF_OP_PING, WSF_PAYLOAD_ANY, NULL, 0, 0, 1000000},
+        {"expect pong \"are you there\" within 1s", WSF_OP_PONG, WSF_PAYLOAD_BYTES, "are you there",
+         13, 0, 1000000},
+        {"expect continuation within 2s", WSF_OP_CONT, WSF_PAYLOAD_ANY, NULL, 0, 0, 2000000},
+        {"expect frame within 1s", -1, WSF_PAYLOAD_ANY, NULL, 0, 0, 1000000},
+        {"expect frame \"x\" within 1s", -1, WSF_PAYLOAD_BYTES, "x", 1, 0, 1000000},
+        {"expect opcode 3 within 1s", 3, WSF_PAYLOAD_ANY, NULL, 0, 0, 1000000},
+        {"expect binary size 16KiB within 3s", WSF_OP_BINARY, WSF_PAYLOAD_SIZE, NULL, 0, 16384,
+         3000000},
+        {"expect text size 0 within 1s", WSF_OP_TEXT, WSF_PAYLOAD_SIZE, NULL, 0, 0, 1000000},
+        {"expect binary repeat \"ab\" 5 within 1s", WSF_OP_BINARY, WSF_PAYLOAD_BYTES, "ababa", 5, 0,
+         1000000},
+        {"expect text \"\" within 1s", WSF_OP_TEXT, WSF_PAYLOAD_BYTES, "", 0, 0, 1000000},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            const wsf_expect *e = &st->u.expect;
+            CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
+            CU_ASSERT_EQUAL(e->kind, WSF_EXP_FRAME);
+            CU_ASSERT_EQUAL(e->opcode, cases[i].opcode);
+            CU_ASSERT_EQUAL(e->payload_check, cases[i].check);
+            if (cases[i].check == WSF_PAYLOAD_BYTES)
+                CU_ASSERT(bytes_are(&e->payload, cases[i].bytes, cases[i].len));
+            if (cases[i].check == WSF_PAYLOAD_SIZE) CU_ASSERT_EQUAL(e->size, cases[i].size);
+            CU_ASSERT_EQUAL(e->within_us, cases[i].within_us);
+        }
+        wsf_scenario_free(s);
+    }
+}
+
+static void test_expect_close(void)
+{
+    static const struct {
+        const char *line;
+        int code;
+        bool check_reason;
+        const char *reason;
+    } cases[] = {
+        {"expect close 1000 within 1s", 1000, false, NULL},
+        {"expect close 1002 within 1s", 1002, false, NULL},
+        {"expect close any within 1s", WSF_CLOSE_ANY, false, NULL},
+        /* No code at all means any code. */
+        {"expect close within 1s", WSF_CLOSE_ANY, false, NULL},
+        /* 'empty' asks for a body without even a code. */
+        {"expect close empty within 1s", -1, false, NULL},
+        {"expect close 1000 \"bye\" within 1s", 1000, true, "bye"},
+        {"expect close \"bye\" within 1s", WSF_CLOSE_ANY, true, "bye"},
+        {"expect close any \"\" within 1s", WSF_CLOSE_ANY, true, ""},
+        {"expect close 0 within 1s", 0, false, NULL},
+        {"expect close 65535 within 1s", 65535, false, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            const wsf_expect *e = &st->u.expect;
+            CU_ASSERT_EQUAL(e->kind, WSF_EXP_FRAME);
+            CU_ASSERT_EQUAL(e->opcode, WSF_OP_CLOSE);
+            CU_ASSERT_EQUAL(e->close_code, cases[i].code);
+            CU_ASSERT_EQUAL(e->check_reason, cases[i].check_reason);
+            if (cases[i].check_reason)
+                CU_ASSERT(bytes_are(&e->reason, cases[i].reason, strlen(cases[i].reason)));
+            CU_ASSERT_EQUAL(e->within_us, 1000000);
+        }
+        wsf_scenario_free(s);
+    }
+
+    parse_fails(HEAD "expect close 70000 within 1s\n",
+                "t.wsf:2:14: expected a close code 0-65535, found '70000'");
+    parse_fails(HEAD "expect close normal within 1s\n",
+                "t.wsf:2:14: expected 'within', found 'normal'");
+    parse_fails(HEAD "expect close 1000\n", "t.wsf:2:18: expected 'within', found end of line");
+}
+
+static void test_expect_other_kinds(void)
+{
+    static const struct {
+        const char *line;
+        wsf_expect_kind kind;
+        int64_t within_us;
+        int http_status;
+    } cases[] = {
+        {"expect no frame for 1s", WSF_EXP_NO_FRAME, 1000000, 0},
+        {"expect no frame within 250ms", WSF_EXP_NO_FRAME, 250000, 0},
+        {"expect http 101 within 1s", WSF_EXP_HTTP, 1000000, 101},
+        {"expect http 400 within 2s", WSF_EXP_HTTP, 2000000, 400},
+        {"expect http 100 within 2s", WSF_EXP_HTTP, 2000000, 100},
+        {"expect http 599 within 2s", WSF_EXP_HTTP, 2000000, 599},
+        {"expect tcp fin within 2s", WSF_EXP_FIN, 2000000, 0},
+        {"expect tcp rst within 500ms", WSF_EXP_RST, 500000, 0},
+        {"expect tcp closed within 2s", WSF_EXP_CLOSED, 2000000, 0},
+        {"expect tcp open for 1s", WSF_EXP_OPEN, 1000000, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
+            CU_ASSERT_EQUAL(st->u.expect.kind, cases[i].kind);
+            CU_ASSERT_EQUAL(st->u.expect.within_us, cases[i].within_us);
+            if (cases[i].kind == WSF_EXP_HTTP)
+                CU_ASSERT_EQUAL(st->u.expect.http_status, cases[i].http_status);
+        }
+        wsf_scenario_free(s);
+    }
+}
+
+static void test_expect_errors(void)
+{
+    /* Every expectation has a deadline. */
+    parse_fails(HEAD "expect text \"x\"\n", "t.wsf:2:16: expected 'within', found end of line");
+    parse_fails(HEAD "expect tcp fin\n", "t.wsf:2:15: expected 'within', found end of line");
+    parse_fails(HEAD "expect http 101\n", "t.wsf:2:16: expected 'within', found end of line");
+    parse_fails(HEAD "expect tcp open\n", "t.wsf:2:16: expected 'for', found end of line");
+    parse_fails(HEAD "expect tcp open within 1s\n", "t.wsf:2:17: expected 'for', found 'within'");
+
+    parse_fails(HEAD "expect text \"x\" within 500\n",
+                "t.wsf:2:24: expected a duration after 'within' (e.g. 500ms), found '500'");
+    parse_fails(HEAD "\n\nexpect tcp fin within 2\n",
+                "t.wsf:4:23: expected a duration after 'within' (e.g. 500ms), found '2'");
+    parse_fails(HEAD "expect tcp open for 1\n",
+                "t.wsf:2:21: expected a duration after 'for' (e.g. 2s), found '1'");
+    parse_fails(HEAD "expect no frame for 1\n",
+                "t.wsf:2:21: expected a duration (e.g. 1s), found '1'");
+    parse_fails(HEAD "expect text \"x\" within 1s now\n",
+                "t.wsf:2:27: expected end of line, found 'now'");
+
+    /* 'for' is as good as 'within' here, and the message says so. (It used to
+     * ask for 'within' alone.) */
+    parse_fails(HEAD "expect no frame 1s\n", "t.wsf:2:17: expected 'for' or 'within', found '1s'");
+    parse_fails(HEAD "expect no text within 1s\n", "t.wsf:2:11: expected 'frame', found 'text'");
+
+    /* An unknown expectation lists all of them, not just the frame kinds. */
+    parse_fails(HEAD "expect tcp-closed within 1s\n",
+                "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
+                "continuation, opcode N, frame, no frame, tcp, http), found 'tcp-closed'");
+    parse_fails(HEAD "expect\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
+                                 "pong, continuation, opcode N, frame, no frame, tcp, http), "
+                                 "found end of line");
+    parse_fails(HEAD "expect tcp maybe within 1s\n",
+                "t.wsf:2:12: expected fin, rst, closed or open after 'tcp', found 'maybe'");
+
+    parse_fails(HEAD "expect http 600 within 1s\n",
+                "t.wsf:2:13: expected an HTTP status 100-599, found '600'");
+    /* Below 100 is not a status either, as the message always said. (It used
+     * to be accepted.) */
+    parse_fails(HEAD "expect http 99 within 1s\n",
+                "t.wsf:2:13: expected an HTTP status 100-599, found '99'");
+    parse_fails(HEAD "expect http 0 within 1s\n",
+                "t.wsf:2:13: expected an HTTP status 100-599, found '0'");
+
+    parse_fails(HEAD "expect text bogus within 1s\n",
+                "t.wsf:2:13: expected a payload (\"text\", hex \"..\", repeat \"..\" SIZE, size N) "
+                "or 'within', found 'bogus'");
+    parse_fails(HEAD "expect binary size within 1s\n",
+                "t.wsf:2:20: expected a size after 'size', found 'within'");
+    parse_fails(HEAD "expect binary hex \"a\" within 1s\n",
+                "t.wsf:2:19: expected pairs of hex digits, found \"a\"");
+}
+
+static void test_long_token_in_message(void)
+{
+    /* A long token is cut in the message with "..." and its quotes kept,
+     * rather than cut off in the middle of an escape. */
+    char text[512];
+    char want[512];
+    char ff[41 * 4 + 1] = "";
+    char shown[40 * 4 + 1] = "";
+    for (int i = 0; i < 41; i++)
+        strcat(ff, "\\xff");
+    for (int i = 0; i < 40; i++)
+        strcat(shown, "\\xff");
+    snprintf(text, sizeof text, HEAD "tags \"%s\"\nconnect\n", ff);
+    snprintf(want, sizeof want, "t.wsf:2:6: expected a tag word, found string \"%s...\"", shown);
+    parse_fails(text, want);
+}
+
+/* ---------------------------------------------------------------------------
+ * A whole scenario, as the files in scenarios/ are written
+ * ------------------------------------------------------------------------ */
+
+static void test_whole_file(void)
+{
+    wsf_scenario *s = parse_ok("# The textbook ending.\n"
+                               "scenario \"Peer-initiated clean close\"\n"
+                               "description \"The peer sends Close 1000 after an echo.\"\n"
+                               "rfc 5.5.1 7.1.1 7.1.2\n"
+                               "tags close clean\n"
+                               "\n"
+                               "connect\n"
+                               "handshake\n"
+                               "send text \"hello\"\n"
+                               "expect text \"hello\" within 1s\n"
+                               "send close 1000 \"bye\"\n"
+                               "expect close 1000 within 1s\n"
+                               "expect tcp fin within 2s\n");
+    if (!s) return;
+    static const wsf_step_kind kinds[] = {WSF_STEP_CONNECT, WSF_STEP_HANDSHAKE, WSF_STEP_SEND,
+                                          WSF_STEP_EXPECT,  WSF_STEP_SEND,      WSF_STEP_EXPECT,
+                                          WSF_STEP_EXPECT};
+    CU_ASSERT_EQUAL(s->n_steps, 7);
+    for (size_t i = 0; i < s->n_steps && i < 7; i++) {
+        CU_ASSERT_EQUAL(s->steps[i].kind, kinds[i]);
+        CU_ASSERT_EQUAL(s->steps[i].line, (int)i + 7);
+    }
+    if (s->n_steps == 7) {
+        CU_ASSERT_STRING_EQUAL(s->steps[4].text, "send close 1000 \"bye\"");
+        CU_ASSERT_EQUAL(s->steps[6].u.expect.kind, WSF_EXP_FIN);
+    }
+    wsf_scenario_free(s);
+}
+
+/* ---------------------------------------------------------------------------
+ * Selecting scenarios by pattern
+ * ------------------------------------------------------------------------ */
+
+static void test_matches(void)
+{
+    wsf_scenario *s = wsf_scenario_parse("scenarios/close/clean.wsf",
+                                         "scenario \"Peer-initiated clean close\"\n"
+                                         "tags close fast-path\n"
+                                         "connect\n",
+                                         err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+
+    /* Without glob characters: a substring of the name or the path. */
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "initiated"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "Peer-initiated clean close"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "close/clean"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, ".wsf"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "peer-initiated"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "handshake"));
+    /* ... but a tag must match whole. */
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "fast-path"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "fast"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "path"));
+
+    /* With them: a glob over the whole name, path or a tag. */
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "Peer-*"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "*clean close"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "scenarios/*/clean.wsf"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "fast-*"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "fast-pat?"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(s, "[cd]lose"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "Peer*x"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "slow-*"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(s, "close/*"));
+
+    wsf_scenario_free(s);
+}
+
+static CU_TestInfo tests[] = {
+    {"header", test_header},
+    {"header optional parts", test_header_optional_parts},
+    {"rfc with and without 6455", test_rfc_leading_6455},
+    {"header before scenario", test_header_may_precede_scenario},
+    {"header errors", test_header_errors},
+    {"missing scenario or steps", test_missing_scenario_or_steps},
+    {"comments and blank lines", test_comments_and_blank_lines},
+    {"crlf", test_crlf},
+    {"statement errors", test_statement_errors},
+    {"string escapes", test_string_escapes},
+    {"lexer errors", test_lexer_errors},
+    {"connect", test_connect},
+    {"handshake defaults", test_handshake_defaults},
+    {"handshake options", test_handshake_options},
+    {"handshake errors", test_handshake_errors},
+    {"send defaults", test_send_defaults},
+    {"send opcodes", test_send_opcodes},
+    {"send payload forms", test_send_payload_forms},
+    {"send payload errors", test_send_payload_errors},
+    {"send close", test_send_close},
+    {"send options", test_send_options},
+    {"send option errors", test_send_option_errors},
+    {"send raw", test_send_raw},
+    {"simple steps", test_simple_steps},
+    {"trickle", test_trickle},
+    {"wait durations", test_wait_durations},
+    {"expect frames", test_expect_frames},
+    {"expect close", test_expect_close},
+    {"expect other kinds", test_expect_other_kinds},
+    {"expect errors", test_expect_errors},
+    {"long token in message", test_long_token_in_message},
+    {"whole file", test_whole_file},
+    {"matches", test_matches},
+    CU_TEST_INFO_NULL,
+};
+
+WSF_CUNIT_MAIN("scenario", tests)

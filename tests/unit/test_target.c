@@ -1,0 +1,556 @@
+/* Unit tests for target files: every key, the defaults, the exact error
+ * messages, and the helpers that turn a command into argv (expansion of
+ * ${...}, splitting) and signal names into numbers. */
+#include "cunit_main.h"
+#include "target.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The three keys every target needs; tests of the other keys add to them. */
+#define BASE "name t\ncommand srv\nurl ws://127.0.0.1:${port}/\n"
+
+static char err[512];
+
+static wsf_target *parse_ok(const char *text)
+{
+    err[0] = '\0';
+    wsf_target *t = wsf_target_parse("t.target", text, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(t);
+    if (!t) fprintf(stderr, "\n  refused:\n%s\n  with: %s\n", text, err);
+    return t;
+}
+
+static void parse_fails(const char *text, const char *want)
+{
+    strcpy(err, "(no message)");
+    wsf_target *t = wsf_target_parse("t.target", text, err, sizeof err);
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    if (t || strcmp(err, want) != 0)
+        fprintf(stderr, "\n  input:\n%s\n  got:  %s\n  want: %s\n", text, t ? "(accepted)" : err,
+                want);
+    wsf_target_free(t);
+}
+
+/* The command a one-line "command ..." parses to, or NULL. The caller frees. */
+static char *command_of(const char *line)
+{
+    char text[512];
+    snprintf(text, sizeof text, "name t\n%s\nurl ws://h/\n", line);
+    wsf_target *t = parse_ok(text);
+    char *cmd = t ? strdup(t->command) : NULL;
+    wsf_target_free(t);
+    return cmd;
+}
+
+static char *url_of(const char *line)
+{
+    char text[512];
+    snprintf(text, sizeof text, "name t\ncommand srv\n%s\n", line);
+    wsf_target *t = parse_ok(text);
+    char *url = t ? strdup(t->url) : NULL;
+    wsf_target_free(t);
+    return url;
+}
+
+static void check_command(const char *line, const char *want)
+{
+    char *got = command_of(line);
+    CU_ASSERT_PTR_NOT_NULL(got);
+    if (got) {
+        CU_ASSERT_STRING_EQUAL(got, want);
+        if (strcmp(got, want) != 0)
+            fprintf(stderr, "\n  %s\n  got:  [%s]\n  want: [%s]\n", line, got, want);
+    }
+    free(got);
+}
+
+/* ---------------------------------------------------------------------------
+ * Keys and defaults
+ * ------------------------------------------------------------------------ */
+
+static void test_reference_target(void)
+{
+    /* targets/lws-echo.target, as shipped. */
+    wsf_target *t = parse_ok("# The reference server: libwebsockets echo, correct close handling.\n"
+                             "# Built next to wsfault; it prints \"listening on\" once it accepts "
+                             "connections.\n"
+                             "name     lws-echo\n"
+                             "command  ${bindir}/lws-echo --port ${port}\n"
+                             "url      ws://127.0.0.1:${port}/\n"
+                             "ready    log /listening on/ within 5s\n"
+                             "stop     signal TERM grace 3s\n"
+                             "log      stderr\n");
+    if (!t) return;
+    CU_ASSERT_STRING_EQUAL(t->file, "t.target");
+    CU_ASSERT_STRING_EQUAL(t->name, "lws-echo");
+    CU_ASSERT_STRING_EQUAL(t->command, "${bindir}/lws-echo --port ${port}");
+    CU_ASSERT_EQUAL(t->line_of_command, 4);
+    CU_ASSERT_STRING_EQUAL(t->url, "ws://127.0.0.1:${port}/");
+    CU_ASSERT_EQUAL(t->ready, WSF_READY_LOG);
+    CU_ASSERT_STRING_EQUAL(t->ready_pattern, "listening on");
+    CU_ASSERT_EQUAL(regexec(&t->ready_re, "lws-echo: listening on 8080", 0, NULL, 0), 0);
+    CU_ASSERT_NOT_EQUAL(regexec(&t->ready_re, "starting", 0, NULL, 0), 0);
+    CU_ASSERT_EQUAL(t->ready_within_us, 5000000);
+    CU_ASSERT_EQUAL(t->stop_signal, SIGTERM);
+    CU_ASSERT_EQUAL(t->stop_grace_us, 3000000);
+    CU_ASSERT_EQUAL(t->log, WSF_LOG_STDERR);
+    CU_ASSERT_EQUAL(t->n_env, 0);
+    wsf_target_free(t);
+}
+
+static void test_defaults(void)
+{
+    wsf_target *t = parse_ok(BASE);
+    if (!t) return;
+    CU_ASSERT_EQUAL(t->ready, WSF_READY_PORT);
+    CU_ASSERT_PTR_NULL(t->ready_pattern);
+    CU_ASSERT_EQUAL(t->ready_within_us, 10000000);
+    CU_ASSERT_EQUAL(t->stop_signal, SIGTERM);
+    CU_ASSERT_EQUAL(t->stop_grace_us, 3000000);
+    CU_ASSERT_EQUAL(t->log, WSF_LOG_BOTH);
+    CU_ASSERT_EQUAL(t->n_env, 0);
+    CU_ASSERT_PTR_NULL(t->env);
+    CU_ASSERT_EQUAL(t->line_of_command, 2);
+    wsf_target_free(t);
+}
+
+static void test_name(void)
+{
+    wsf_target *t = parse_ok("name \"echo server (debug)\"\ncommand srv\nurl ws://h/\n");
+    if (t) CU_ASSERT_STRING_EQUAL(t->name, "echo server (debug)");
+    wsf_target_free(t);
+
+    /* A later line replaces an earlier one. */
+    t = parse_ok("name first\nname second\ncommand srv\nurl ws://h/\n");
+    if (t) CU_ASSERT_STRING_EQUAL(t->name, "second");
+    wsf_target_free(t);
+
+    parse_fails("name\ncommand srv\nurl ws://h/\n",
+                "t.target:1:5: expected a target name, found end of line");
+    parse_fails("name two words\ncommand srv\nurl ws://h/\n",
+                "t.target:1:10: expected end of line, found 'words'");
+    parse_fails("name /re/\ncommand srv\nurl ws://h/\n",
+                "t.target:1:6: expected a target name, found regex /re/");
+}
+
+static void test_command_free_text(void)
+{
+    /* Quotes belong to the command, which wsf_split_command reads later. */
+    check_command("command ${bindir}/srv --msg \"hi there\" --x='a b'",
+                  "${bindir}/srv --msg \"hi there\" --x='a b'");
+    check_command("command   srv   --port ${port}   ", "srv   --port ${port}");
+    check_command("\tcommand\tsrv", "srv");
+    /* Backslashes are not string escapes here: they reach the command. */
+    check_command("command printf \"a\\n\"", "printf \"a\\n\"");
+    /* An unbalanced quote keeps the rest of the line whole, and the file is
+     * refused at once, not when the target is started mid-run. */
+    parse_fails("name t\ncommand echo it's # not a comment\nurl ws://h/\n",
+                "t.target:2:9: unterminated ' quote in command");
+    parse_fails("name t\ncommand srv --port ${prot}\nurl ws://h/\n",
+                "t.target:2:9: unknown variable '${prot}' (known: port, host, bindir, targetdir)");
+    parse_fails("name t\ncommand srv\nurl ws://h:${porT}/\n",
+                "t.target:3:5: unknown variable '${porT}' (known: port, host, bindir, targetdir)");
+    parse_fails(BASE "env A=${x}\n",
+                "t.target:4:5: unknown variable '${x}' (known: port, host, bindir, targetdir)");
+}
+
+static void test_command_comments(void)
+{
+    /* A '#' starts a comment, except inside either kind of quote. */
+    check_command("command srv --port ${port} # the server", "srv --port ${port}");
+    check_command("command echo \"a # b\" c # comment", "echo \"a # b\" c");
+    check_command("command sh -c 'echo # hi' # comment", "sh -c 'echo # hi'");
+    /* Like everywhere else in the file, '#' needs no blank before it. */
+    check_command("command srv --color=#fff", "srv --color=");
+    check_command("command srv#comment", "srv");
+    /* A path argument does not hide the comment. (A '/' after a blank used
+     * to be taken for the start of a /regex/, keeping "# comment" in the
+     * command as two more arguments.) */
+    check_command("command srv --root /srv # comment", "srv --root /srv");
+    check_command("command /usr/bin/srv /a /b #c", "/usr/bin/srv /a /b");
+}
+
+static void test_url(void)
+{
+    char *u = url_of("url ws://127.0.0.1:${port}/chat?x=1 # comment");
+    if (u) CU_ASSERT_STRING_EQUAL(u, "ws://127.0.0.1:${port}/chat?x=1");
+    free(u);
+
+    /* A fragment reads as a comment; WebSocket URIs have none (RFC 6455 3). */
+    u = url_of("url ws://h/path#frag");
+    if (u) CU_ASSERT_STRING_EQUAL(u, "ws://h/path");
+    free(u);
+
+    parse_fails("name t\ncommand srv\nurl http://h/\n",
+                "t.target:3:5: expected a ws:// URL, found 'http://h/'");
+    /* The column is the value's, past any blanks. (It used to be the column
+     * just after 'url'.) */
+    parse_fails("name t\ncommand srv\nurl    wss://h/\n",
+                "t.target:3:8: expected a ws:// URL, found 'wss://h/'");
+    parse_fails("name t\ncommand srv\nurl \"ws://h/\"\n",
+                "t.target:3:5: expected a ws:// URL, found '\"ws://h/\"'");
+    parse_fails("name t\ncommand srv\nurl\n",
+                "t.target:3:4: expected a ws:// URL, found end of line");
+    parse_fails("name t\ncommand srv\nurl   # none\n",
+                "t.target:3:4: expected a ws:// URL, found end of line");
+    parse_fails("name t\ncommand\nurl ws://h/\n",
+                "t.target:2:8: expected a command line, found end of line");
+    parse_fails("name t\ncommand # none\nurl ws://h/\n",
+                "t.target:2:8: expected a command line, found end of line");
+}
+
+static void test_ready(void)
+{
+    wsf_target *t = parse_ok(BASE "ready port within 2.5s\n");
+    if (t) {
+        CU_ASSERT_EQUAL(t->ready, WSF_READY_PORT);
+        CU_ASSERT_EQUAL(t->ready_within_us, 2500000);
+    }
+    wsf_target_free(t);
+
+    /* Without 'within' the default deadline stays. */
+    t = parse_ok(BASE "ready log /^ready on port [0-9]+$/\n");
+    if (t) {
+        CU_ASSERT_EQUAL(t->ready, WSF_READY_LOG);
+        CU_ASSERT_STRING_EQUAL(t->ready_pattern, "^ready on port [0-9]+$");
+        CU_ASSERT_EQUAL(t->ready_within_us, 10000000);
+        CU_ASSERT_EQUAL(regexec(&t->ready_re, "ready on port 9001", 0, NULL, 0), 0);
+        CU_ASSERT_NOT_EQUAL(regexec(&t->ready_re, "ready on port x", 0, NULL, 0), 0);
+    }
+    wsf_target_free(t);
+
+    /* "\/" in a regex is a slash; a second ready line replaces the first. */
+    t = parse_ok(BASE "ready log /first/\nready log /GET \\/health/ within 1s\n");
+    if (t) {
+        CU_ASSERT_STRING_EQUAL(t->ready_pattern, "GET /health");
+        CU_ASSERT_EQUAL(regexec(&t->ready_re, "GET /health 200", 0, NULL, 0), 0);
+        CU_ASSERT_EQUAL(t->ready_within_us, 1000000);
+    }
+    wsf_target_free(t);
+
+    parse_fails(BASE "ready\n",
+                "t.target:4:6: expected 'port' or 'log /regex/' after 'ready', found end of line");
+    parse_fails(BASE "ready soon\n",
+                "t.target:4:7: expected 'port' or 'log /regex/' after 'ready', found 'soon'");
+    parse_fails(BASE "ready log \"listening\"\n", "t.target:4:11: expected a /regular "
+                                                  "expression/ after 'log', found string "
+                                                  "\"listening\"");
+    parse_fails(BASE "ready log /a(/\n",
+                "t.target:4:11: bad regular expression: Unmatched ( or \\(");
+    parse_fails(BASE "ready log /a\n",
+                "t.target:4:11: unterminated regular expression: expected a closing '/'");
+    parse_fails(BASE "ready port within 5\n",
+                "t.target:4:19: expected a duration after 'within' (e.g. 5s), found '5'");
+    parse_fails(BASE "ready port within\n",
+                "t.target:4:18: expected a duration after 'within' (e.g. 5s), found end of line");
+    parse_fails(BASE "ready port 5s\n", "t.target:4:12: expected end of line, found '5s'");
+}
+
+static void test_stop(void)
+{
+    wsf_target *t = parse_ok(BASE "stop signal INT grace 500ms\n");
+    if (t) {
+        CU_ASSERT_EQUAL(t->stop_signal, SIGINT);
+        CU_ASSERT_EQUAL(t->stop_grace_us, 500000);
+    }
+    wsf_target_free(t);
+
+    t = parse_ok(BASE "stop signal SIGHUP\n");
+    if (t) {
+        CU_ASSERT_EQUAL(t->stop_signal, SIGHUP);
+        CU_ASSERT_EQUAL(t->stop_grace_us, 3000000);
+    }
+    wsf_target_free(t);
+
+    parse_fails(BASE "stop signal FOO\n", "t.target:4:13: expected a signal name (TERM, INT, HUP, "
+                                          "QUIT, KILL, ...), found 'FOO'");
+    parse_fails(BASE "stop signal term\n", "t.target:4:13: expected a signal name (TERM, INT, "
+                                           "HUP, QUIT, KILL, ...), found 'term'");
+    parse_fails(BASE "stop signal 15\n", "t.target:4:13: expected a signal name (TERM, INT, HUP, "
+                                         "QUIT, KILL, ...), found '15'");
+    parse_fails(BASE "stop signal\n", "t.target:4:12: expected a signal name (TERM, INT, HUP, "
+                                      "...), found end of line");
+    parse_fails(BASE "stop TERM\n", "t.target:4:6: expected 'signal', found 'TERM'");
+    parse_fails(BASE "stop signal TERM grace 3\n",
+                "t.target:4:24: expected a duration after 'grace' (e.g. 3s), found '3'");
+    parse_fails(BASE "stop signal TERM 3s\n", "t.target:4:18: expected end of line, found '3s'");
+}
+
+static void test_log(void)
+{
+    static const struct {
+        const char *line;
+        wsf_log_streams log;
+    } cases[] = {
+        {"log stderr", WSF_LOG_STDERR},
+        {"log stdout", WSF_LOG_STDOUT},
+        {"log both", WSF_LOG_BOTH},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[256];
+        snprintf(text, sizeof text, BASE "%s\n", cases[i].line);
+        wsf_target *t = parse_ok(text);
+        if (t) CU_ASSERT_EQUAL(t->log, cases[i].log);
+        wsf_target_free(t);
+    }
+
+    parse_fails(BASE "log both2\n", "t.target:4:5: expected stderr, stdout or both, found 'both2'");
+    parse_fails(BASE "log\n", "t.target:4:4: expected stderr, stdout or both, found end of line");
+    parse_fails(BASE "log stderr stdout\n", "t.target:4:12: expected end of line, found 'stdout'");
+}
+
+static void test_env(void)
+{
+    wsf_target *t = parse_ok(BASE "env LWS_DEBUG=1\nenv \"GREETING=hello world\"\nenv EMPTY=\n"
+                                  "env PATHS=a=b\n");
+    if (t) {
+        CU_ASSERT_EQUAL(t->n_env, 4);
+        if (t->n_env == 4) {
+            CU_ASSERT_STRING_EQUAL(t->env[0], "LWS_DEBUG=1");
+            CU_ASSERT_STRING_EQUAL(t->env[1], "GREETING=hello world");
+            CU_ASSERT_STRING_EQUAL(t->env[2], "EMPTY=");
+            CU_ASSERT_STRING_EQUAL(t->env[3], "PATHS=a=b");
+        }
+    }
+    wsf_target_free(t);
+
+    parse_fails(BASE "env FOO\n", "t.target:4:5: expected NAME=value after 'env', found 'FOO'");
+    parse_fails(BASE "env =1\n", "t.target:4:5: expected NAME=value after 'env', found '=1'");
+    parse_fails(BASE "env\n", "t.target:4:4: expected NAME=value after 'env', found end of line");
+    parse_fails(BASE "env A=1 B=2\n", "t.target:4:9: expected end of line, found 'B=2'");
+}
+
+static void test_layout(void)
+{
+    /* Comments, blank lines, indentation and CRLF line ends. */
+    wsf_target *t = parse_ok("# comment\r\n"
+                             "\r\n"
+                             "  name t   # trailing\r\n"
+                             "command srv --port ${port}\r\n"
+                             "url ws://h/\r\n"
+                             "log stdout\r\n");
+    if (t) {
+        CU_ASSERT_STRING_EQUAL(t->name, "t");
+        CU_ASSERT_STRING_EQUAL(t->command, "srv --port ${port}");
+        CU_ASSERT_EQUAL(t->line_of_command, 4);
+        CU_ASSERT_STRING_EQUAL(t->url, "ws://h/");
+        CU_ASSERT_EQUAL(t->log, WSF_LOG_STDOUT);
+    }
+    wsf_target_free(t);
+
+    /* No newline after the last line. */
+    t = parse_ok("name t\ncommand srv\nurl ws://h/");
+    if (t) CU_ASSERT_STRING_EQUAL(t->url, "ws://h/");
+    wsf_target_free(t);
+}
+
+static void test_errors(void)
+{
+    parse_fails(BASE "restart always\n", "t.target:4:1: expected a key (name, command, url, ready, "
+                                         "stop, log, env), found 'restart'");
+    /* A key must be a word; the message says what it found, like all others.
+     * (It used to stop at "expected a key (...)".) */
+    parse_fails(BASE "\"name\" t\n", "t.target:4:1: expected a key (name, command, url, ready, "
+                                     "stop, log, env), found string \"name\"");
+    parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
+
+    /* Each required key is named when it is missing. */
+    parse_fails("", "t.target:1:1: expected a 'name' line, found none");
+    parse_fails("# nothing\n", "t.target:1:1: expected a 'name' line, found none");
+    parse_fails("command srv\nurl ws://h/\n", "t.target:2:1: expected a 'name' line, found none");
+    parse_fails("name t\nurl ws://h/\n\n", "t.target:3:1: expected a 'command' line, found none");
+    parse_fails("name t\ncommand srv\n", "t.target:2:1: expected a 'url' line, found none");
+}
+
+/* ---------------------------------------------------------------------------
+ * ${...} expansion
+ * ------------------------------------------------------------------------ */
+
+static const wsf_target_vars vars = {
+    .port = 8080,
+    .host = "127.0.0.1",
+    .bindir = "/opt/wsf/bin",
+    .targetdir = "/srv/targets",
+};
+
+static void test_expand(void)
+{
+    char *s = wsf_target_expand("${bindir}/srv --port ${port} --host ${host} --dir ${targetdir}",
+                                &vars, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(s);
+    if (s)
+        CU_ASSERT_STRING_EQUAL(s,
+                               "/opt/wsf/bin/srv --port 8080 --host 127.0.0.1 --dir /srv/targets");
+    free(s);
+
+    s = wsf_target_expand("ws://${host}:${port}/", &vars, err, sizeof err);
+    if (s) CU_ASSERT_STRING_EQUAL(s, "ws://127.0.0.1:8080/");
+    free(s);
+
+    /* Only "${" starts a variable. */
+    s = wsf_target_expand("$port $ {port} $$ cost: 5$", &vars, err, sizeof err);
+    if (s) CU_ASSERT_STRING_EQUAL(s, "$port $ {port} $$ cost: 5$");
+    free(s);
+
+    s = wsf_target_expand("${port}${port}", &vars, err, sizeof err);
+    if (s) CU_ASSERT_STRING_EQUAL(s, "80808080");
+    free(s);
+
+    s = wsf_target_expand("", &vars, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(s);
+    if (s) CU_ASSERT_STRING_EQUAL(s, "");
+    free(s);
+}
+
+static void test_expand_errors(void)
+{
+    err[0] = '\0';
+    char *s = wsf_target_expand("srv --dir ${tmpdir}/x", &vars, err, sizeof err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${tmpdir}' (known: port, host, bindir, "
+                                "targetdir)");
+    free(s);
+
+    s = wsf_target_expand("${PORT}", &vars, err, sizeof err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${PORT}' (known: port, host, bindir, "
+                                "targetdir)");
+    free(s);
+
+    s = wsf_target_expand("a${}b", &vars, err, sizeof err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${}' (known: port, host, bindir, targetdir)");
+    free(s);
+
+    s = wsf_target_expand("srv --port ${port", &vars, err, sizeof err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err, "unterminated '${' in '${port'");
+    free(s);
+
+    s = wsf_target_expand("${port} ${", &vars, err, sizeof err);
+    CU_ASSERT_PTR_NULL(s);
+    CU_ASSERT_STRING_EQUAL(err, "unterminated '${' in '${'");
+    free(s);
+}
+
+/* ---------------------------------------------------------------------------
+ * Splitting a command into argv
+ * ------------------------------------------------------------------------ */
+
+/* Splits cmd and checks argv against want (NULL-terminated). */
+static void check_split(const char *cmd, const char *const *want)
+{
+    err[0] = '\0';
+    char **argv = wsf_split_command(cmd, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(argv);
+    if (!argv) {
+        fprintf(stderr, "\n  split refused [%s]: %s\n", cmd, err);
+        return;
+    }
+    size_t i;
+    for (i = 0; want[i] && argv[i]; i++) {
+        CU_ASSERT_STRING_EQUAL(argv[i], want[i]);
+        if (strcmp(argv[i], want[i]) != 0)
+            fprintf(stderr, "\n  split [%s] argv[%zu]: [%s], want [%s]\n", cmd, i, argv[i],
+                    want[i]);
+    }
+    CU_ASSERT_PTR_NULL(argv[i]);
+    CU_ASSERT_PTR_NULL(want[i]);
+    wsf_free_argv(argv);
+}
+
+static void test_split_command(void)
+{
+    check_split("srv --port 8080", (const char *const[]){"srv", "--port", "8080", NULL});
+    check_split("  \tsrv   a\t b  ", (const char *const[]){"srv", "a", "b", NULL});
+    check_split("echo \"a b\" 'c d'", (const char *const[]){"echo", "a b", "c d", NULL});
+    /* Quotes group within a word and may sit next to other text. */
+    check_split("x--opt=\"a b\"c 'd'\"e\"", (const char *const[]){"x--opt=a bc", "de", NULL});
+    /* Each kind of quote holds the other, and backslashes, as they are. */
+    check_split("sh -c 'echo \"hi\"' \"it's\" \"a\\b\"",
+                (const char *const[]){"sh", "-c", "echo \"hi\"", "it's", "a\\b", NULL});
+    /* An empty pair of quotes is an empty argument, not none. */
+    check_split("srv \"\" ''", (const char *const[]){"srv", "", "", NULL});
+}
+
+static void test_split_command_errors(void)
+{
+    err[0] = '\0';
+    char **argv = wsf_split_command("", err, sizeof err);
+    CU_ASSERT_PTR_NULL(argv);
+    CU_ASSERT_STRING_EQUAL(err, "empty command");
+
+    argv = wsf_split_command(" \t ", err, sizeof err);
+    CU_ASSERT_PTR_NULL(argv);
+    CU_ASSERT_STRING_EQUAL(err, "empty command");
+
+    argv = wsf_split_command("srv \"a b", err, sizeof err);
+    CU_ASSERT_PTR_NULL(argv);
+    CU_ASSERT_STRING_EQUAL(err, "unterminated \" quote in command");
+
+    argv = wsf_split_command("echo it's", err, sizeof err);
+    CU_ASSERT_PTR_NULL(argv);
+    CU_ASSERT_STRING_EQUAL(err, "unterminated ' quote in command");
+
+    wsf_free_argv(NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Signal names
+ * ------------------------------------------------------------------------ */
+
+static void test_signals(void)
+{
+    static const struct {
+        const char *name;
+        int sig;
+    } cases[] = {
+        {"TERM", SIGTERM}, {"INT", SIGINT},   {"KILL", SIGKILL}, {"HUP", SIGHUP},
+        {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"ABRT", SIGABRT},
+        {"SEGV", SIGSEGV}, {"PIPE", SIGPIPE}, {"STOP", SIGSTOP}, {"CONT", SIGCONT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char sig_name[16];
+        snprintf(sig_name, sizeof sig_name, "SIG%s", cases[i].name);
+        CU_ASSERT_EQUAL(wsf_signal_from_name(cases[i].name), cases[i].sig);
+        CU_ASSERT_EQUAL(wsf_signal_from_name(sig_name), cases[i].sig);
+        /* And back: the short name, without "SIG". */
+        CU_ASSERT_STRING_EQUAL(wsf_signal_name(cases[i].sig), cases[i].name);
+    }
+
+    CU_ASSERT_EQUAL(wsf_signal_from_name("FOO"), -1);
+    CU_ASSERT_EQUAL(wsf_signal_from_name("term"), -1);
+    CU_ASSERT_EQUAL(wsf_signal_from_name("SIG"), -1);
+    CU_ASSERT_EQUAL(wsf_signal_from_name("SIGSIGTERM"), -1);
+    CU_ASSERT_EQUAL(wsf_signal_from_name("15"), -1);
+    CU_ASSERT_EQUAL(wsf_signal_from_name(""), -1);
+    CU_ASSERT_STRING_EQUAL(wsf_signal_name(0), "?");
+    CU_ASSERT_STRING_EQUAL(wsf_signal_name(SIGWINCH), "?");
+}
+
+static CU_TestInfo tests[] = {
+    {"reference target", test_reference_target},
+    {"defaults", test_defaults},
+    {"name", test_name},
+    {"command is free text", test_command_free_text},
+    {"command comments", test_command_comments},
+    {"url", test_url},
+    {"ready", test_ready},
+    {"stop", test_stop},
+    {"log", test_log},
+    {"env", test_env},
+    {"layout", test_layout},
+    {"errors", test_errors},
+    {"expand", test_expand},
+    {"expand errors", test_expand_errors},
+    {"split command", test_split_command},
+    {"split command errors", test_split_command_errors},
+    {"signals", test_signals},
+    CU_TEST_INFO_NULL,
+};
+
+WSF_CUNIT_MAIN("target", tests)
