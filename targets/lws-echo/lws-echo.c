@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
@@ -84,7 +85,8 @@ struct conn {
     int full;       /* queue went over its limit, not yet down to half */
     int paused;     /* we told lws to stop reading */
     int going_away; /* shutting down: send Close 1001 when writable */
-    int closing;    /* we sent a Close and wait for the client's */
+    int closing;    /* a Close is settled; only the end of TCP is left */
+    int shut_wr;    /* shut our sending side once our Close is out */
 };
 
 static struct {
@@ -136,15 +138,13 @@ static int utf8_feed(struct utf8_state *s, const unsigned char *p, size_t n)
         unsigned char b = p[i];
 
         if (s->need) {
-            if (b < s->lo || b > s->hi)
-                return 0;
+            if (b < s->lo || b > s->hi) return 0;
             s->need--;
             s->lo = 0x80;
             s->hi = 0xbf;
             continue;
         }
-        if (b < 0x80)
-            continue;
+        if (b < 0x80) continue;
         s->lo = 0x80;
         s->hi = 0xbf;
         if (b >= 0xc2 && b <= 0xdf) {
@@ -182,8 +182,7 @@ static int utf8_valid(const unsigned char *p, size_t n)
  */
 static int close_code_valid(unsigned code)
 {
-    if (code >= 3000 && code <= 4999)
-        return 1;
+    if (code >= 3000 && code <= 4999) return 1;
     switch (code) {
     case 1000:
     case 1001:
@@ -228,8 +227,7 @@ static void queue_drop_head(struct conn *c)
     struct frame *f = c->head;
 
     c->head = f->next;
-    if (!c->head)
-        c->tail = NULL;
+    if (!c->head) c->tail = NULL;
     c->queued_bytes -= f->len;
     c->queued_frames--;
     free(f);
@@ -253,8 +251,7 @@ static void update_rx_flow(struct conn *c)
 {
     int pause;
 
-    if (!c->full &&
-        (c->queued_bytes >= QUEUE_MAX_BYTES || c->queued_frames >= QUEUE_MAX_FRAMES)) {
+    if (!c->full && (c->queued_bytes >= QUEUE_MAX_BYTES || c->queued_frames >= QUEUE_MAX_FRAMES)) {
         c->full = 1;
         say("conn %lu send queue full (%zu bytes, %d frames), reading paused", c->id,
             c->queued_bytes, c->queued_frames);
@@ -282,8 +279,7 @@ static int send_close(struct conn *c, enum lws_close_status code, const char *wh
     unsigned char *p = buf + LWS_PRE;
     size_t n = strlen(why);
 
-    if (n > 123)
-        n = 123;
+    if (n > 123) n = 123;
     p[0] = 0x88; /* FIN, opcode Close; server frames are not masked */
     p[1] = (unsigned char)(2 + n);
     p[2] = (unsigned char)(code >> 8);
@@ -297,6 +293,20 @@ static int send_close(struct conn *c, enum lws_close_status code, const char *wh
 }
 
 /*
+ * Once our Close is on the wire after a protocol error, shut our sending
+ * side: the client sees FIN right after the Close (RFC 6455 7.1.7 has the
+ * endpoint that fails a connection close it), yet we keep reading, so its
+ * answer is drained and not met with a reset.
+ */
+static void shut_if_close_sent(struct conn *c)
+{
+    if (c->shut_wr && !lws_partial_buffered(c->wsi)) {
+        c->shut_wr = 0;
+        shutdown(lws_get_socket_fd(c->wsi), SHUT_WR);
+    }
+}
+
+/*
  * Close from our side: send a Close, then read and discard until the client
  * answers with its own, and close TCP then, or after CLOSE_ACK_TIMEOUT_SECS.
  * lws_close_reason() and returning -1 would do this too, but lws then throws
@@ -304,14 +314,15 @@ static int send_close(struct conn *c, enum lws_close_status code, const char *wh
  * parses the bytes that follow as a frame header, can miss the client's
  * Close, and then holds TCP open for its full 5 s timeout.
  */
-static int start_close(struct conn *c, enum lws_close_status code, const char *why)
+static int start_close(struct conn *c, enum lws_close_status code, const char *why, int failed)
 {
     queue_clear(c);
     free(c->rx);
     c->rx = NULL;
     c->closing = 1;
-    if (send_close(c, code, why) < 0)
-        return -1;
+    c->shut_wr = failed;
+    if (send_close(c, code, why) < 0) return -1;
+    shut_if_close_sent(c);
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, CLOSE_ACK_TIMEOUT_SECS);
     update_rx_flow(c); /* the client's Close may be behind a paused read */
     return 0;
@@ -321,7 +332,7 @@ static int start_close(struct conn *c, enum lws_close_status code, const char *w
 static int fail_connection(struct conn *c, enum lws_close_status code, const char *why)
 {
     say("conn %lu %s, closing with %d", c->id, why, (int)code);
-    return start_close(c, code, why);
+    return start_close(c, code, why, 1);
 }
 
 /*
@@ -335,8 +346,40 @@ static int answer_bad_close(struct conn *c, enum lws_close_status code, const ch
 {
     say("conn %lu %s, answering close %d", c->id, why, (int)code);
     queue_clear(c); /* a failed connection gets no more data */
+    c->closing = 1;
     send_close(c, code, why);
     return -1;
+}
+
+/* EOF or an error on the socket: the client is gone, nobody to tell. */
+static int peer_gone(struct lws *wsi)
+{
+    char b;
+    ssize_t n = recv(lws_get_socket_fd(wsi), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/*
+ * lws is closing a connection whose close we have not settled ourselves,
+ * and calls this just before it decides whether to send a Close.  With the
+ * client gone (EOF, reset) there is nothing to send.  Otherwise lws's parser
+ * has failed the connection, and lws 4.1.6 gets two things wrong there: on
+ * some errors (a control frame over 125 bytes, a length with its top bit
+ * set) it sends no Close at all, and after the Close it does send it waits
+ * up to 5 s for the client's answer before closing TCP.  So set the Close
+ * (its own reasons are all 1002 too, only the text is lost) and ask for a
+ * writable callback: lws makes it only once its Close is out, and then we
+ * shut our side.
+ */
+static void on_lws_closing(struct conn *c)
+{
+    if (!c->wsi || c->closing || server.done || peer_gone(c->wsi)) return;
+    say("conn %lu failed by lws, closing with 1002", c->id);
+    c->closing = 1;
+    c->shut_wr = 1;
+    lws_close_reason(c->wsi, LWS_CLOSE_STATUS_PROTOCOL_ERR, (unsigned char *)"protocol error", 14);
+    lws_callback_on_writable(c->wsi);
 }
 
 static int on_receive(struct conn *c, const unsigned char *in, size_t len)
@@ -346,8 +389,7 @@ static int on_receive(struct conn *c, const unsigned char *in, size_t len)
     struct frame *f;
     int fin;
 
-    if (c->closing)
-        return 0; /* failed: only the client's Close matters now */
+    if (c->closing) return 0; /* only the client's Close matters now */
 
     if (!c->rx) {
         /* lws knows the whole frame length from the header. */
@@ -369,16 +411,14 @@ static int on_receive(struct conn *c, const unsigned char *in, size_t len)
     if (len > c->rx->len - c->rx_len)
         return fail_connection(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
                                "frame longer than its header said");
-    if (len > 0)
-        memcpy(c->rx->buf + LWS_PRE + c->rx_len, in, len);
+    if (len > 0) memcpy(c->rx->buf + LWS_PRE + c->rx_len, in, len);
     c->rx_len += len;
 
     /* Checking each chunk as it comes fails an invalid message early. */
     if (!c->binary && !utf8_feed(&c->utf8, in, len))
         return fail_connection(c, LWS_CLOSE_STATUS_INVALID_PAYLOAD,
                                "invalid UTF-8 in text message");
-    if (left > 0)
-        return 0;
+    if (left > 0) return 0;
 
     fin = lws_is_final_fragment(wsi);
     if (fin && !c->binary && c->utf8.need)
@@ -400,12 +440,13 @@ static int on_writeable(struct conn *c)
     struct frame *f = c->head;
 
     if (c->closing) {
+        shut_if_close_sent(c);
         update_rx_flow(c);
         return 0;
     }
     if (c->going_away) {
         say("conn %lu sending close 1001 (going away)", c->id);
-        return start_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+        return start_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down", 0);
     }
     if (f) {
         int n = lws_write(c->wsi, f->buf + LWS_PRE, f->len, (enum lws_write_protocol)f->flags);
@@ -415,8 +456,7 @@ static int on_writeable(struct conn *c)
             return -1;
         }
         queue_drop_head(c);
-        if (c->head)
-            lws_callback_on_writable(c->wsi);
+        if (c->head) lws_callback_on_writable(c->wsi);
     }
     update_rx_flow(c);
     return 0;
@@ -442,8 +482,7 @@ static int on_peer_close(struct conn *c, const unsigned char *in, size_t len)
      * It answers the Close we sent, or crossed it on the wire: either way
      * both sides have sent and received a Close, and lws closes TCP.
      */
-    if (c->closing)
-        return -1;
+    if (c->closing) return -1;
     if (len == 1)
         return answer_bad_close(c, LWS_CLOSE_STATUS_PROTOCOL_ERR, "close payload of 1 byte");
     if (len >= 2 && !close_code_valid(code))
@@ -458,6 +497,7 @@ static int on_peer_close(struct conn *c, const unsigned char *in, size_t len)
      * server should echo everything it got before the Close, so hand them to
      * lws now: what the socket does not take, lws sends before the Close.
      */
+    c->closing = 1;
     while (c->head) {
         struct frame *f = c->head;
 
@@ -483,8 +523,7 @@ static void on_established(struct conn *c, struct lws *wsi)
     c->wsi = wsi;
     c->id = ++server.last_id;
     c->next = server.conns;
-    if (server.conns)
-        server.conns->prev = c;
+    if (server.conns) server.conns->prev = c;
     server.conns = c;
     say("conn %lu open", c->id);
 
@@ -496,8 +535,7 @@ static void on_established(struct conn *c, struct lws *wsi)
 
 static void on_closed(struct conn *c)
 {
-    if (!c->wsi)
-        return;
+    if (!c->wsi) return;
     say("conn %lu closed", c->id);
     queue_clear(c);
     free(c->rx);
@@ -506,12 +544,10 @@ static void on_closed(struct conn *c)
         c->prev->next = c->next;
     else
         server.conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    if (c->next) c->next->prev = c->prev;
     c->wsi = NULL;
 
-    if (server.stopping && !server.conns && !server.done)
-        finish();
+    if (server.stopping && !server.conns && !server.done) finish();
 }
 
 static void grace_over(lws_sorted_usec_list_t *sul)
@@ -555,13 +591,15 @@ static int echo_callback(struct lws *wsi, enum lws_callback_reasons reason, void
         return on_writeable(c);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         return on_peer_close(c, in, len);
+    case LWS_CALLBACK_WS_SERVER_DROP_PROTOCOL:
+        on_lws_closing(c);
+        return 0;
     case LWS_CALLBACK_CLOSED:
         on_closed(c);
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* Sent once per protocol per vhost; we have one of each. */
-        if (stop_requested && !server.stopping)
-            begin_shutdown();
+        if (stop_requested && !server.stopping) begin_shutdown();
         return 0;
     default:
         break;
@@ -589,8 +627,7 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
-    if (server.context)
-        lws_cancel_service(server.context);
+    if (server.context) lws_cancel_service(server.context);
 }
 
 static void usage(FILE *out)
@@ -653,8 +690,7 @@ static int try_bind(int family, const void *addr, int port, char *why, size_t wh
     /* As lws does, so a port in TIME_WAIT is not reported as taken. */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     ok = bind(fd, (struct sockaddr *)&ss, sslen) == 0;
-    if (!ok)
-        snprintf(why, whylen, "%s", strerror(errno));
+    if (!ok) snprintf(why, whylen, "%s", strerror(errno));
     close(fd);
     return ok;
 }
@@ -682,8 +718,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (!strcmp(arg, "--port") || !strcmp(arg, "--host")) {
-            if (i + 1 >= argc)
-                bad_usage("%s needs a value", arg);
+            if (i + 1 >= argc) bad_usage("%s needs a value", arg);
             if (!strcmp(arg, "--host")) {
                 host = argv[++i];
             } else {
@@ -699,8 +734,7 @@ int main(int argc, char **argv)
             bad_usage("unknown argument '%s'", arg);
         }
     }
-    if (port < 0)
-        bad_usage("--port is required");
+    if (port < 0) bad_usage("--port is required");
 
     if (inet_pton(AF_INET, host, addr) == 1)
         family = AF_INET;
@@ -736,11 +770,9 @@ int main(int argc, char **argv)
     info.timeout_secs_ah_idle = NET_TIMEOUT_SECS; /* incomplete HTTP requests */
     info.keepalive_timeout = NET_TIMEOUT_SECS;
     info.options |= LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    if (family == AF_INET)
-        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (family == AF_INET) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     /* lws takes "any address" as no interface at all. */
-    if (strcmp(host, "0.0.0.0") && strcmp(host, "::"))
-        info.iface = host;
+    if (strcmp(host, "0.0.0.0") && strcmp(host, "::")) info.iface = host;
     vhost = lws_create_vhost(server.context, &info);
     if (!vhost) {
         fprintf(stderr, "lws-echo: cannot listen on %s%s%s:%ld: libwebsockets could not bind\n", lb,
@@ -763,9 +795,9 @@ int main(int argc, char **argv)
      * stays readable, so the next lws_service() returns at once.
      */
     while (!server.done)
-        if (lws_service(server.context, 0) < 0)
-            break;
+        if (lws_service(server.context, 0) < 0) break;
 
+    server.done = 1;
     lws_sul_cancel(&server.grace);
     lws_context_destroy(server.context);
     return 0;
