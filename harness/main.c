@@ -136,7 +136,7 @@ static char *abs_dir_of(const char *file)
 
 static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 {
-    static const char *label[] = {"PASS ", "FAIL ", "ERROR"};
+    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN"};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
@@ -150,7 +150,8 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
             if (*p == '\n' && p[1]) printf("        ");
         }
         putchar('\n');
-    } else if (r->verdict == WSF_FAIL) {
+    } else if (r->verdict == WSF_FAIL || r->verdict == WSF_KNOWN) {
+        if (r->known) printf("        known failure: %s\n", r->known);
         for (size_t k = 0; k < r->n_checks; k++) {
             const wsf_check *c = &r->checks[k];
             if (c->result != WSF_CHECK_FAIL) continue;
@@ -162,6 +163,10 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
             printf("          actual:   %s\n", c->actual ? c->actual : "");
         }
     }
+    if (r->verdict == WSF_PASS && r->known)
+        printf("        passed, though the target file lists it as a known failure (\"%s\"): "
+               "remove the entry\n",
+               r->known);
     if (verbose && r->verdict != WSF_PASS) {
         printf("        timeline:\n");
         wsf_timeline_print(&r->tl, stdout);
@@ -326,12 +331,15 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_runner_finish(&runner);
     info.duration_us = wsf_now_us() - t0;
 
-    size_t counts[3] = {0};
+    size_t counts[WSF_N_VERDICTS] = {0};
     for (size_t i = 0; i < done; i++)
         counts[results[i].verdict]++;
     if (info.interrupted) printf("interrupted: %zu of %zu scenarios run\n", done, n);
-    printf("%zu passed, %zu failed, %zu errors\n", counts[WSF_PASS], counts[WSF_FAIL],
+    printf("%zu passed, %zu failed, %zu errors", counts[WSF_PASS], counts[WSF_FAIL],
            counts[WSF_ERROR]);
+    if (counts[WSF_KNOWN])
+        printf(" (and %zu known failure%s)", counts[WSF_KNOWN], counts[WSF_KNOWN] == 1 ? "" : "s");
+    printf("\n");
     char err[1024];
     if (wsf_results_write(results_path, &info, results, done, err, sizeof err) < 0) {
         fprintf(stderr, "wsfault: %s\n", err);

@@ -84,6 +84,7 @@ static json_t *result_json(const wsf_result *r)
     json_object_set_new(j, "verdict", json_string(wsf_verdict_name(r->verdict)));
     if (r->reason) json_object_set_new(j, "reason", jstr(r->reason));
     if (r->url) json_object_set_new(j, "url", jstr(r->url));
+    if (r->known) json_object_set_new(j, "known", jstr(r->known));
     char when[32];
     iso_time(r->started_us, when, sizeof when);
     json_object_set_new(j, "started", json_string(when));
@@ -129,7 +130,7 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(target, "file", jstr(info->target_file));
     json_object_set_new(target, "url", jstr(info->url));
     json_object_set_new(root, "target", target);
-    size_t counts[3] = {0};
+    size_t counts[WSF_N_VERDICTS] = {0};
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         counts[results[i].verdict]++;
@@ -139,6 +140,7 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(summary, "passed", json_integer((json_int_t)counts[WSF_PASS]));
     json_object_set_new(summary, "failed", json_integer((json_int_t)counts[WSF_FAIL]));
     json_object_set_new(summary, "errors", json_integer((json_int_t)counts[WSF_ERROR]));
+    json_object_set_new(summary, "known", json_integer((json_int_t)counts[WSF_KNOWN]));
     json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "scenarios", arr);
 

@@ -10,8 +10,9 @@
 #include "target.h"
 #include "timeline.h"
 
-typedef enum { WSF_PASS, WSF_FAIL, WSF_ERROR } wsf_verdict;
-const char *wsf_verdict_name(wsf_verdict v); /* "pass", "fail", "error" */
+/* KNOWN: failed, but the target file lists the scenario as a known failure. */
+typedef enum { WSF_PASS, WSF_FAIL, WSF_ERROR, WSF_KNOWN, WSF_N_VERDICTS } wsf_verdict;
+const char *wsf_verdict_name(wsf_verdict v); /* "pass", "fail", "error", "known" */
 
 typedef enum { WSF_CHECK_PASS, WSF_CHECK_FAIL, WSF_CHECK_NOT_REACHED } wsf_check_result;
 
@@ -29,8 +30,9 @@ typedef struct {
 typedef struct {
     const wsf_scenario *sc;
     wsf_verdict verdict;
-    char *reason; /* error: why it could not run; fail: the first failed check */
-    char *url;    /* where the peer connected (each target start has a fresh port) */
+    char *reason;      /* error: why it could not run; fail: the first failed check */
+    char *url;         /* where the peer connected (each target start has a fresh port) */
+    const char *known; /* the target file's reason when it lists this scenario */
     wsf_check *checks;
     size_t n_checks;
     wsf_timeline tl;

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,7 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
     const wsf_token *kwt = wsf_cur_peek(c);
     const char *kw = kwt->text;
     if (kwt->kind != WSF_TOK_WORD) {
-        wsf_cur_expected(c, "a key (name, command, url, ready, stop, log, env)");
+        wsf_cur_expected(c, "a key (name, command, url, ready, stop, log, env, known)");
         return false;
     }
     c->i++;
@@ -215,8 +216,19 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         t->env[t->n_env++] = wsf_xstrdup(e->text);
         return wsf_cur_end(c);
     }
-    wsf_cur_error_at(c, kwt,
-                     "expected a key (name, command, url, ready, stop, log, env), found '%s'", kw);
+    if (!strcmp(kw, "known")) {
+        const char *pattern;
+        const wsf_token *why;
+        if (!wsf_cur_any_word(c, "a scenario file pattern after 'known'", &pattern)) return false;
+        if (!wsf_cur_string(c, "the reason as a string", &why)) return false;
+        if (!wsf_cur_end(c)) return false;
+        t->known = wsf_xrealloc(t->known, (t->n_known + 1) * sizeof *t->known);
+        t->known[t->n_known++] = (wsf_known){wsf_xstrdup(pattern), wsf_xstrdup(why->text), c->line};
+        return true;
+    }
+    wsf_cur_error_at(
+        c, kwt, "expected a key (name, command, url, ready, stop, log, env, known), found '%s'",
+        kw);
     return false;
 }
 
@@ -301,11 +313,31 @@ void wsf_target_free(wsf_target *t)
     for (size_t i = 0; i < t->n_env; i++)
         free(t->env[i]);
     free(t->env);
+    for (size_t i = 0; i < t->n_known; i++) {
+        free(t->known[i].pattern);
+        free(t->known[i].why);
+    }
+    free(t->known);
     free(t->file);
     free(t->name);
     free(t->command);
     free(t->url);
     free(t);
+}
+
+const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file)
+{
+    for (size_t i = 0; i < t->n_known; i++) {
+        const char *pat = t->known[i].pattern;
+        if (fnmatch(pat, scenario_file, 0) == 0) return &t->known[i];
+        /* "protocol/x.wsf" names scenarios/protocol/x.wsf from wherever
+         * the suite was given on the command line. */
+        char *tail = wsf_xasprintf("*/%s", pat);
+        bool hit = fnmatch(tail, scenario_file, 0) == 0;
+        free(tail);
+        if (hit) return &t->known[i];
+    }
+    return NULL;
 }
 
 char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size_t errlen)

@@ -8,6 +8,14 @@
 #include <stdint.h>
 
 typedef enum { WSF_READY_PORT, WSF_READY_LOG } wsf_ready_kind;
+
+/* "known PATTERN \"why\"": a scenario the target fails for a documented
+ * reason. Its failure is reported as known and does not fail the run. */
+typedef struct {
+    char *pattern; /* glob on the scenario's path, or on its tail after a '/' */
+    char *why;
+    int line;
+} wsf_known;
 typedef enum { WSF_LOG_STDERR = 1, WSF_LOG_STDOUT = 2, WSF_LOG_BOTH = 3 } wsf_log_streams;
 
 typedef struct {
@@ -25,7 +33,12 @@ typedef struct {
     wsf_log_streams log;
     char **env; /* "NAME=value", added to the environment */
     size_t n_env;
+    wsf_known *known; /* scenarios this target is known to fail */
+    size_t n_known;
 } wsf_target;
+
+/* The entry that lists a scenario file as a known failure, or NULL. */
+const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file);
 
 /* Parses a target file; on error NULL and "file:line:col: message" in err. */
 wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size_t errlen);

@@ -10,13 +10,17 @@ set -e
 cat out.txt
 [ $rc -eq 0 ] || fail "exit status $rc, expected 0"
 
-expected=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
-[ "$expected" -ge 15 ] || fail "only $expected shipped scenarios"
-assert_contains out.txt "$expected passed, 0 failed, 0 errors"
+total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
+[ "$total" -ge 15 ] || fail "only $total shipped scenarios"
+# lws-echo.target lists exactly one known failure (libwebsockets accepts
+# unmasked client frames); everything else must pass.
+expected=$((total - 1))
+assert_contains out.txt "$expected passed, 0 failed, 0 errors (and 1 known failure)"
+assert_contains out.txt "KNOWN Unmasked client frame"
 [ "$(json 'd["summary"]["passed"]' results.json)" = "$expected" ] || fail "summary.passed"
-[ "$(json 'len(d["scenarios"])' results.json)" = "$expected" ] || fail "scenario count"
-[ "$(json 'sorted(set(s["verdict"] for s in d["scenarios"]))' results.json)" = "['pass']" ] ||
-  fail "a verdict other than pass"
+[ "$(json 'len(d["scenarios"])' results.json)" = "$total" ] || fail "scenario count"
+[ "$(json '[s["file"].split("/scenarios/")[1] for s in d["scenarios"] if s["verdict"] != "pass"]' \
+  results.json)" = "['protocol/unmasked-frame.wsf']" ] || fail "a verdict other than pass"
 # Every scenario's timeline has frames or TCP events, not just steps.
 [ "$(json 'all(any(e["kind"] in ("frame","tcp") for e in s["timeline"]) for s in d["scenarios"])' \
   results.json)" = "True" ] || fail "a timeline without wire events"
@@ -25,4 +29,4 @@ assert_contains out.txt "$expected passed, 0 failed, 0 errors"
 pid=$(json '[e for e in d["scenarios"][0]["timeline"] if e["kind"]=="target"][0]["detail"].split()[1].rstrip(",")' results.json)
 [ -n "$pid" ] || fail "no target pid in the timeline"
 if kill -0 "$pid" 2>/dev/null; then fail "target pid $pid still alive after the run"; fi
-echo "ok: $expected scenarios passed; target $pid gone"
+echo "ok: $expected of $total scenarios passed, 1 known failure; target $pid gone"

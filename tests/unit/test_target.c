@@ -351,11 +351,11 @@ static void test_layout(void)
 static void test_errors(void)
 {
     parse_fails(BASE "restart always\n", "t.target:4:1: expected a key (name, command, url, ready, "
-                                         "stop, log, env), found 'restart'");
+                                         "stop, log, env, known), found 'restart'");
     /* A key must be a word; the message says what it found, like all others.
      * (It used to stop at "expected a key (...)".) */
     parse_fails(BASE "\"name\" t\n", "t.target:4:1: expected a key (name, command, url, ready, "
-                                     "stop, log, env), found string \"name\"");
+                                     "stop, log, env, known), found string \"name\"");
     parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
 
     /* Each required key is named when it is missing. */
@@ -532,7 +532,36 @@ static void test_signals(void)
     CU_ASSERT_STRING_EQUAL(wsf_signal_name(SIGWINCH), "?");
 }
 
+/* known PATTERN "why": which scenario files an entry names, and its errors. */
+static void test_known(void)
+{
+    wsf_target *t = parse_ok(BASE "known protocol/unmasked-frame.wsf \"no mask check\"\n"
+                                  "known */slow-*.wsf \"takes its time\"  # a glob\n");
+    if (!t) return;
+    CU_ASSERT_EQUAL(t->n_known, 2);
+    CU_ASSERT_EQUAL(t->known[0].line, 4);
+    CU_ASSERT_STRING_EQUAL(t->known[0].why, "no mask check");
+    const wsf_known *k = wsf_target_known(t, "scenarios/protocol/unmasked-frame.wsf");
+    CU_ASSERT_PTR_EQUAL(k, &t->known[0]);
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "/abs/path/scenarios/protocol/unmasked-frame.wsf"),
+                        &t->known[0]);
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "protocol/unmasked-frame.wsf"), &t->known[0]);
+    /* A tail match is on whole path components, not any suffix. */
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/xprotocol/unmasked-frame.wsf"));
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/protocol/masked-frame.wsf"));
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "suite/stall/slow-reader.wsf"), &t->known[1]);
+    wsf_target_free(t);
+
+    parse_fails(BASE "known\n", "t.target:4:6: expected a scenario file pattern after 'known', "
+                                "found end of line");
+    parse_fails(BASE "known x.wsf\n", "t.target:4:12: expected the reason as a string, found "
+                                      "end of line");
+    parse_fails(BASE "known x.wsf \"why\" extra\n",
+                "t.target:4:19: expected end of line, found 'extra'");
+}
+
 static CU_TestInfo tests[] = {
+    {"known", test_known},
     {"reference target", test_reference_target},
     {"defaults", test_defaults},
     {"name", test_name},
