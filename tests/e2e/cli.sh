@@ -2,16 +2,6 @@
 # and exit status 2 for every kind of usage mistake, with a message.
 source "$(dirname "$0")/lib.sh"
 
-expect_rc() { # expect_rc STATUS COMMAND...: runs it, output in out.txt
-  local want=$1
-  shift
-  set +e
-  "$@" >out.txt 2>&1
-  local rc=$?
-  set -e
-  [ $rc -eq "$want" ] || { cat out.txt; fail "'$*' exited $rc, expected $want"; }
-}
-
 expect_rc 0 "$WSFAULT" --help
 assert_contains out.txt "usage: wsfault run [options] PATH..."
 assert_contains out.txt "--filter PATTERN"

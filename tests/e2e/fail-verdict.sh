@@ -2,13 +2,8 @@
 # names the expectation, what was expected and what happened, and exit 1.
 source "$(dirname "$0")/lib.sh"
 
-set +e
-"$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results r.json --verbose \
-  "$SRC/tests/data/scenarios/wrong-close-code.wsf" >out.txt 2>&1
-rc=$?
-set -e
-cat out.txt
-[ $rc -eq 1 ] || fail "exit status $rc, expected 1"
+expect_rc 1 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results r.json --verbose \
+  "$SRC/tests/data/scenarios/wrong-close-code.wsf"
 assert_contains out.txt "FAIL  Expects the wrong close code"
 assert_contains out.txt "wrong-close-code.wsf:9: expect close 1001 within 1s"
 assert_contains out.txt "expected: close 1001 within 1s"

@@ -3,14 +3,10 @@
 # passes says its entry can go; an unlisted failure still fails the run.
 source "$(dirname "$0")/lib.sh"
 
-set +e
-"$WSFAULT" run --target "$SRC/tests/data/targets/lws-echo-known.target" --results r.json \
-  "$SRC/tests/data/scenarios/wrong-close-code.wsf" "$SRC/scenarios/close/clean-peer-initiated.wsf" \
-  >out.txt 2>&1
-rc=$?
-set -e
-cat out.txt
-[ $rc -eq 0 ] || fail "exit status $rc: a known failure must not fail the run"
+# A known failure must not fail the run: exit status 0.
+expect_rc 0 "$WSFAULT" run --target "$SRC/tests/data/targets/lws-echo-known.target" \
+  --results r.json "$SRC/tests/data/scenarios/wrong-close-code.wsf" \
+  "$SRC/scenarios/close/clean-peer-initiated.wsf"
 assert_contains out.txt "KNOWN Expects the wrong close code"
 assert_contains out.txt "known failure: the scenario expects 1001 where the RFC says echo 1000"
 assert_contains out.txt "expected: close 1001 within 1s"
@@ -21,10 +17,6 @@ assert_contains out.txt "1 passed, 0 failed, 0 errors (and 1 known failure)"
 [ "$(json 'd["summary"]["known"]' r.json)" = "1" ] || fail "summary.known"
 
 # The same failing scenario without the entry fails the run.
-set +e
-"$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results r2.json \
-  "$SRC/tests/data/scenarios/wrong-close-code.wsf" >out2.txt 2>&1
-rc=$?
-set -e
-[ $rc -eq 1 ] || fail "exit status $rc for an unlisted failure, expected 1"
+expect_rc 1 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results r2.json \
+  "$SRC/tests/data/scenarios/wrong-close-code.wsf"
 echo "ok: known failures reported, not counted; stale entries flagged"

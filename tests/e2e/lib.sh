@@ -14,6 +14,20 @@ fail() {
   exit 1
 }
 
+# expect_rc STATUS COMMAND...: runs the command, its stdout and stderr
+# together in out.txt (also shown in the test's log), and fails unless it
+# exits with STATUS.
+expect_rc() {
+  local want=$1
+  shift
+  set +e
+  "$@" >out.txt 2>&1
+  local rc=$?
+  set -e
+  cat out.txt
+  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want"
+}
+
 # assert_contains FILE TEXT: the file holds the text (fixed string).
 assert_contains() {
   grep -qF -- "$2" "$1" || {

@@ -4,15 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 
 start=$(date +%s)
-set +e
-"$WSFAULT" run --target "$SRC/tests/data/targets/never-ready.target" --results r.json \
-  "$SRC/scenarios/close/clean-peer-initiated.wsf" "$SRC/scenarios/rst/after-handshake.wsf" \
-  >out.txt 2>&1
-rc=$?
-set -e
-cat out.txt
+expect_rc 1 "$WSFAULT" run --target "$SRC/tests/data/targets/never-ready.target" --results r.json \
+  "$SRC/scenarios/close/clean-peer-initiated.wsf" "$SRC/scenarios/rst/after-handshake.wsf"
 elapsed=$(($(date +%s) - start))
-[ $rc -eq 1 ] || fail "exit status $rc, expected 1"
 [ $elapsed -lt 10 ] || fail "took ${elapsed}s: the ready deadline is 1s"
 assert_contains out.txt "ERROR Peer-initiated clean close"
 assert_contains out.txt "target 'never-ready' not ready after 1s: no line on stderr matched /listening/"
@@ -22,13 +16,8 @@ assert_contains out.txt "0 passed, 0 failed, 2 errors"
   fail "verdicts in results.json"
 no_process "sleep 3131"
 
-set +e
-"$WSFAULT" run --target "$SRC/tests/data/targets/exits-at-once.target" --results r2.json \
-  "$SRC/scenarios/close/clean-peer-initiated.wsf" >out2.txt 2>&1
-rc=$?
-set -e
-cat out2.txt
-[ $rc -eq 1 ] || fail "exit status $rc, expected 1"
-assert_contains out2.txt "target 'exits-at-once' exited with status 3 before it was ready"
-assert_contains out2.txt "| exits-at-once: port already taken"
+expect_rc 1 "$WSFAULT" run --target "$SRC/tests/data/targets/exits-at-once.target" \
+  --results r2.json "$SRC/scenarios/close/clean-peer-initiated.wsf"
+assert_contains out.txt "target 'exits-at-once' exited with status 3 before it was ready"
+assert_contains out.txt "| exits-at-once: port already taken"
 echo "ok: not-ready and early-exit targets give error verdicts with their log"

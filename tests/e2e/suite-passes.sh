@@ -2,13 +2,8 @@
 # results.json says so, and no target process outlives the run.
 source "$(dirname "$0")/lib.sh"
 
-set +e
-"$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results results.json "$SRC/scenarios" \
-  >out.txt 2>err.txt
-rc=$?
-set -e
-cat out.txt
-[ $rc -eq 0 ] || fail "exit status $rc, expected 0"
+expect_rc 0 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results results.json \
+  "$SRC/scenarios"
 
 total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
 [ "$total" -ge 15 ] || fail "only $total shipped scenarios"
