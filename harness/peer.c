@@ -149,6 +149,7 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
         return -1;
     }
     /* Buffer sizes only shape the TCP window when set before connect(). */
+    p->rcvbuf_chosen = rcvbuf != 0;
     if (rcvbuf) {
         int v = (int)rcvbuf;
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
@@ -517,13 +518,22 @@ void wsf_peer_close(wsf_peer *p)
 void wsf_peer_stall_read(wsf_peer *p, bool stall)
 {
     p->read_stalled = stall;
-    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read", NULL);
-    if (!stall) {
-        update_interest(p);
-        if (p->io.fd >= 0 && p->state == WSF_TCP_OPEN && !p->eof_read) do_read(p);
+    if (stall && p->io.fd >= 0 && !p->rcvbuf_chosen) {
+        /* An autotuned receive buffer can swallow megabytes before the window
+         * closes; the smallest one the kernel allows makes the stall felt at
+         * once. A size chosen with `connect rcvbuf` is left alone. */
+        int v = 1, got = 0;
+        socklen_t len = sizeof got;
+        setsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+        getsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "stall-read",
+                         "reading stops; receive buffer shrunk to %d bytes", got);
     } else {
-        update_interest(p);
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read",
+                         NULL);
     }
+    update_interest(p);
+    if (!stall && p->io.fd >= 0 && p->state == WSF_TCP_OPEN && !p->eof_read) do_read(p);
 }
 
 void wsf_peer_stall_write(wsf_peer *p, bool stall)

@@ -53,7 +53,8 @@ typedef struct {
 
     /* Reading. */
     bool read_stalled;
-    wsf_buf rx; /* bytes not yet decoded */
+    bool rcvbuf_chosen; /* connect rcvbuf set a size: stall read keeps it */
+    wsf_buf rx;         /* bytes not yet decoded */
     bool handshake_sent;
     bool response_seen;
     wsf_response response;
