@@ -14,12 +14,15 @@ WSF
 "$WSFAULT" run --target "$SRC/tests/data/targets/with-grandchild.target" --results r.json \
   long.wsf >out.txt 2>&1 &
 pid=$!
-for _ in $(seq 100); do
-  pgrep -f "sleep 3132" >/dev/null && break
+# Interrupt only once the scenario is inside its wait: lws-echo is running
+# (the shell exec'd it) and has had ample time to print its ready line.
+for _ in $(seq 200); do
+  pgrep -f "sleep 3132" >/dev/null && pgrep -P $pid -f lws-echo >/dev/null && break
   sleep 0.05
 done
 pgrep -f "sleep 3132" >/dev/null || fail "the target never started"
-sleep 0.3
+pgrep -P $pid -f lws-echo >/dev/null || fail "lws-echo never started"
+sleep 1
 kill -INT $pid
 set +e
 wait $pid

@@ -582,6 +582,26 @@ end:
     teardown();
 }
 
+/* stall read shrinks an autotuned receive buffer, so the target's window
+ * closes after a few KiB instead of megabytes. */
+static void test_stall_read_shrinks_buffer(void)
+{
+    int before = 0, after = 0;
+    socklen_t len = sizeof before;
+
+    setup();
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    getsockopt(fx.peer.io.fd, SOL_SOCKET, SO_RCVBUF, &before, &len);
+    wsf_peer_stall_read(&fx.peer, true);
+    len = sizeof after;
+    getsockopt(fx.peer.io.fd, SOL_SOCKET, SO_RCVBUF, &after, &len);
+    CU_ASSERT(after < before);
+    CU_ASSERT(after <= 8192);
+    CU_ASSERT(find_event(0, WSF_EV_FAULT, WSF_DIR_NONE, "stall-read") >= 0);
+end:
+    teardown();
+}
+
 static void test_handshake(void)
 {
     char key[25], accept[29], resp[512];
@@ -797,6 +817,7 @@ end:
 }
 
 static CU_TestInfo tests[] = {
+    {"stall read shrinks the receive buffer", test_stall_read_shrinks_buffer},
     {"connect: connected event", test_connect},
     {"connect: refused", test_connect_refused},
     {"send: bytes arrive exactly", test_send_arrives_exactly},
