@@ -10,6 +10,7 @@ packages=(
   libjansson-dev libssl-dev          # results.json; SHA-1 for the handshake
   libcunit1-dev                      # unit tests
   python3 procps                     # end-to-end tests: JSON checks, pgrep
+  python3-websockets                 # Python servers of the bug zoo
   clang-format git                   # the style test
 )
 

@@ -21,6 +21,26 @@
 
 static void on_io(wsf_io *io, uint32_t events);
 
+static void set_state(wsf_peer *p, wsf_conn_state s)
+{
+    if (p->n_cs_seen && p->cs == s) return;
+    wsf_timeline_add(p->tl, WSF_EV_STATE, WSF_DIR_NONE, wsf_conn_state_name(s), "%s -> %s",
+                     p->n_cs_seen ? wsf_conn_state_name(p->cs) : "none", wsf_conn_state_name(s));
+    p->cs = s;
+    if (p->n_cs_seen < sizeof p->cs_seen / sizeof *p->cs_seen) p->cs_seen[p->n_cs_seen++] = s;
+}
+
+/* Who ended TCP first, and when: the first FIN or RST either way. by_target
+ * false means the peer (its half-close, close or rst). */
+static void tcp_ended(wsf_peer *p, bool by_target, bool fully)
+{
+    if (!p->tcp_ended_by) {
+        p->tcp_ended_by = by_target ? 2 : 1;
+        p->tcp_ended_t = wsf_timeline_now(p->tl);
+    }
+    if (fully) set_state(p, WSF_CS_CLOSED);
+}
+
 void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl)
 {
     memset(p, 0, sizeof *p);
@@ -28,6 +48,8 @@ void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl)
     p->tl = tl;
     p->io = (wsf_io){.fd = -1, .cb = on_io, .ctx = p};
     strcpy(p->path, "/");
+    p->close_code_rx = -1;
+    wsf_buf_init(&p->close_reason_rx);
 }
 
 static void rx_frame_free(wsf_rx_frame *f)
@@ -53,6 +75,7 @@ void wsf_peer_free(wsf_peer *p)
         rx_frame_free(&p->inbox[(p->inbox_head + i) % p->inbox_cap]);
     free(p->inbox);
     p->inbox = NULL;
+    wsf_buf_free(&p->close_reason_rx);
 }
 
 int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
@@ -163,8 +186,25 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     p->io.fd = fd;
     p->state = WSF_TCP_CONNECTING;
+    p->close_sent = p->close_received = false;
+    p->close_code_rx = -1;
+    wsf_buf_reset(&p->close_reason_rx);
+    p->tcp_ended_by = 0;
+    set_state(p, WSF_CS_CONNECTING);
     wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "connect", "%s", p->host_header);
-    if (connect(fd, (struct sockaddr *)&p->addr, p->addrlen) == 0) {
+    int crc = connect(fd, (struct sockaddr *)&p->addr, p->addrlen);
+    int cerr = errno;
+    struct sockaddr_storage me;
+    socklen_t melen = sizeof me;
+    /* The kernel picks the local port at connect(): remember it, so the
+     * target's end of this connection can be found in its socket table. */
+    if (getsockname(fd, (struct sockaddr *)&me, &melen) == 0 &&
+        p->n_local_ports < sizeof p->local_ports / sizeof *p->local_ports)
+        p->local_ports[p->n_local_ports++] =
+            ntohs(me.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&me)->sin6_port
+                                           : ((struct sockaddr_in *)&me)->sin_port);
+    errno = cerr;
+    if (crc == 0) {
         p->state = WSF_TCP_OPEN;
         wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
     } else if (errno != EINPROGRESS) {
@@ -184,6 +224,7 @@ static void note_rst(wsf_peer *p, const char *how)
     p->rst_in = true;
     p->rst_in_t = wsf_timeline_now(p->tl);
     wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "rst", "%s", how);
+    tcp_ended(p, true, true);
     wsf_buf_reset(&p->tx);
     /* A reset socket has nothing more to say; keeping it in epoll would spin. */
     wsf_loop_del(p->loop, &p->io);
@@ -216,6 +257,7 @@ static void flush(wsf_peer *p, size_t max)
         p->shut_wr_pending = false;
         shutdown(p->io.fd, SHUT_WR);
         p->half_closed = true;
+        tcp_ended(p, false, false);
         wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)");
     }
     update_interest(p);
@@ -264,6 +306,27 @@ static void inbox_push(wsf_peer *p, const wsf_frame *f)
     r->close_code = f->close_code;
     if (f->hdr.opcode == WSF_OP_CLOSE) wsf_buf_append(&r->reason, f->reason, f->reason_len);
     p->inbox_bytes += f->len;
+    if (f->hdr.opcode == WSF_OP_CLOSE && !p->close_received) {
+        p->close_received = true;
+        p->close_received_t = r->t_us;
+        p->close_code_rx = f->close_code;
+        wsf_buf_append(&p->close_reason_rx, f->reason, f->reason_len);
+        if (p->cs == WSF_CS_OPEN) set_state(p, WSF_CS_CLOSING_RECEIVED);
+    }
+}
+
+void wsf_peer_note_close_sent(wsf_peer *p)
+{
+    if (p->close_sent) return;
+    p->close_sent = true;
+    p->close_sent_t = wsf_timeline_now(p->tl);
+    if (p->cs == WSF_CS_OPEN) set_state(p, WSF_CS_CLOSING_SENT);
+}
+
+uint16_t wsf_peer_target_port(const wsf_peer *p)
+{
+    if (p->addr.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&p->addr)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&p->addr)->sin_port);
 }
 
 wsf_rx_frame *wsf_peer_inbox_peek(wsf_peer *p)
@@ -340,6 +403,7 @@ static void decode(wsf_peer *p)
             return;
         }
         p->response_seen = true;
+        if (p->response.status == 101) set_state(p, WSF_CS_OPEN);
         p->response_t = wsf_timeline_now(p->tl);
         wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%d %s", p->response.status,
                          p->response.reason);
@@ -413,6 +477,7 @@ static void do_read(wsf_peer *p)
                                  p->rx.len);
             else
                 wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "EOF");
+            tcp_ended(p, true, true);
             break;
         }
         if (errno == EAGAIN || errno == EINTR) break;
@@ -458,6 +523,7 @@ static void on_io(wsf_io *io, uint32_t events)
         p->fin_in = true;
         p->fin_in_t = wsf_timeline_now(p->tl);
         wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "FIN seen while not reading");
+        tcp_ended(p, true, true);
         update_interest(p);
     } else if ((events & EPOLLHUP) && p->eof_read) {
         wsf_loop_del(p->loop, &p->io); /* both sides done: nothing more to see */
@@ -476,6 +542,7 @@ void wsf_peer_rst(wsf_peer *p)
     drop_socket(p);
     p->state = WSF_TCP_GONE;
     wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "rst", "SO_LINGER {1,0} + close(): RST");
+    tcp_ended(p, false, true);
 }
 
 void wsf_peer_half_close(wsf_peer *p)
@@ -493,6 +560,7 @@ void wsf_peer_half_close(wsf_peer *p)
     }
     shutdown(p->io.fd, SHUT_WR);
     p->half_closed = true;
+    tcp_ended(p, false, false);
     wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)%s",
                      p->tx.len ? ", queued bytes dropped" : "");
     wsf_buf_reset(&p->tx);
@@ -513,6 +581,7 @@ void wsf_peer_close(wsf_peer *p)
                          "close() with %d unread bytes: the kernel sends RST", unread);
     else
         wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "close", "close(): FIN, no Close frame");
+    tcp_ended(p, false, true);
 }
 
 void wsf_peer_stall_read(wsf_peer *p, bool stall)

@@ -8,6 +8,7 @@
 #include "frame.h"
 #include "handshake.h"
 #include "loop.h"
+#include "scenario.h"
 #include "timeline.h"
 
 #include <netinet/in.h>
@@ -66,6 +67,20 @@ typedef struct {
     size_t inbox_head, inbox_n, inbox_cap;
     uint64_t inbox_bytes;
 
+    /* The connection as a state machine (RFC 6455 4 and 7), and the facts
+     * of its closing, for "expect states" and "expect closing". */
+    wsf_conn_state cs;
+    wsf_conn_state cs_seen[64]; /* every state entered in this scenario, in order */
+    size_t n_cs_seen;
+    bool close_sent, close_received;
+    int64_t close_sent_t, close_received_t;
+    int close_code_rx; /* of the target's first Close */
+    wsf_buf close_reason_rx;
+    int tcp_ended_by; /* 0: not yet, 1: the peer (FIN, RST, close), 2: the target */
+    int64_t tcp_ended_t;
+    uint16_t local_ports[32]; /* of every connection this scenario made */
+    size_t n_local_ports;
+
     /* Writing: everything queued is written as fast as allowed, or trickled,
      * or held while the write side is stalled. */
     wsf_buf tx;
@@ -103,6 +118,11 @@ void wsf_peer_trickle(wsf_peer *p, uint64_t bytes, int64_t every_us);
 int64_t wsf_peer_next_wake(const wsf_peer *p);
 /* Does time-driven work (trickling) that is due. */
 void wsf_peer_tick(wsf_peer *p);
+
+/* The runner tells the peer it sent a whole Close frame. */
+void wsf_peer_note_close_sent(wsf_peer *p);
+/* The port the target listens on (from the URL). */
+uint16_t wsf_peer_target_port(const wsf_peer *p);
 
 /* The oldest frame not yet taken, or NULL. */
 wsf_rx_frame *wsf_peer_inbox_peek(wsf_peer *p);

@@ -2,14 +2,26 @@
  * loop with a deadline, so the peer keeps reading, the target's log keeps
  * flowing and Ctrl-C is heard while a scenario waits. */
 #include "runner.h"
+#include "runctx.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+
+#include "procfs.h"
+
+/* How often the target's memory is looked at while a scenario runs. */
+#define RSS_SAMPLE_US 10000
+/* How long the target may stay quiet before a scenario's log is complete. */
+#define SETTLE_QUIET_US 25000
+#define SETTLE_MAX_US 250000
+/* Lines of target output kept per scenario for judging. */
+#define MAX_LINES 100000
 
 const char *wsf_verdict_name(wsf_verdict v)
 {
@@ -20,19 +32,12 @@ const char *wsf_verdict_name(wsf_verdict v)
         return "fail";
     case WSF_KNOWN:
         return "known";
+    case WSF_NONSTRICT:
+        return "non-strict";
     default:
         return "error";
     }
 }
-
-typedef struct {
-    wsf_runner *r;
-    const wsf_scenario *sc;
-    wsf_result *res;
-    wsf_peer peer;
-    int64_t step_start_us; /* absolute */
-    bool stop;             /* a check failed or the run cannot go on */
-} run_ctx;
 
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
@@ -49,6 +54,22 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     wsf_timeline_add_at(target_timeline(r), abs_us, WSF_EV_LOG, WSF_DIR_NONE, stream,
                         (char *)d.data);
     wsf_buf_free(&d);
+    if (r->n_lines >= MAX_LINES) return; /* the timeline notes what it drops */
+    if (r->n_lines == r->cap_lines) {
+        r->cap_lines = r->cap_lines ? r->cap_lines * 2 : 256;
+        r->lines = wsf_xrealloc(r->lines, r->cap_lines * sizeof *r->lines);
+    }
+    wsf_log_streams s = !strcmp(stream, "stderr") ? WSF_LOG_STDERR : WSF_LOG_STDOUT;
+    /* Regexes stop at a NUL; a line with one is matched up to it. */
+    r->lines[r->n_lines++] =
+        (struct wsf_line){abs_us, (r->target->log & s) != 0, wsf_xstrndup(line, len)};
+}
+
+static void clear_lines(wsf_runner *r)
+{
+    for (size_t i = 0; i < r->n_lines; i++)
+        free(r->lines[i].text);
+    r->n_lines = 0;
 }
 
 static void on_target_exit(void *ctx, int64_t abs_us, int status)
@@ -69,11 +90,6 @@ static void take_between(wsf_runner *r, wsf_timeline *tl)
     }
     wsf_timeline_free(&r->between);
     wsf_timeline_init(&r->between, 0);
-    /* OpenSSL loads its SHA-1 provider on first use (a few milliseconds):
-     * pay that here, not inside the first scenario's handshake. */
-    char key[25], accept[29];
-    wsf_ws_key(key);
-    wsf_ws_accept(key, accept);
 }
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,
@@ -88,6 +104,11 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     r->inst.on_exit = on_target_exit;
     r->inst.ctx = r;
     wsf_timeline_init(&r->between, 0);
+    /* OpenSSL loads its SHA-1 provider on first use (a few milliseconds):
+     * pay that here, not inside the first scenario's handshake. */
+    char key[25], accept[29];
+    wsf_ws_key(key);
+    wsf_ws_accept(key, accept);
 }
 
 void wsf_runner_finish(wsf_runner *r)
@@ -95,6 +116,10 @@ void wsf_runner_finish(wsf_runner *r)
     if (r->inst_up) wsf_instance_stop(&r->inst);
     r->inst_up = false;
     wsf_timeline_free(&r->between);
+    clear_lines(r);
+    free(r->lines);
+    r->lines = NULL;
+    r->cap_lines = 0;
     free(r->start_error);
     r->start_error = NULL;
 }
@@ -115,7 +140,7 @@ void wsf_result_free(wsf_result *res)
 
 /* --- verdict bookkeeping ------------------------------------------------ */
 
-static wsf_check *add_check(run_ctx *c, int line, const char *text)
+wsf_check *rc_add_check(run_ctx *c, int line, const char *text)
 {
     wsf_result *res = c->res;
     res->checks = wsf_xrealloc(res->checks, (res->n_checks + 1) * sizeof *res->checks);
@@ -127,23 +152,37 @@ static wsf_check *add_check(run_ctx *c, int line, const char *text)
     return k;
 }
 
-static void check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual)
+void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual)
 {
-    k->result = ok ? WSF_CHECK_PASS : WSF_CHECK_FAIL;
+    k->result = ok ? WSF_CHECK_PASS : k->should ? WSF_CHECK_NONSTRICT : WSF_CHECK_FAIL;
     k->expected = expected;
     k->actual = actual;
     k->t_us = wsf_timeline_now(&c->res->tl);
-    if (!ok && c->res->verdict == WSF_PASS) {
-        c->res->verdict = WSF_FAIL;
+    if (ok) return;
+    wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, k->should ? "non-strict" : "failed",
+                     "line %d: %s", k->line, k->text);
+    wsf_verdict v = c->res->verdict;
+    /* A MUST outranks a SHOULD; the first of each kind gives the reason. */
+    if (v == WSF_PASS || (v == WSF_NONSTRICT && !k->should)) {
+        c->res->verdict = k->should ? WSF_NONSTRICT : WSF_FAIL;
+        free(c->res->reason);
         c->res->reason = wsf_xasprintf("line %d: %s: expected %s, got %s", k->line, k->text,
                                        expected, actual ? actual : "?");
-        c->stop = true;
     }
+    /* After a SHOULD the scenario goes on: what comes next is still worth
+     * knowing. After a MUST, later steps would judge a broken premise. */
+    if (!k->should) c->stop = true;
 }
 
-static void run_error(run_ctx *c, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void run_error(run_ctx *c, int line, const char *fmt, ...)
+void rc_sample(run_ctx *c)
+{
+    if (!c->r->target || !c->r->inst_up || !c->r->inst.running) return;
+    int64_t rss = wsf_proc_rss(c->r->inst.pid);
+    if (rss > c->rss_max) c->rss_max = rss;
+    c->next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
+}
+
+void rc_error(run_ctx *c, int line, const char *fmt, ...)
 {
     if (c->res->verdict == WSF_ERROR) return;
     char msg[2048];
@@ -160,24 +199,24 @@ static void run_error(run_ctx *c, int line, const char *fmt, ...)
 
 /* --- waiting ---------------------------------------------------------------- */
 
-typedef bool (*cond_fn)(run_ctx *c);
-
 /* Runs the loop until cond holds or the absolute deadline passes. Returns
  * whether cond held. An interrupt ends the wait early with an error. */
-static bool run_until(run_ctx *c, cond_fn cond, int64_t deadline)
+bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
 {
     for (;;) {
         wsf_peer_tick(&c->peer);
         if (cond && cond(c)) return true;
         if (c->r->loop->interrupted) {
-            run_error(c, 0, "interrupted by SIG%s", wsf_signal_name(c->r->loop->interrupted));
+            rc_error(c, 0, "interrupted by SIG%s", wsf_signal_name(c->r->loop->interrupted));
             return false;
         }
         int64_t now = wsf_now_us();
         if (now >= deadline) return false;
+        if (now >= c->next_sample_us) rc_sample(c);
         int64_t wake = deadline;
         int64_t pw = wsf_peer_next_wake(&c->peer);
         if (pw >= 0 && pw < wake) wake = pw;
+        if (c->next_sample_us > now && c->next_sample_us < wake) wake = c->next_sample_us;
         wsf_loop_run_once(c->r->loop, wake);
     }
 }
@@ -208,7 +247,7 @@ static bool frame_arrived(run_ctx *c)
 }
 
 /* "at +12.3ms (4.1ms after the step)" */
-static char *when(run_ctx *c, int64_t t_us)
+char *rc_when(run_ctx *c, int64_t t_us)
 {
     char a[32], b[32];
     wsf_format_duration(t_us, a, sizeof a);
@@ -221,13 +260,13 @@ static char *when(run_ctx *c, int64_t t_us)
 static char *tcp_story(run_ctx *c)
 {
     if (c->peer.rst_in) {
-        char *w = when(c, c->peer.rst_in_t);
+        char *w = rc_when(c, c->peer.rst_in_t);
         char *s = wsf_xasprintf("the target reset TCP (RST) %s", w);
         free(w);
         return s;
     }
     if (c->peer.fin_in) {
-        char *w = when(c, c->peer.fin_in_t);
+        char *w = rc_when(c, c->peer.fin_in_t);
         char *s = wsf_xasprintf("the target closed TCP (FIN) %s", w);
         free(w);
         return s;
@@ -271,7 +310,7 @@ static char *describe_rx(run_ctx *c, const wsf_rx_frame *f)
     }
     if (!f->fin) wsf_buf_appendf(&b, " without FIN");
     if (f->rsv) wsf_buf_appendf(&b, " with RSV bits %d", f->rsv);
-    char *w = when(c, f->t_us);
+    char *w = rc_when(c, f->t_us);
     wsf_buf_appendf(&b, " %s", w);
     free(w);
     return (char *)b.data;
@@ -322,9 +361,9 @@ static bool frame_matches(const wsf_expect *e, const wsf_rx_frame *f)
 static bool peer_can_observe(run_ctx *c, const wsf_step *st)
 {
     if (c->peer.state == WSF_TCP_OPEN || c->peer.state == WSF_TCP_CONNECTING) return true;
-    run_error(c, st->line, "'%s' needs an open connection, but %s", st->text,
-              c->peer.state == WSF_TCP_NONE ? "there is none (connect first)"
-                                            : "the peer closed its own socket in an earlier step");
+    rc_error(c, st->line, "'%s' needs an open connection, but %s", st->text,
+             c->peer.state == WSF_TCP_NONE ? "there is none (connect first)"
+                                           : "the peer closed its own socket in an earlier step");
     return false;
 }
 
@@ -333,19 +372,19 @@ static void step_connect(run_ctx *c, const wsf_step *st)
     char err[512];
     if (wsf_peer_connect(&c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
         0) {
-        run_error(c, st->line, "%s", err);
+        rc_error(c, st->line, "%s", err);
         return;
     }
-    run_until(c, not_connecting, c->step_start_us + st->u.connect.within_us);
+    rc_run_until(c, not_connecting, c->step_start_us + st->u.connect.within_us);
     if (c->stop) return;
     if (c->peer.state == WSF_TCP_OPEN) return;
     if (c->peer.state == WSF_TCP_CONNECTING) {
         char d[32];
         wsf_format_duration(st->u.connect.within_us, d, sizeof d);
-        run_error(c, st->line, "cannot connect to %s: no answer within %s", c->peer.host_header, d);
+        rc_error(c, st->line, "cannot connect to %s: no answer within %s", c->peer.host_header, d);
     } else {
-        run_error(c, st->line, "cannot connect to %s: %s", c->peer.host_header,
-                  strerror(c->peer.connect_errno));
+        rc_error(c, st->line, "cannot connect to %s: %s", c->peer.host_header,
+                 strerror(c->peer.connect_errno));
     }
 }
 
@@ -368,13 +407,13 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     wsf_peer_send_handshake(&c->peer, &req, h->partial);
     if (!h->wait) return;
 
-    wsf_check *k = add_check(c, st->line, st->text);
+    wsf_check *k = rc_add_check(c, st->line, st->text);
     char d[32];
     wsf_format_duration(h->within_us, d, sizeof d);
     char *expected = wsf_xasprintf("101 Switching Protocols with a valid Sec-WebSocket-Accept "
                                    "within %s",
                                    d);
-    run_until(c, response_or_end, c->step_start_us + h->within_us);
+    rc_run_until(c, response_or_end, c->step_start_us + h->within_us);
     if (c->stop && c->res->verdict == WSF_ERROR) {
         free(expected);
         return;
@@ -397,7 +436,7 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     } else {
         ok = true;
     }
-    check_done(c, k, ok, expected, actual);
+    rc_check_done(c, k, ok, expected, actual);
 }
 
 static void step_send(run_ctx *c, const wsf_step *st)
@@ -449,12 +488,17 @@ static void step_expect(run_ctx *c, const wsf_step *st)
 {
     const wsf_expect *e = &st->u.expect;
     int64_t deadline = c->step_start_us + e->within_us;
-    wsf_check *k = add_check(c, st->line, st->text);
+    wsf_check *k = rc_add_check(c, st->line, st->text);
+    k->should = st->should;
     char d[32];
     wsf_format_duration(e->within_us, d, sizeof d);
     char *expected = NULL, *actual = NULL;
     bool ok = false;
 
+    if (e->kind >= WSF_EXP_TARGET_ALIVE) {
+        rc_judge(c, st, k);
+        return;
+    }
     /* Frames already received can be judged after the peer closed its own
      * socket; TCP facts can only be seen through an open one. */
     if (e->kind != WSF_EXP_FRAME && e->kind != WSF_EXP_NO_FRAME && e->kind != WSF_EXP_HTTP &&
@@ -468,7 +512,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     switch (e->kind) {
     case WSF_EXP_FRAME: {
         expected = describe_expected_frame(e);
-        run_until(c, frame_or_end, deadline);
+        rc_run_until(c, frame_or_end, deadline);
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         if (f) {
             ok = frame_matches(e, f);
@@ -484,7 +528,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     }
     case WSF_EXP_NO_FRAME: {
         expected = wsf_xasprintf("no frame for %s", d);
-        run_until(c, frame_arrived, deadline);
+        rc_run_until(c, frame_arrived, deadline);
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         ok = f == NULL;
         if (f) {
@@ -495,10 +539,10 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     }
     case WSF_EXP_HTTP:
         expected = wsf_xasprintf("an HTTP %d response within %s", e->http_status, d);
-        run_until(c, response_or_end, deadline);
+        rc_run_until(c, response_or_end, deadline);
         if (c->peer.response_seen) {
             ok = c->peer.response.status == e->http_status;
-            char *w = when(c, c->peer.response_t);
+            char *w = rc_when(c, c->peer.response_t);
             actual = wsf_xasprintf("%d %s %s", c->peer.response.status, c->peer.response.reason, w);
             free(w);
         } else {
@@ -514,14 +558,14 @@ static void step_expect(run_ctx *c, const wsf_step *st)
                                                         : "the target ends TCP (FIN or RST) "
                                                           "within %s",
                                  d);
-        run_until(c, tcp_ended, deadline);
+        rc_run_until(c, tcp_ended, deadline);
         ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : tcp_ended(c);
         actual = tcp_story(c);
         if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
         break;
     case WSF_EXP_RST:
         expected = wsf_xasprintf("the target resets TCP (RST) within %s", d);
-        run_until(c, got_rst, deadline);
+        rc_run_until(c, got_rst, deadline);
         ok = c->peer.rst_in;
         actual = tcp_story(c);
         if (!actual)
@@ -534,9 +578,11 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         break;
     case WSF_EXP_OPEN:
         expected = wsf_xasprintf("the connection stays open for %s", d);
-        run_until(c, tcp_ended, deadline);
+        rc_run_until(c, tcp_ended, deadline);
         ok = !tcp_ended(c);
         actual = tcp_story(c);
+        break;
+    default: /* judged by rc_judge above */
         break;
     }
     if (c->res->verdict == WSF_ERROR) {
@@ -545,17 +591,58 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         return;
     }
     if (!ok || e->kind == WSF_EXP_FRAME) {
-        char *w = when(c, wsf_timeline_now(&c->res->tl));
+        char *w = rc_when(c, wsf_timeline_now(&c->res->tl));
         if (!actual) actual = wsf_xasprintf("nothing %s", w);
         free(w);
     }
-    if (!ok)
-        wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, "failed", "line %d: %s",
-                         st->line, st->text);
-    check_done(c, k, ok, expected, actual);
+    rc_check_done(c, k, ok, expected, actual);
     return;
 out_err:
     k->result = WSF_CHECK_NOT_REACHED;
+}
+
+/* Signals go to the target's own process, as a service manager's would. */
+static void step_signal(run_ctx *c, const wsf_step *st)
+{
+    wsf_runner *r = c->r;
+    if (!r->target) {
+        rc_error(c, st->line,
+                 "'%s' needs a target wsfault starts (--target); with --url there "
+                 "is no process to signal",
+                 st->text);
+        return;
+    }
+    if (!r->inst.running) {
+        rc_error(c, st->line, "'%s': the target is not running", st->text);
+        return;
+    }
+    kill(r->inst.pid, st->u.signal.sig);
+    wsf_timeline_add(&c->res->tl, WSF_EV_FAULT, WSF_DIR_NONE, "signal", "SIG%s to pid %d",
+                     wsf_signal_name(st->u.signal.sig), (int)r->inst.pid);
+}
+
+/* A scenario that stops the target on purpose is judged by what it expects
+ * of the exit, not by the implicit survival check. */
+static bool scenario_ends_target(const wsf_scenario *sc)
+{
+    for (size_t i = 0; i < sc->n_steps; i++) {
+        const wsf_step *st = &sc->steps[i];
+        if (st->kind == WSF_STEP_SIGNAL) return true;
+        if (st->kind == WSF_STEP_EXPECT && (st->u.expect.kind == WSF_EXP_TARGET_EXITED ||
+                                            st->u.expect.kind == WSF_EXP_TARGET_KILLED))
+            return true;
+    }
+    return false;
+}
+
+/* Waits until the target has said nothing for a moment, so the lines a
+ * scenario caused are judged with it, not with the next one. */
+static bool target_quiet(run_ctx *c)
+{
+    wsf_runner *r = c->r;
+    int64_t last = r->n_lines ? r->lines[r->n_lines - 1].abs_us : 0;
+    if (last < c->settle_from) last = c->settle_from;
+    return wsf_now_us() - last >= SETTLE_QUIET_US || !r->inst.running;
 }
 
 static void run_step(run_ctx *c, const wsf_step *st)
@@ -582,6 +669,9 @@ static void run_step(run_ctx *c, const wsf_step *st)
     case WSF_STEP_HALF_CLOSE:
         wsf_peer_half_close(&c->peer);
         break;
+    case WSF_STEP_SIGNAL:
+        step_signal(c, st);
+        break;
     case WSF_STEP_CLOSE:
         wsf_peer_close(&c->peer);
         break;
@@ -601,7 +691,7 @@ static void run_step(run_ctx *c, const wsf_step *st)
         wsf_peer_trickle(&c->peer, st->u.trickle.bytes, st->u.trickle.every_us);
         break;
     case WSF_STEP_WAIT:
-        run_until(c, NULL, c->step_start_us + st->u.wait.us);
+        rc_run_until(c, NULL, c->step_start_us + st->u.wait.us);
         break;
     case WSF_STEP_EXPECT:
         step_expect(c, st);
@@ -619,14 +709,14 @@ static bool ensure_target(wsf_runner *r, run_ctx *c)
         r->inst_up = false;
     }
     if (r->start_error) {
-        run_error(c, 0, "target '%s' failed to start earlier in this run; not tried again:\n%s",
-                  r->target->name, r->start_error);
+        rc_error(c, 0, "target '%s' failed to start earlier in this run; not tried again:\n%s",
+                 r->target->name, r->start_error);
         return false;
     }
     char err[8192];
     if (wsf_instance_start(&r->inst, r->target, &r->vars, r->loop, err, sizeof err) < 0) {
         r->start_error = wsf_xstrdup(err);
-        run_error(c, 0, "%s", err);
+        rc_error(c, 0, "%s", err);
         return false;
     }
     r->inst_up = true;
@@ -653,13 +743,21 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         char err[512];
         const char *url = r->target ? r->inst.url : r->url;
         res->url = wsf_xstrdup(url);
-        if (wsf_peer_set_url(&c.peer, url, err, sizeof err) < 0) run_error(&c, 0, "%s", err);
+        if (wsf_peer_set_url(&c.peer, url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
     }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
+    if (target_was_up) {
+        c.fd_baseline = wsf_proc_fd_count(r->inst.pid);
+        c.rss_start = c.rss_max = wsf_proc_rss(r->inst.pid);
+        c.next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
+    } else {
+        c.next_sample_us = INT64_MAX;
+    }
 
     size_t i = 0;
     for (; i < sc->n_steps && !c.stop; i++) {
         const wsf_step *st = &sc->steps[i];
+        c.step = st;
         c.step_start_us = wsf_now_us();
         wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st->line,
                          st->text);
@@ -669,7 +767,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     for (; i < sc->n_steps; i++) {
         const wsf_step *st = &sc->steps[i];
         if (st->kind == WSF_STEP_EXPECT || (st->kind == WSF_STEP_HANDSHAKE && st->u.handshake.wait))
-            add_check(&c, st->line, st->text);
+            rc_add_check(&c, st->line, st->text);
     }
 
     if (c.peer.io.fd >= 0) {
@@ -678,15 +776,20 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         wsf_peer_close(&c.peer);
     }
     /* Give the target's last log lines a moment to arrive through the pipes,
-     * then look at whether it survived. */
+     * then judge what needs the whole scenario: its log, and whether it
+     * survived. */
     if (r->target && r->inst_up) {
-        wsf_loop_run_once(r->loop, -1);
+        c.settle_from = wsf_now_us();
+        int64_t stop = c.settle_from + SETTLE_MAX_US;
+        while (!target_quiet(&c) && wsf_now_us() < stop && !r->loop->interrupted)
+            wsf_loop_run_once(r->loop, wsf_now_us() + SETTLE_QUIET_US);
         wsf_instance_drain(&r->inst);
     }
+    if (res->verdict != WSF_ERROR && !r->loop->interrupted) rc_judge_at_end(&c);
     /* A target that died is the finding, whatever went wrong after it (a
      * refused reconnect is an error only in appearance). */
-    if (target_was_up && !r->inst.running && !r->loop->interrupted) {
-        wsf_check *k = add_check(&c, 0, "target survives the scenario (implicit)");
+    if (target_was_up && !r->inst.running && !r->loop->interrupted && !scenario_ends_target(sc)) {
+        wsf_check *k = rc_add_check(&c, 0, "target survives the scenario (implicit)");
         char st[96];
         wsf_describe_status(r->inst.status, st, sizeof st);
         char a[32];
@@ -694,8 +797,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         res->verdict = WSF_PASS; /* so check_done records this as the reason */
         free(res->reason);
         res->reason = NULL;
-        check_done(&c, k, false, wsf_xstrdup("the target process still running"),
-                   wsf_xasprintf("it %s at +%s", st, a));
+        rc_check_done(&c, k, false, wsf_xstrdup("the target process still running"),
+                      wsf_xasprintf("it %s at +%s", st, a));
     }
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */
@@ -705,6 +808,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         if (res->verdict == WSF_FAIL) res->verdict = WSF_KNOWN;
     }
     wsf_peer_free(&c.peer);
+    clear_lines(r);
     r->tl = NULL;
     res->duration_us = wsf_timeline_now(&res->tl);
 }

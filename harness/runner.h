@@ -10,17 +10,32 @@
 #include "target.h"
 #include "timeline.h"
 
-/* KNOWN: failed, but the target file lists the scenario as a known failure. */
-typedef enum { WSF_PASS, WSF_FAIL, WSF_ERROR, WSF_KNOWN, WSF_N_VERDICTS } wsf_verdict;
-const char *wsf_verdict_name(wsf_verdict v); /* "pass", "fail", "error", "known" */
+/* KNOWN: failed, but the target file lists the scenario as a known failure.
+ * NONSTRICT: only SHOULD expectations failed. */
+typedef enum {
+    WSF_PASS,
+    WSF_FAIL,
+    WSF_ERROR,
+    WSF_KNOWN,
+    WSF_NONSTRICT,
+    WSF_N_VERDICTS
+} wsf_verdict;
+/* "pass", "fail", "error", "known", "non-strict" */
+const char *wsf_verdict_name(wsf_verdict v);
 
-typedef enum { WSF_CHECK_PASS, WSF_CHECK_FAIL, WSF_CHECK_NOT_REACHED } wsf_check_result;
+typedef enum {
+    WSF_CHECK_PASS,
+    WSF_CHECK_FAIL,
+    WSF_CHECK_NOT_REACHED,
+    WSF_CHECK_NONSTRICT, /* a SHOULD that failed */
+} wsf_check_result;
 
 /* One judged expectation (an expect step, a handshake that must succeed, or
  * the target's survival). */
 typedef struct {
-    int line;   /* 0 for checks the runner adds itself */
-    char *text; /* the statement */
+    int line;    /* 0 for checks the runner adds itself */
+    char *text;  /* the statement */
+    bool should; /* a SHOULD: failing it makes the scenario non-strict */
     wsf_check_result result;
     char *expected;
     char *actual; /* NULL when it passed and there is nothing to add */
@@ -52,6 +67,14 @@ typedef struct {
     /* Target events between scenarios (absolute times), handed to the next
      * scenario's timeline so nothing the target says is lost. */
     wsf_timeline between;
+    /* Every line the target printed since the last scenario ended, raw, for
+     * log expectations and alarms (the timeline keeps escaped copies). */
+    struct wsf_line {
+        int64_t abs_us;
+        bool is_log; /* from a stream the target file calls its log */
+        char *text;
+    } * lines;
+    size_t n_lines, cap_lines;
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

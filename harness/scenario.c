@@ -3,6 +3,7 @@
 #include "scenario.h"
 #include "cursor.h"
 #include "frame.h"
+#include "target.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -274,12 +275,209 @@ static bool parse_within(parser *p, wsf_expect *e)
     return wsf_cur_end(c);
 }
 
+static const char *const state_names[] = {"connecting", "open", "closing-sent", "closing-received",
+                                          "closed"};
+
+const char *wsf_conn_state_name(wsf_conn_state s)
+{
+    return (unsigned)s < sizeof state_names / sizeof *state_names ? state_names[s] : "?";
+}
+
+int wsf_conn_state_from_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof state_names / sizeof *state_names; i++)
+        if (!strcmp(state_names[i], name)) return (int)i;
+    return -1;
+}
+
+/* One /regex/ into the expectation's list, compiled now so a bad pattern is
+ * a parse error with its column. */
+static bool add_pattern(parser *p, wsf_expect *e)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *re;
+    if (!wsf_cur_regex(c, "a /regular expression/", &re)) return false;
+    e->regexes = wsf_xrealloc(e->regexes, (e->n_patterns + 1) * sizeof *e->regexes);
+    int rc = regcomp(&e->regexes[e->n_patterns], re->text, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &e->regexes[e->n_patterns], msg, sizeof msg);
+        wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
+        return false;
+    }
+    e->patterns = wsf_xrealloc(e->patterns, (e->n_patterns + 1) * sizeof *e->patterns);
+    e->patterns[e->n_patterns++] = wsf_xstrdup(re->text);
+    return true;
+}
+
+static bool parse_peer_or_target(parser *p, bool *by_target)
+{
+    if (wsf_cur_accept(&p->c, "target"))
+        *by_target = true;
+    else if (wsf_cur_accept(&p->c, "peer"))
+        *by_target = false;
+    else {
+        wsf_cur_expected(&p->c, "'peer' or 'target'");
+        return false;
+    }
+    return true;
+}
+
+/* expect target alive|exited|killed|rss ... */
+static bool parse_expect_target(parser *p, wsf_expect *e)
+{
+    wsf_cursor *c = &p->c;
+    uint64_t v;
+    if (wsf_cur_accept(c, "alive")) {
+        e->kind = WSF_EXP_TARGET_ALIVE;
+        if (wsf_cur_accept(c, "for")) {
+            e->for_time = true;
+            if (!wsf_cur_duration(c, "a duration after 'for' (e.g. 1s)", &e->within_us))
+                return false;
+        }
+        return wsf_cur_end(c);
+    }
+    if (wsf_cur_accept(c, "exited")) {
+        e->kind = WSF_EXP_TARGET_EXITED;
+        e->exit_status = -1;
+        const wsf_token *t = wsf_cur_peek(c);
+        if (t && t->kind == WSF_TOK_WORD && strcmp(t->text, "within") != 0) {
+            if (!wsf_cur_uint(c, "an exit status 0-255 or 'within'", 255, &v)) return false;
+            e->exit_status = (int)v;
+        }
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "killed")) {
+        e->kind = WSF_EXP_TARGET_KILLED;
+        wsf_cur_accept(c, "by");
+        const wsf_token *t = wsf_cur_peek(c);
+        const char *name;
+        if (!wsf_cur_any_word(c, "a signal name (SEGV, ABRT, KILL, ...)", &name)) return false;
+        e->signal = wsf_signal_from_name(name);
+        if (e->signal < 0) {
+            wsf_cur_error_at(
+                c, t, "expected a signal name (SEGV, ABRT, KILL, TERM, ...), found '%s'", name);
+            return false;
+        }
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "rss")) {
+        if (wsf_cur_accept(c, "below"))
+            e->kind = WSF_EXP_RSS_BELOW;
+        else if (wsf_cur_accept(c, "growth")) {
+            e->kind = WSF_EXP_RSS_GROWTH;
+            if (!wsf_cur_word(c, "below")) return false;
+        } else {
+            wsf_cur_expected(c, "'below' or 'growth below' after 'rss'");
+            return false;
+        }
+        if (!wsf_cur_size(c, "a size (e.g. 64MiB)", &e->size)) return false;
+        return wsf_cur_end(c);
+    }
+    wsf_cur_expected(c, "alive, exited, killed or rss after 'target'");
+    return false;
+}
+
+/* expect closing initiator|clean|dropped-by|code ... */
+static bool parse_expect_closing(parser *p, wsf_expect *e)
+{
+    wsf_cursor *c = &p->c;
+    e->kind = WSF_EXP_CLOSING;
+    if (wsf_cur_accept(c, "initiator")) {
+        e->fact = WSF_FACT_INITIATOR;
+        if (!parse_peer_or_target(p, &e->by_target)) return false;
+    } else if (wsf_cur_accept(c, "clean")) {
+        e->fact = WSF_FACT_CLEAN;
+    } else if (wsf_cur_accept(c, "dropped-by")) {
+        e->fact = WSF_FACT_DROPPED;
+        if (!parse_peer_or_target(p, &e->by_target)) return false;
+    } else if (wsf_cur_accept(c, "code")) {
+        e->fact = WSF_FACT_CODE;
+        uint64_t v;
+        if (wsf_cur_accept(c, "none"))
+            e->close_code = -1;
+        else if (!wsf_cur_uint(c, "a close code 0-65535 or 'none'", 65535, &v))
+            return false;
+        else
+            e->close_code = (int)v;
+        const wsf_token *t = wsf_cur_peek(c);
+        if (t && t->kind == WSF_TOK_STRING) {
+            e->check_reason = true;
+            wsf_buf_append(&e->reason, t->text, t->len);
+            c->i++;
+        }
+    } else {
+        wsf_cur_expected(c, "initiator, clean, dropped-by or code after 'closing'");
+        return false;
+    }
+    return wsf_cur_end(c);
+}
+
 static bool parse_expect(parser *p, wsf_step *st)
 {
     wsf_cursor *c = &p->c;
     wsf_expect *e = &st->u.expect;
     e->opcode = -1;
-    if (wsf_cur_accept(c, "no")) {
+    if (wsf_cur_accept(c, "target")) return parse_expect_target(p, e);
+    if (wsf_cur_accept(c, "closing")) return parse_expect_closing(p, e);
+    if (wsf_cur_accept(c, "fds")) {
+        e->kind = WSF_EXP_FDS_BASELINE;
+        if (!wsf_cur_word(c, "baseline")) return false;
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "socket")) {
+        e->kind = WSF_EXP_SOCKET_RELEASED;
+        if (!wsf_cur_word(c, "released")) return false;
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "log")) {
+        e->kind = WSF_EXP_LOG;
+        if (wsf_cur_accept(c, "in")) {
+            if (!wsf_cur_word(c, "order")) return false;
+            do {
+                if (!add_pattern(p, e)) return false;
+            } while (wsf_cur_peek(c) && wsf_cur_peek(c)->kind == WSF_TOK_REGEX);
+        } else if (!add_pattern(p, e)) {
+            return false;
+        }
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "states")) {
+        e->kind = WSF_EXP_STATES;
+        do {
+            const wsf_token *t = wsf_cur_peek(c);
+            const char *name;
+            if (!wsf_cur_any_word(c,
+                                  "a state (connecting, open, closing-sent, "
+                                  "closing-received, closed)",
+                                  &name))
+                return false;
+            int s = wsf_conn_state_from_name(name);
+            if (s < 0) {
+                wsf_cur_error_at(c, t,
+                                 "expected a state (connecting, open, closing-sent, "
+                                 "closing-received, closed), found '%s'",
+                                 name);
+                return false;
+            }
+            e->states = wsf_xrealloc(e->states, (e->n_states + 1) * sizeof *e->states);
+            e->states[e->n_states++] = (wsf_conn_state)s;
+        } while (!wsf_cur_at_end(c));
+        return true;
+    }
+    if (wsf_cur_accept(c, "no") && wsf_cur_accept(c, "log")) {
+        e->kind = WSF_EXP_NO_LOG;
+        if (!add_pattern(p, e)) return false;
+        if (wsf_cur_accept(c, "for")) {
+            if (!wsf_cur_duration(c, "a duration after 'for' (e.g. 1s)", &e->within_us))
+                return false;
+        } else if (wsf_cur_accept(c, "until")) {
+            if (!wsf_cur_word(c, "end")) return false;
+            e->until_end = true;
+        }
+        return wsf_cur_end(c);
+    }
+    if (c->i > 0 && !strcmp(c->toks.tok[c->i - 1].text, "no")) {
         e->kind = WSF_EXP_NO_FRAME;
         if (!wsf_cur_word(c, "frame")) return false;
         if (!wsf_cur_accept(c, "for") && !wsf_cur_accept(c, "within")) {
@@ -492,14 +690,30 @@ static bool parse_statement(parser *p, const char *line, size_t len)
         if (!wsf_cur_duration(c, "a duration (e.g. 100ms)", &st->u.wait.us)) return false;
         return wsf_cur_end(c);
     }
-    if (!strcmp(kw, "expect")) {
+    if (!strcmp(kw, "signal")) {
+        st = new_step(p, WSF_STEP_SIGNAL, line, len);
+        const wsf_token *t = wsf_cur_peek(c);
+        const char *name;
+        if (!wsf_cur_any_word(c, "a signal name (TERM, INT, HUP, ...)", &name)) return false;
+        st->u.signal.sig = wsf_signal_from_name(name);
+        if (st->u.signal.sig < 0) {
+            wsf_cur_error_at(
+                c, t, "expected a signal name (TERM, INT, HUP, QUIT, KILL, ...), found '%s'", name);
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
+    /* "must" is "expect" said the RFC's way; "should" is its SHOULD: a miss
+     * makes the scenario non-strict instead of failed. */
+    if (!strcmp(kw, "expect") || !strcmp(kw, "must") || !strcmp(kw, "should")) {
         st = new_step(p, WSF_STEP_EXPECT, line, len);
+        st->should = kw[0] == 's';
         return parse_expect(p, st);
     }
     wsf_cur_error_at(c, kwt,
                      "expected a statement (scenario, description, rfc, tags, connect, "
                      "handshake, send, rst, half-close, close, stall, resume, trickle, "
-                     "wait, expect), found '%s'",
+                     "wait, signal, expect, must, should), found '%s'",
                      kw);
     return false;
 }
@@ -613,6 +827,13 @@ void wsf_scenario_free(wsf_scenario *s)
         case WSF_STEP_EXPECT:
             wsf_buf_free(&st->u.expect.payload);
             wsf_buf_free(&st->u.expect.reason);
+            for (size_t k = 0; k < st->u.expect.n_patterns; k++) {
+                regfree(&st->u.expect.regexes[k]);
+                free(st->u.expect.patterns[k]);
+            }
+            free(st->u.expect.regexes);
+            free(st->u.expect.patterns);
+            free(st->u.expect.states);
             break;
         default:
             break;

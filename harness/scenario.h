@@ -6,6 +6,7 @@
 
 #include "util.h"
 #include <stdbool.h>
+#include <regex.h>
 #include <stdint.h>
 
 typedef enum {
@@ -22,6 +23,7 @@ typedef enum {
     WSF_STEP_RESUME_WRITE,
     WSF_STEP_TRICKLE,
     WSF_STEP_WAIT,
+    WSF_STEP_SIGNAL, /* a signal to the target process */
     WSF_STEP_EXPECT,
 } wsf_step_kind;
 
@@ -33,7 +35,41 @@ typedef enum {
     WSF_EXP_RST,      /* the target reset the connection */
     WSF_EXP_CLOSED,   /* FIN or RST */
     WSF_EXP_OPEN,     /* neither FIN nor RST for the whole time */
+    /* The target process (wsfault must have started it). */
+    WSF_EXP_TARGET_ALIVE,    /* running now, or for the whole time */
+    WSF_EXP_TARGET_EXITED,   /* exited (with a status) within the time */
+    WSF_EXP_TARGET_KILLED,   /* killed by a signal within the time */
+    WSF_EXP_RSS_BELOW,       /* the highest RSS seen in this scenario stays under size */
+    WSF_EXP_RSS_GROWTH,      /* ... grows by less than size over the scenario's start */
+    WSF_EXP_FDS_BASELINE,    /* its open fds fall back to the count at the start */
+    WSF_EXP_SOCKET_RELEASED, /* it holds no socket of this scenario's connections */
+    /* Its log (the target file's log streams). */
+    WSF_EXP_LOG,    /* lines matching the patterns, in order, within the time */
+    WSF_EXP_NO_LOG, /* no line matching, so far and for the time, or until the end */
+    /* The peer's view of the connection. */
+    WSF_EXP_STATES,  /* the sequence of connection states so far */
+    WSF_EXP_CLOSING, /* a fact about how the connection closed */
 } wsf_expect_kind;
+
+typedef enum {
+    WSF_FACT_INITIATOR, /* who sent the first Close frame: peer or target */
+    WSF_FACT_CLEAN,     /* Close both ways, then the target closed TCP first */
+    WSF_FACT_DROPPED,   /* who ended TCP first: peer or target */
+    WSF_FACT_CODE,      /* the close code (and reason) the target sent */
+} wsf_closing_fact;
+
+/* Connection states as the peer sees them (RFC 6455 4 and 7). */
+typedef enum {
+    WSF_CS_CONNECTING,
+    WSF_CS_OPEN,
+    WSF_CS_CLOSING_SENT,     /* the peer sent Close first */
+    WSF_CS_CLOSING_RECEIVED, /* the target sent Close first */
+    WSF_CS_CLOSED,           /* TCP ended */
+} wsf_conn_state;
+
+/* "connecting", "open", "closing-sent", "closing-received", "closed". */
+const char *wsf_conn_state_name(wsf_conn_state s);
+int wsf_conn_state_from_name(const char *name); /* -1 if unknown */
 
 /* What an expected frame's payload must be. */
 typedef enum {
@@ -54,14 +90,30 @@ typedef struct {
     bool check_reason;
     wsf_buf reason;
     int http_status; /* HTTP */
+    /* TARGET_*: */
+    bool for_time;   /* ALIVE: for within_us rather than now */
+    int exit_status; /* EXITED: -1 for any */
+    int signal;      /* KILLED */
+    /* LOG, NO_LOG: POSIX extended regexes, compiled at parse time. */
+    char **patterns;
+    regex_t *regexes;
+    size_t n_patterns;
+    bool until_end; /* NO_LOG: judged when the scenario ends */
+    /* STATES: */
+    wsf_conn_state *states;
+    size_t n_states;
+    /* CLOSING: */
+    wsf_closing_fact fact;
+    bool by_target; /* INITIATOR, DROPPED: the target (else the peer) */
 } wsf_expect;
 
 #define WSF_CLOSE_ANY (-3)
 
 typedef struct {
     wsf_step_kind kind;
-    int line;   /* 1-based line in the file, for messages and results */
-    char *text; /* the step's source line, trimmed, for reports */
+    bool should; /* a SHOULD: failing it makes the verdict non-strict, not fail */
+    int line;    /* 1-based line in the file, for messages and results */
+    char *text;  /* the step's source line, trimmed, for reports */
     union {
         struct {
             uint64_t rcvbuf, sndbuf; /* 0: system default */
@@ -99,6 +151,9 @@ typedef struct {
         struct {
             int64_t us;
         } wait;
+        struct {
+            int sig;
+        } signal;
         wsf_expect expect;
     } u;
 } wsf_step;

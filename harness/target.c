@@ -95,7 +95,8 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
     const wsf_token *kwt = wsf_cur_peek(c);
     const char *kw = kwt->text;
     if (kwt->kind != WSF_TOK_WORD) {
-        wsf_cur_expected(c, "a key (name, command, url, ready, stop, log, env, known)");
+        wsf_cur_expected(c,
+                         "a key (name, command, url, ready, stop, log, env, alarm, ignore, known)");
         return false;
     }
     c->i++;
@@ -216,6 +217,18 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         t->env[t->n_env++] = wsf_xstrdup(e->text);
         return wsf_cur_end(c);
     }
+    if (!strcmp(kw, "alarm") || !strcmp(kw, "ignore")) {
+        const wsf_token *re;
+        if (!wsf_cur_word(c, "log")) return false;
+        if (!wsf_cur_regex(c, "a /regular expression/ after 'log'", &re)) return false;
+        char err[256];
+        if (wsf_patterns_add(kw[0] == 'a' ? &t->alarms : &t->ignore, re->text, err, sizeof err) <
+            0) {
+            wsf_cur_error_at(c, re, "%s", err);
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
     if (!strcmp(kw, "known")) {
         const char *pattern;
         const wsf_token *why;
@@ -226,9 +239,10 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         t->known[t->n_known++] = (wsf_known){wsf_xstrdup(pattern), wsf_xstrdup(why->text), c->line};
         return true;
     }
-    wsf_cur_error_at(
-        c, kwt, "expected a key (name, command, url, ready, stop, log, env, known), found '%s'",
-        kw);
+    wsf_cur_error_at(c, kwt,
+                     "expected a key (name, command, url, ready, stop, log, env, alarm, ignore, "
+                     "known), found '%s'",
+                     kw);
     return false;
 }
 
@@ -241,6 +255,7 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
     t->stop_signal = SIGTERM;
     t->stop_grace_us = 3000000;
     t->log = WSF_LOG_BOTH;
+    wsf_patterns_add_default_alarms(&t->alarms);
     wsf_cursor c = {.file = file, .err = err, .errlen = errlen};
     const char *line = text;
     bool ok = true;
@@ -318,6 +333,8 @@ void wsf_target_free(wsf_target *t)
         free(t->known[i].why);
     }
     free(t->known);
+    wsf_patterns_free(&t->alarms);
+    wsf_patterns_free(&t->ignore);
     free(t->file);
     free(t->name);
     free(t->command);

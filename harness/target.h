@@ -3,6 +3,8 @@
 #ifndef WSF_TARGET_H
 #define WSF_TARGET_H
 
+#include "logmatch.h"
+
 #include <regex.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,7 +35,9 @@ typedef struct {
     wsf_log_streams log;
     char **env; /* "NAME=value", added to the environment */
     size_t n_env;
-    wsf_known *known; /* scenarios this target is known to fail */
+    wsf_known *known;    /* scenarios this target is known to fail */
+    wsf_patterns alarms; /* log lines that fail any scenario: the defaults plus "alarm log" */
+    wsf_patterns ignore; /* "ignore log": lines never taken for alarms */
     size_t n_known;
 } wsf_target;
 

@@ -20,6 +20,7 @@ typedef enum {
     WSF_EV_TARGET,  /* target process: started, ready, exited, signalled */
     WSF_EV_TIMEOUT, /* an expectation's deadline passed */
     WSF_EV_NOTE,    /* anything else worth reading */
+    WSF_EV_STATE,   /* the peer's view of the connection changed state */
 } wsf_event_kind;
 
 typedef enum {

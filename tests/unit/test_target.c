@@ -351,11 +351,12 @@ static void test_layout(void)
 static void test_errors(void)
 {
     parse_fails(BASE "restart always\n", "t.target:4:1: expected a key (name, command, url, ready, "
-                                         "stop, log, env, known), found 'restart'");
+                                         "stop, log, env, alarm, ignore, known), found 'restart'");
     /* A key must be a word; the message says what it found, like all others.
      * (It used to stop at "expected a key (...)".) */
-    parse_fails(BASE "\"name\" t\n", "t.target:4:1: expected a key (name, command, url, ready, "
-                                     "stop, log, env, known), found string \"name\"");
+    parse_fails(BASE "\"name\" t\n",
+                "t.target:4:1: expected a key (name, command, url, ready, "
+                "stop, log, env, alarm, ignore, known), found string \"name\"");
     parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
 
     /* Each required key is named when it is missing. */

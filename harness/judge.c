@@ -1,0 +1,503 @@
+/* Expectations about what the target did beyond the wire: its process, its
+ * log, its resources, and the facts of how the connection closed. Each one
+ * ends in rc_check_done with what was expected and the evidence found. */
+#include "procfs.h"
+#include "runctx.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+/* fds and sockets are looked at this often while waiting for them. */
+#define POLL_US 10000
+
+static bool target_needed(run_ctx *c, const wsf_step *st)
+{
+    if (c->r->target) return true;
+    rc_error(c, st->line,
+             "'%s' needs a target wsfault starts (--target); with --url there is no process "
+             "to watch",
+             st->text);
+    return false;
+}
+
+/* Runs the loop until cond holds or the deadline, looking again every
+ * POLL_US for conditions no event announces (fd counts, socket tables). */
+static bool poll_until(run_ctx *c, cond_fn cond, int64_t deadline)
+{
+    for (;;) {
+        if (cond(c)) return true;
+        int64_t now = wsf_now_us();
+        if (now >= deadline || c->stop) return false;
+        int64_t next = now + POLL_US < deadline ? now + POLL_US : deadline;
+        rc_run_until(c, NULL, next);
+    }
+}
+
+static char *ago(run_ctx *c, int64_t abs_us)
+{
+    char a[32];
+    wsf_format_duration(abs_us - c->res->tl.origin_us, a, sizeof a);
+    return wsf_xasprintf("+%s", a);
+}
+
+static char *mib(int64_t bytes)
+{
+    return wsf_xasprintf("%.1f MiB", bytes / 1048576.0);
+}
+
+/* --- the process ----------------------------------------------------------------- */
+
+static bool target_gone(run_ctx *c)
+{
+    return !c->r->inst.running;
+}
+
+static char *exit_story(run_ctx *c)
+{
+    if (c->r->inst.running) return NULL;
+    char st[96];
+    wsf_describe_status(c->r->inst.status, st, sizeof st);
+    char *t = ago(c, c->r->inst.exited_us);
+    char *s = wsf_xasprintf("the target %s at %s", st, t);
+    free(t);
+    return s;
+}
+
+static void judge_process(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    wsf_instance *in = &c->r->inst;
+    int64_t deadline = c->step_start_us + e->within_us;
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    char *expected, *actual = NULL;
+    bool ok;
+    switch (e->kind) {
+    case WSF_EXP_TARGET_ALIVE:
+        if (e->for_time) {
+            expected = wsf_xasprintf("the target process running for %s", d);
+            rc_run_until(c, target_gone, deadline);
+        } else {
+            expected = wsf_xstrdup("the target process running");
+        }
+        ok = in->running;
+        actual = exit_story(c);
+        break;
+    case WSF_EXP_TARGET_EXITED:
+        if (e->exit_status >= 0)
+            expected =
+                wsf_xasprintf("the target exits with status %d within %s", e->exit_status, d);
+        else
+            expected = wsf_xasprintf("the target exits within %s", d);
+        rc_run_until(c, target_gone, deadline);
+        ok = !in->running && WIFEXITED(in->status) &&
+             (e->exit_status < 0 || WEXITSTATUS(in->status) == e->exit_status);
+        actual = exit_story(c);
+        if (!actual) actual = wsf_xasprintf("still running after %s", d);
+        break;
+    default: /* WSF_EXP_TARGET_KILLED */
+        expected =
+            wsf_xasprintf("the target killed by SIG%s within %s", wsf_signal_name(e->signal), d);
+        rc_run_until(c, target_gone, deadline);
+        ok = !in->running && WIFSIGNALED(in->status) && WTERMSIG(in->status) == e->signal;
+        actual = exit_story(c);
+        if (!actual) actual = wsf_xasprintf("still running after %s", d);
+        break;
+    }
+    rc_check_done(c, k, ok, expected, actual);
+}
+
+/* --- resources --------------------------------------------------------------- */
+
+static bool fds_back(run_ctx *c)
+{
+    int n = wsf_proc_fd_count(c->r->inst.pid);
+    return n >= 0 && n <= c->fd_baseline;
+}
+
+static void judge_fds(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    char *expected = wsf_xasprintf("the target's open fds back to %d (at the start) within %s",
+                                   c->fd_baseline, d);
+    if (!c->r->inst.running) {
+        rc_check_done(c, k, false, expected, exit_story(c));
+        return;
+    }
+    bool ok = poll_until(c, fds_back, c->step_start_us + e->within_us);
+    int n = wsf_proc_fd_count(c->r->inst.pid);
+    char *actual = ok ? wsf_xasprintf("%d open fds", n)
+                      : wsf_xasprintf("%d open fds after %s, %+d over the %d at the start", n, d,
+                                      n - c->fd_baseline, c->fd_baseline);
+    rc_check_done(c, k, ok, expected, actual);
+}
+
+/* The first of this scenario's connections the target still holds. */
+static int held_connection(run_ctx *c, wsf_tcp_entry *e, uint16_t *port)
+{
+    uint16_t tport = wsf_peer_target_port(&c->peer);
+    for (size_t i = 0; i < c->peer.n_local_ports; i++) {
+        int r = wsf_tcp_held(tport, c->peer.local_ports[i], e);
+        if (r != 0) {
+            *port = c->peer.local_ports[i];
+            return r;
+        }
+    }
+    return 0;
+}
+
+static bool sockets_released(run_ctx *c)
+{
+    wsf_tcp_entry e;
+    uint16_t port;
+    return held_connection(c, &e, &port) == 0;
+}
+
+static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    char *expected = wsf_xasprintf("the target holds none of this scenario's %zu connection%s "
+                                   "within %s",
+                                   c->peer.n_local_ports, c->peer.n_local_ports == 1 ? "" : "s", d);
+    bool ok = poll_until(c, sockets_released, c->step_start_us + e->within_us);
+    wsf_tcp_entry te;
+    uint16_t port = 0;
+    int held = ok ? 0 : held_connection(c, &te, &port);
+    char *actual = NULL;
+    if (held < 0)
+        actual = wsf_xstrdup("the kernel's socket tables (/proc/net/tcp) cannot be read");
+    else if (held > 0)
+        actual = wsf_xasprintf("after %s the target still holds its end of the connection from "
+                               "port %u, in %s",
+                               d, port, wsf_tcp_state_name(te.state));
+    rc_check_done(c, k, ok && held == 0, expected, actual);
+}
+
+static void judge_rss(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    rc_sample(c);
+    char *limit = mib((int64_t)e->size);
+    char *peak = mib(c->rss_max), *start = mib(c->rss_start);
+    char *expected, *actual;
+    bool ok;
+    if (e->kind == WSF_EXP_RSS_BELOW) {
+        expected = wsf_xasprintf("the target's RSS below %s throughout", limit);
+        ok = c->rss_max >= 0 && (uint64_t)c->rss_max < e->size;
+        actual = wsf_xasprintf("a peak of %s (%s at the start)", peak, start);
+    } else {
+        expected = wsf_xasprintf("the target's RSS to grow by less than %s", limit);
+        ok = c->rss_max >= 0 && (uint64_t)(c->rss_max - c->rss_start) < e->size;
+        char *growth = mib(c->rss_max - c->rss_start);
+        actual = wsf_xasprintf("grew by %s, from %s to a peak of %s", growth, start, peak);
+        free(growth);
+    }
+    free(limit);
+    free(peak);
+    free(start);
+    rc_check_done(c, k, ok, expected, actual);
+}
+
+/* --- the log ------------------------------------------------------------------ */
+
+/* The index of the first log line of this scenario at or after from that
+ * matches re, or -1. */
+static long find_line(run_ctx *c, const regex_t *re, size_t from)
+{
+    wsf_runner *r = c->r;
+    for (size_t i = from; i < r->n_lines; i++) {
+        const struct wsf_line *l = &r->lines[i];
+        if (!l->is_log || l->abs_us < c->res->tl.origin_us) continue;
+        if (regexec(re, l->text, 0, NULL, 0) == 0) return (long)i;
+    }
+    return -1;
+}
+
+/* How far the patterns of a "log in order" got: each must follow the last. */
+static size_t patterns_found(run_ctx *c, const wsf_expect *e, long *last)
+{
+    size_t from = 0, n = 0;
+    *last = -1;
+    for (; n < e->n_patterns; n++) {
+        long i = find_line(c, &e->regexes[n], from);
+        if (i < 0) break;
+        *last = i;
+        from = (size_t)i + 1;
+    }
+    return n;
+}
+
+static bool all_patterns_found(run_ctx *c)
+{
+    long last;
+    return patterns_found(c, &c->step->u.expect, &last) == c->step->u.expect.n_patterns;
+}
+
+static char *quote_line(run_ctx *c, long i)
+{
+    const struct wsf_line *l = &c->r->lines[i];
+    wsf_buf b;
+    wsf_buf_init(&b);
+    char *t = ago(c, l->abs_us);
+    wsf_buf_appendf(&b, "at %s: \"", t);
+    free(t);
+    wsf_escape_bytes((const uint8_t *)l->text, strlen(l->text), 200, &b);
+    wsf_buf_appendf(&b, "\"");
+    return (char *)b.data;
+}
+
+static void judge_log(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    wsf_buf x;
+    wsf_buf_init(&x);
+    wsf_buf_appendf(&x,
+                    e->n_patterns > 1 ? "log lines matching, in order," : "a log line matching");
+    for (size_t i = 0; i < e->n_patterns; i++)
+        wsf_buf_appendf(&x, " /%s/", e->patterns[i]);
+    wsf_buf_appendf(&x, " within %s", d);
+    rc_run_until(c, all_patterns_found, c->step_start_us + e->within_us);
+    long last;
+    size_t n = patterns_found(c, e, &last);
+    bool ok = n == e->n_patterns;
+    char *actual;
+    if (ok) {
+        actual = quote_line(c, last);
+    } else if (n == 0) {
+        actual = wsf_xasprintf("no line matched /%s/ within %s", e->patterns[0], d);
+    } else {
+        char *q = quote_line(c, last);
+        actual = wsf_xasprintf("/%s/ matched %s, but no line after it matched /%s/ within %s",
+                               e->patterns[n - 1], q, e->patterns[n], d);
+        free(q);
+    }
+    rc_check_done(c, k, ok, (char *)x.data, actual);
+}
+
+static bool no_log_line_yet(run_ctx *c)
+{
+    return find_line(c, &c->step->u.expect.regexes[0], 0) >= 0;
+}
+
+static void judge_no_log(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    if (e->until_end) {
+        /* Judged by rc_judge_at_end; the mark says the scenario got here. */
+        k->expected = wsf_xstrdup("(judged at the end)");
+        return;
+    }
+    char *expected =
+        e->within_us
+            ? wsf_xasprintf("no log line matching /%s/, so far and for %s", e->patterns[0], d)
+            : wsf_xasprintf("no log line matching /%s/ so far", e->patterns[0]);
+    if (e->within_us) rc_run_until(c, no_log_line_yet, c->step_start_us + e->within_us);
+    long i = find_line(c, &e->regexes[0], 0);
+    rc_check_done(c, k, i < 0, expected, i < 0 ? NULL : quote_line(c, i));
+}
+
+/* --- the connection ------------------------------------------------------------ */
+
+static void judge_states(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    wsf_buf x, a;
+    wsf_buf_init(&x);
+    wsf_buf_init(&a);
+    for (size_t i = 0; i < e->n_states; i++)
+        wsf_buf_appendf(&x, "%s%s", i ? " " : "", wsf_conn_state_name(e->states[i]));
+    for (size_t i = 0; i < c->peer.n_cs_seen; i++)
+        wsf_buf_appendf(&a, "%s%s", i ? " " : "", wsf_conn_state_name(c->peer.cs_seen[i]));
+    bool ok = e->n_states == c->peer.n_cs_seen &&
+              memcmp(e->states, c->peer.cs_seen, e->n_states * sizeof *e->states) == 0;
+    char *expected = wsf_xasprintf("the states %s", (char *)x.data);
+    char *actual = wsf_xasprintf("%s", a.len ? (char *)a.data : "no state yet");
+    wsf_buf_free(&x);
+    wsf_buf_free(&a);
+    rc_check_done(c, k, ok, expected, actual);
+}
+
+static const char *side(bool target)
+{
+    return target ? "the target" : "the peer";
+}
+
+/* Who sent the first Close, as the peer saw it. */
+static int close_initiator(const wsf_peer *p)
+{
+    if (p->close_sent && (!p->close_received || p->close_sent_t <= p->close_received_t)) return 1;
+    if (p->close_received) return 2;
+    return 0;
+}
+
+static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    const wsf_peer *p = &c->peer;
+    char *expected = NULL, *actual = NULL;
+    bool ok = false;
+    int who = close_initiator(p);
+    switch (e->fact) {
+    case WSF_FACT_INITIATOR:
+        expected = wsf_xasprintf("%s sent the first Close", side(e->by_target));
+        ok = who == (e->by_target ? 2 : 1);
+        actual = who ? wsf_xasprintf("%s did", side(who == 2)) : wsf_xstrdup("no Close either way");
+        break;
+    case WSF_FACT_CLEAN:
+        expected = wsf_xstrdup("a clean close: Close sent and received, then the target closed "
+                               "TCP first, with FIN");
+        ok = p->close_sent && p->close_received && p->tcp_ended_by == 2 && p->fin_in && !p->rst_in;
+        if (ok) break;
+        if (!p->close_sent || !p->close_received)
+            actual = wsf_xasprintf("Close %s by the peer, %s from the target",
+                                   p->close_sent ? "sent" : "not sent",
+                                   p->close_received ? "received" : "none received");
+        else if (p->tcp_ended_by == 1)
+            actual = wsf_xstrdup("the peer ended TCP first");
+        else if (p->rst_in)
+            actual = wsf_xstrdup("the target reset TCP (RST)");
+        else
+            actual = wsf_xstrdup("TCP still open");
+        break;
+    case WSF_FACT_DROPPED:
+        expected = wsf_xasprintf("%s ended TCP first", side(e->by_target));
+        ok = p->tcp_ended_by == (e->by_target ? 2 : 1);
+        actual = p->tcp_ended_by ? wsf_xasprintf("%s did", side(p->tcp_ended_by == 2))
+                                 : wsf_xstrdup("TCP still open both ways");
+        break;
+    case WSF_FACT_CODE: {
+        wsf_buf b;
+        wsf_buf_init(&b);
+        if (e->close_code < 0)
+            wsf_buf_appendf(&b, "the target's Close without a code");
+        else
+            wsf_buf_appendf(&b, "the target's Close with code %d", e->close_code);
+        if (e->check_reason) {
+            wsf_buf_appendf(&b, " and reason \"");
+            wsf_escape_bytes(e->reason.data, e->reason.len, 123, &b);
+            wsf_buf_appendf(&b, "\"");
+        }
+        expected = (char *)b.data;
+        ok =
+            p->close_received && p->close_code_rx == e->close_code &&
+            (!e->check_reason || (p->close_reason_rx.len == e->reason.len &&
+                                  !memcmp(p->close_reason_rx.data, e->reason.data, e->reason.len)));
+        if (!p->close_received) {
+            actual = wsf_xstrdup("no Close from the target");
+        } else {
+            wsf_buf_init(&b);
+            if (p->close_code_rx == -1)
+                wsf_buf_appendf(&b, "a Close without a code");
+            else if (p->close_code_rx == -2)
+                wsf_buf_appendf(&b, "a Close with a 1-byte payload");
+            else
+                wsf_buf_appendf(&b, "code %d", p->close_code_rx);
+            wsf_buf_appendf(&b, ", reason \"");
+            wsf_escape_bytes(p->close_reason_rx.data, p->close_reason_rx.len, 123, &b);
+            wsf_buf_appendf(&b, "\"");
+            actual = (char *)b.data;
+        }
+        break;
+    }
+    }
+    rc_check_done(c, k, ok, expected, actual);
+}
+
+void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    switch (st->u.expect.kind) {
+    case WSF_EXP_TARGET_ALIVE:
+    case WSF_EXP_TARGET_EXITED:
+    case WSF_EXP_TARGET_KILLED:
+        if (target_needed(c, st)) judge_process(c, st, k);
+        break;
+    case WSF_EXP_RSS_BELOW:
+    case WSF_EXP_RSS_GROWTH:
+        if (target_needed(c, st)) judge_rss(c, st, k);
+        break;
+    case WSF_EXP_FDS_BASELINE:
+        if (target_needed(c, st)) judge_fds(c, st, k);
+        break;
+    case WSF_EXP_SOCKET_RELEASED:
+        judge_socket(c, st, k);
+        break;
+    case WSF_EXP_LOG:
+        if (target_needed(c, st)) judge_log(c, st, k);
+        break;
+    case WSF_EXP_NO_LOG:
+        if (target_needed(c, st)) judge_no_log(c, st, k);
+        break;
+    case WSF_EXP_STATES:
+        judge_states(c, st, k);
+        break;
+    case WSF_EXP_CLOSING:
+        judge_closing(c, st, k);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The alarm check every scenario gets: no line of the target's output,
+ * while the scenario ran, matches an alarm pattern (unless ignored). */
+static void judge_alarms(run_ctx *c)
+{
+    wsf_runner *r = c->r;
+    const wsf_target *t = r->target;
+    long first = -1;
+    size_t count = 0;
+    const wsf_pattern *hit = NULL;
+    for (size_t i = 0; i < r->n_lines; i++) {
+        if (r->lines[i].abs_us < c->res->tl.origin_us) continue;
+        const wsf_pattern *a = wsf_alarm_of(&t->alarms, &t->ignore, r->lines[i].text);
+        if (!a) continue;
+        if (first < 0) {
+            first = (long)i;
+            hit = a;
+        }
+        count++;
+    }
+    if (first < 0) return;
+    wsf_check *k = rc_add_check(c, 0, "no alarm in the target's output (implicit)");
+    char *q = quote_line(c, first);
+    char *actual = count > 1 ? wsf_xasprintf("%s, matching /%s/ (and %zu more alarming lines)", q,
+                                             hit->src, count - 1)
+                             : wsf_xasprintf("%s, matching /%s/", q, hit->src);
+    free(q);
+    rc_check_done(c, k, false, wsf_xstrdup("no line matching an alarm pattern"), actual);
+}
+
+void rc_judge_at_end(run_ctx *c)
+{
+    const wsf_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->n_steps; i++) {
+        const wsf_step *st = &sc->steps[i];
+        if (st->kind != WSF_STEP_EXPECT || st->u.expect.kind != WSF_EXP_NO_LOG ||
+            !st->u.expect.until_end || !c->r->target)
+            continue;
+        /* Its check was added, unjudged, when the step ran (or listed as
+         * not reached); judge it now only if the scenario got that far. */
+        for (size_t j = 0; j < c->res->n_checks; j++) {
+            wsf_check *k = &c->res->checks[j];
+            if (k->line != st->line || k->result != WSF_CHECK_NOT_REACHED || !k->expected) continue;
+            free(k->expected);
+            long hit = find_line(c, &st->u.expect.regexes[0], 0);
+            rc_check_done(c, k, hit < 0,
+                          wsf_xasprintf("no log line matching /%s/ until the scenario ends",
+                                        st->u.expect.patterns[0]),
+                          hit < 0 ? NULL : quote_line(c, hit));
+        }
+    }
+    if (c->r->target) judge_alarms(c);
+}

@@ -1,0 +1,70 @@
+#include "logmatch.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Each names a way servers are known to fail in their close paths. */
+static const char *const default_alarms[] = {
+    "Traceback",                          /* Python: an exception escaped */
+    "AssertionError",                     /* Python: a failed assert */
+    "Assertion .* failed",                /* C: assert() */
+    "Segmentation fault",                 /* a shell or libc reporting a crash */
+    "AddressSanitizer",                   /* ASan: memory error */
+    "LeakSanitizer",                      /* LSan: leaks at exit */
+    "runtime error:",                     /* UBSan */
+    "panic:",                             /* Go */
+    "Task exception was never retrieved", /* asyncio: a task died unseen */
+    "Event loop is closed",               /* asyncio: work after shutdown */
+    "Unhandled",                          /* Node and others: unhandled errors, rejections */
+};
+
+int wsf_patterns_add(wsf_patterns *ps, const char *src, char *err, size_t errlen)
+{
+    regex_t re;
+    int rc = regcomp(&re, src, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &re, msg, sizeof msg);
+        snprintf(err, errlen, "bad regular expression /%s/: %s", src, msg);
+        return -1;
+    }
+    ps->p = wsf_xrealloc(ps->p, (ps->n + 1) * sizeof *ps->p);
+    ps->p[ps->n].src = wsf_xstrdup(src);
+    ps->p[ps->n].re = re;
+    ps->n++;
+    return 0;
+}
+
+void wsf_patterns_free(wsf_patterns *ps)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        regfree(&ps->p[i].re);
+        free(ps->p[i].src);
+    }
+    free(ps->p);
+    ps->p = NULL;
+    ps->n = 0;
+}
+
+const wsf_pattern *wsf_patterns_match(const wsf_patterns *ps, const char *line)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (regexec(&ps->p[i].re, line, 0, NULL, 0) == 0) return &ps->p[i];
+    return NULL;
+}
+
+void wsf_patterns_add_default_alarms(wsf_patterns *ps)
+{
+    char err[256];
+    for (size_t i = 0; i < sizeof default_alarms / sizeof *default_alarms; i++)
+        if (wsf_patterns_add(ps, default_alarms[i], err, sizeof err) < 0) abort(); /* ours */
+}
+
+const wsf_pattern *wsf_alarm_of(const wsf_patterns *alarms, const wsf_patterns *ignore,
+                                const char *line)
+{
+    const wsf_pattern *a = wsf_patterns_match(alarms, line);
+    if (a && ignore && wsf_patterns_match(ignore, line)) return NULL;
+    return a;
+}
