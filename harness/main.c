@@ -136,7 +136,7 @@ static char *abs_dir_of(const char *file)
 
 static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 {
-    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN"};
+    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN", "NON-STRICT"};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
@@ -150,15 +150,16 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
             if (*p == '\n' && p[1]) printf("        ");
         }
         putchar('\n');
-    } else if (r->verdict == WSF_FAIL || r->verdict == WSF_KNOWN) {
-        if (r->known) printf("        known failure: %s\n", r->known);
+    } else if (r->verdict != WSF_PASS) {
+        if (r->known && r->verdict == WSF_KNOWN) printf("        known failure: %s\n", r->known);
         for (size_t k = 0; k < r->n_checks; k++) {
             const wsf_check *c = &r->checks[k];
-            if (c->result != WSF_CHECK_FAIL) continue;
+            if (c->result != WSF_CHECK_FAIL && c->result != WSF_CHECK_NONSTRICT) continue;
+            const char *tag = c->result == WSF_CHECK_NONSTRICT ? " (SHOULD: non-strict)" : "";
             if (c->line)
-                printf("        %s:%d: %s\n", r->sc->file, c->line, c->text);
+                printf("        %s:%d: %s%s\n", r->sc->file, c->line, c->text, tag);
             else
-                printf("        %s\n", c->text);
+                printf("        %s%s\n", c->text, tag);
             printf("          expected: %s\n", c->expected ? c->expected : "");
             printf("          actual:   %s\n", c->actual ? c->actual : "");
         }
@@ -337,8 +338,15 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (info.interrupted) printf("interrupted: %zu of %zu scenarios run\n", done, n);
     printf("%zu passed, %zu failed, %zu errors", counts[WSF_PASS], counts[WSF_FAIL],
            counts[WSF_ERROR]);
-    if (counts[WSF_KNOWN])
-        printf(" (and %zu known failure%s)", counts[WSF_KNOWN], counts[WSF_KNOWN] == 1 ? "" : "s");
+    /* Verdicts that do not fail the run are told apart from passes. */
+    if (counts[WSF_KNOWN] || counts[WSF_NONSTRICT]) {
+        printf(" (and ");
+        if (counts[WSF_KNOWN])
+            printf("%zu known failure%s%s", counts[WSF_KNOWN], counts[WSF_KNOWN] == 1 ? "" : "s",
+                   counts[WSF_NONSTRICT] ? ", " : "");
+        if (counts[WSF_NONSTRICT]) printf("%zu non-strict", counts[WSF_NONSTRICT]);
+        printf(")");
+    }
     printf("\n");
     char err[1024];
     if (wsf_results_write(results_path, &info, results, done, err, sizeof err) < 0) {

@@ -403,10 +403,10 @@ static void decode(wsf_peer *p)
             return;
         }
         p->response_seen = true;
-        if (p->response.status == 101) set_state(p, WSF_CS_OPEN);
         p->response_t = wsf_timeline_now(p->tl);
         wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%d %s", p->response.status,
                          p->response.reason);
+        if (p->response.status == 101) set_state(p, WSF_CS_OPEN);
         wsf_buf_consume(&p->rx, p->response.head_len);
         if (p->response.status != 101) {
             /* A refusal's body is not frames. */

@@ -481,6 +481,8 @@ static void step_send(run_ctx *c, const wsf_step *st)
     }
     wsf_buf_free(&d);
     wsf_peer_send(&c->peer, out.data, n);
+    /* Only a whole Close frame counts as sent: half of one is a fault. */
+    if (s->opcode == WSF_OP_CLOSE && n == out.len && s->fin) wsf_peer_note_close_sent(&c->peer);
     wsf_buf_free(&out);
 }
 
