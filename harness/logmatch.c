@@ -16,7 +16,10 @@ static const char *const default_alarms[] = {
     "panic:",                             /* Go */
     "Task exception was never retrieved", /* asyncio: a task died unseen */
     "Event loop is closed",               /* asyncio: work after shutdown */
-    "Unhandled",                          /* Node and others: unhandled errors, rejections */
+    /* Node and others: unhandled errors and rejections. Not "Unhandled"
+     * alone: servers log "unhandled opcode" while rightly refusing one. */
+    "Unhandled( |')?([Ee]xception|[Ee]rror|[Rr]ejection|[Pp]romise|'error')|"
+    "UnhandledPromiseRejection",
 };
 
 int wsf_patterns_add(wsf_patterns *ps, const char *src, char *err, size_t errlen)

@@ -20,6 +20,7 @@
 #define READ_ROUNDS 16
 
 static void on_io(wsf_io *io, uint32_t events);
+static void check_close_sent(wsf_peer *p);
 
 static void set_state(wsf_peer *p, wsf_conn_state s)
 {
@@ -187,6 +188,9 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     p->io.fd = fd;
     p->state = WSF_TCP_CONNECTING;
     p->close_sent = p->close_received = false;
+    p->close_queued_end = 0;
+    p->tx_queued_total = p->tx_sent_total = 0;
+    p->expected_accept[0] = '\0';
     p->close_code_rx = -1;
     wsf_buf_reset(&p->close_reason_rx);
     p->tcp_ended_by = 0;
@@ -240,6 +244,8 @@ static void flush(wsf_peer *p, size_t max)
             wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_OUT, "bytes", "%zd", w);
             if (e) e->len = (uint64_t)w;
             wsf_buf_consume(&p->tx, (size_t)w);
+            p->tx_sent_total += (uint64_t)w;
+            check_close_sent(p);
             want -= (size_t)w;
             continue;
         }
@@ -266,6 +272,7 @@ static void flush(wsf_peer *p, size_t max)
 void wsf_peer_send(wsf_peer *p, const void *data, size_t len)
 {
     wsf_buf_append(&p->tx, data, len);
+    p->tx_queued_total += len;
     if (!p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
 }
 
@@ -315,12 +322,21 @@ static void inbox_push(wsf_peer *p, const wsf_frame *f)
     }
 }
 
-void wsf_peer_note_close_sent(wsf_peer *p)
+/* A Close counts as sent once its last byte left, not when it was queued:
+ * held back by a stall or a trickle, it has not been sent. */
+static void check_close_sent(wsf_peer *p)
 {
-    if (p->close_sent) return;
+    if (p->close_sent || !p->close_queued_end || p->tx_sent_total < p->close_queued_end) return;
     p->close_sent = true;
     p->close_sent_t = wsf_timeline_now(p->tl);
     if (p->cs == WSF_CS_OPEN) set_state(p, WSF_CS_CLOSING_SENT);
+}
+
+void wsf_peer_note_close_sent(wsf_peer *p)
+{
+    if (p->close_sent || p->close_queued_end) return;
+    p->close_queued_end = p->tx_queued_total;
+    check_close_sent(p);
 }
 
 uint16_t wsf_peer_target_port(const wsf_peer *p)
@@ -406,7 +422,12 @@ static void decode(wsf_peer *p)
         p->response_t = wsf_timeline_now(p->tl);
         wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%d %s", p->response.status,
                          p->response.reason);
-        if (p->response.status == 101) set_state(p, WSF_CS_OPEN);
+        /* The RFC's client fails a 101 without the right accept key; this
+         * peer goes on (the handshake check fails the scenario), but the
+         * connection never counts as open. */
+        if (p->response.status == 101 && p->response.upgrade_ok &&
+            (!p->expected_accept[0] || !strcmp(p->response.accept, p->expected_accept)))
+            set_state(p, WSF_CS_OPEN);
         wsf_buf_consume(&p->rx, p->response.head_len);
         if (p->response.status != 101) {
             /* A refusal's body is not frames. */
@@ -468,7 +489,10 @@ static void do_read(wsf_peer *p)
         }
         if (r == 0) {
             p->eof_read = true;
-            if (p->fin_in) break; /* already noted while reading was stalled */
+            if (p->fin_in) { /* noted while reading was stalled; now all is read */
+                tcp_ended(p, true, true);
+                break;
+            }
             p->fin_in = true;
             p->fin_in_t = wsf_timeline_now(p->tl);
             if (p->rx.len)
@@ -523,7 +547,9 @@ static void on_io(wsf_io *io, uint32_t events)
         p->fin_in = true;
         p->fin_in_t = wsf_timeline_now(p->tl);
         wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "FIN seen while not reading");
-        tcp_ended(p, true, true);
+        /* Frames before the FIN are still unread: the state moves to closed
+         * once reading reaches the EOF, after them. */
+        tcp_ended(p, true, false);
         update_interest(p);
     } else if ((events & EPOLLHUP) && p->eof_read) {
         wsf_loop_del(p->loop, &p->io); /* both sides done: nothing more to see */

@@ -73,6 +73,8 @@ typedef struct {
     wsf_conn_state cs_seen[64]; /* every state entered in this scenario, in order */
     size_t n_cs_seen;
     bool close_sent, close_received;
+    uint64_t tx_queued_total, tx_sent_total; /* bytes, on this connection */
+    uint64_t close_queued_end; /* tx_queued_total just after the Close; 0: none queued */
     int64_t close_sent_t, close_received_t;
     int close_code_rx; /* of the target's first Close */
     wsf_buf close_reason_rx;
@@ -119,7 +121,8 @@ int64_t wsf_peer_next_wake(const wsf_peer *p);
 /* Does time-driven work (trickling) that is due. */
 void wsf_peer_tick(wsf_peer *p);
 
-/* The runner tells the peer it sent a whole Close frame. */
+/* The runner tells the peer the bytes it just queued end a whole Close
+ * frame; it counts as sent once they have left. */
 void wsf_peer_note_close_sent(wsf_peer *p);
 /* The port the target listens on (from the URL). */
 uint16_t wsf_peer_target_port(const wsf_peer *p);

@@ -51,8 +51,9 @@ int wsf_tcp_held_in(const char *path, uint16_t lport, uint16_t rport, wsf_tcp_en
     char line[512];
     int found = 0;
     if (!fgets(line, sizeof line, f)) { /* the header */
+        int bad = ferror(f);
         fclose(f);
-        return 0;
+        return bad ? -1 : 0;
     }
     while (fgets(line, sizeof line, f)) {
         char local[64], remote[64];
@@ -71,7 +72,9 @@ int wsf_tcp_held_in(const char *path, uint16_t lport, uint16_t rport, wsf_tcp_en
         }
         found = 1;
     }
+    int bad = ferror(f);
     fclose(f);
+    if (bad) return -1;
     return found && out->inode ? 1 : 0;
 }
 

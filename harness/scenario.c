@@ -124,10 +124,12 @@ static bool parse_opcode(parser *p, int *op, bool allow_frame)
     }
     /* Only expect allows 'frame', and there the other expectations (no frame,
      * tcp, http) are as likely to be what was meant as a frame kind. */
-    wsf_cur_expected(c, allow_frame ? "an expectation (text, binary, close, ping, pong, "
-                                      "continuation, opcode N, frame, no frame, tcp, http)"
-                                    : "a frame kind (text, binary, close, ping, pong, "
-                                      "continuation, opcode N)");
+    wsf_cur_expected(c, allow_frame
+                            ? "an expectation (text, binary, close, ping, pong, "
+                              "continuation, opcode N, frame, no frame, tcp, http, target, fds, "
+                              "socket, log, no log, states, closing)"
+                            : "a frame kind (text, binary, close, ping, pong, "
+                              "continuation, opcode N)");
     return false;
 }
 

@@ -15,8 +15,13 @@ expect_rc 0 "$WSFAULT" run --list "$SRC/scenarios"
 total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
 [ "$(wc -l <out.txt)" -eq "$total" ] || fail "--list shows $(wc -l <out.txt) of $total"
 expect_rc 0 "$WSFAULT" run --list --filter half-close "$SRC/scenarios"
-[ "$(wc -l <out.txt)" -eq "$(find "$SRC/scenarios/half-close" -name '*.wsf' | wc -l)" ] ||
-  fail "--filter half-close"
+# Every listed scenario is about half-close (its name, file or tags say so),
+# every one in the half-close folder is listed, and nothing else is.
+[ "$(grep -vc 'half-close' out.txt)" -eq 0 ] || fail "--filter half-close lists others"
+[ "$(grep -c '/half-close/' out.txt)" -eq "$(find "$SRC/scenarios/half-close" -name '*.wsf' | wc -l)" ] ||
+  fail "--filter half-close misses some"
+[ "$(wc -l <out.txt)" -eq "$(grep -rlE '^(tags .*half-close|scenario .*[Hh]alf-close)' "$SRC/scenarios" | wc -l)" ] ||
+  fail "--filter half-close: count"
 expect_rc 0 "$WSFAULT" run --list --filter '*1-byte*' "$SRC/scenarios"
 [ "$(wc -l <out.txt)" -eq 1 ] || fail "--filter glob"
 assert_contains out.txt "one-byte-payload.wsf"

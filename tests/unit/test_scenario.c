@@ -1003,9 +1003,11 @@ static void test_expect_errors(void)
     /* An unknown expectation lists all of them, not just the frame kinds. */
     parse_fails(HEAD "expect tcp-closed within 1s\n",
                 "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
-                "continuation, opcode N, frame, no frame, tcp, http), found 'tcp-closed'");
+                "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
+                "log, states, closing), found 'tcp-closed'");
     parse_fails(HEAD "expect\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
-                                 "pong, continuation, opcode N, frame, no frame, tcp, http), "
+                                 "pong, continuation, opcode N, frame, no frame, tcp, http, "
+                                 "target, fds, socket, log, no log, states, closing), "
                                  "found end of line");
     parse_fails(HEAD "expect tcp maybe within 1s\n",
                 "t.wsf:2:12: expected fin, rst, closed or open after 'tcp', found 'maybe'");
@@ -1119,6 +1121,427 @@ static void test_matches(void)
     wsf_scenario_free(s);
 }
 
+#include <signal.h>
+
+/* ---------------------------------------------------------------------------
+ * Signals, MUST and SHOULD, and the expectations beyond the wire: the target
+ * process, its resources, its log, and the peer's view of the closing
+ * ------------------------------------------------------------------------ */
+
+static void test_signal(void)
+{
+    static const struct {
+        const char *line;
+        int sig;
+    } cases[] = {
+        {"signal TERM", SIGTERM}, {"signal SIGTERM", SIGTERM}, {"signal INT", SIGINT},
+        {"signal HUP", SIGHUP},   {"signal SIGKILL", SIGKILL}, {"signal USR1", SIGUSR1},
+        {"signal STOP", SIGSTOP}, {"signal CONT", SIGCONT},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            CU_ASSERT_EQUAL(st->kind, WSF_STEP_SIGNAL);
+            CU_ASSERT_EQUAL(st->u.signal.sig, cases[i].sig);
+            CU_ASSERT_FALSE(st->should);
+            CU_ASSERT_STRING_EQUAL(st->text, cases[i].line);
+        }
+        wsf_scenario_free(s);
+    }
+
+    parse_fails(HEAD "signal FOO\n", "t.wsf:2:8: expected a signal name (TERM, INT, HUP, QUIT, "
+                                     "KILL, ...), found 'FOO'");
+    /* Names are upper case, as kill -l prints them. */
+    parse_fails(HEAD "signal term\n", "t.wsf:2:8: expected a signal name (TERM, INT, HUP, QUIT, "
+                                      "KILL, ...), found 'term'");
+    parse_fails(HEAD "signal 15\n", "t.wsf:2:8: expected a signal name (TERM, INT, HUP, QUIT, "
+                                    "KILL, ...), found '15'");
+    parse_fails(HEAD "signal\n",
+                "t.wsf:2:7: expected a signal name (TERM, INT, HUP, ...), found end of line");
+    parse_fails(HEAD "signal TERM now\n", "t.wsf:2:13: expected end of line, found 'now'");
+}
+
+static void test_must_and_should(void)
+{
+    static const struct {
+        const char *line;
+        bool should;
+        wsf_expect_kind kind;
+    } cases[] = {
+        {"expect tcp fin within 2s", false, WSF_EXP_FIN},
+        {"must tcp fin within 2s", false, WSF_EXP_FIN},
+        {"should tcp fin within 2s", true, WSF_EXP_FIN},
+        {"must close 1000 within 1s", false, WSF_EXP_FRAME},
+        {"should close 1000 within 1s", true, WSF_EXP_FRAME},
+        {"should closing clean", true, WSF_EXP_CLOSING},
+        {"must target exited 0 within 3s", false, WSF_EXP_TARGET_EXITED},
+        {"should socket released within 2s", true, WSF_EXP_SOCKET_RELEASED},
+        {"should no log /Traceback/ until end", true, WSF_EXP_NO_LOG},
+        {"should no frame for 1s", true, WSF_EXP_NO_FRAME},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
+            CU_ASSERT_EQUAL(st->should, cases[i].should);
+            CU_ASSERT_EQUAL(st->u.expect.kind, cases[i].kind);
+            /* Reports show the line as written, with its own first word. */
+            CU_ASSERT_STRING_EQUAL(st->text, cases[i].line);
+        }
+        wsf_scenario_free(s);
+    }
+
+    /* They need an expectation as much as 'expect' does. */
+    parse_fails(HEAD "should\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
+                                 "pong, continuation, opcode N, frame, no frame, tcp, http, "
+                                 "target, fds, socket, log, no log, states, closing), "
+                                 "found end of line");
+    parse_fails(HEAD "must tcp fin\n", "t.wsf:2:13: expected 'within', found end of line");
+    /* Only as the first word. */
+    parse_fails(HEAD "expect should tcp fin within 1s\n",
+                "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
+                "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
+                "log, states, closing), found 'should'");
+}
+
+static void test_expect_target(void)
+{
+    static const struct {
+        const char *line;
+        wsf_expect_kind kind;
+        int64_t within_us;
+        bool for_time;
+        int exit_status; /* EXITED */
+        int signal;      /* KILLED */
+        uint64_t size;   /* RSS */
+    } cases[] = {
+        {"expect target alive", WSF_EXP_TARGET_ALIVE, 0, false, 0, 0, 0},
+        {"expect target alive for 2s", WSF_EXP_TARGET_ALIVE, 2000000, true, 0, 0, 0},
+        {"expect target exited within 3s", WSF_EXP_TARGET_EXITED, 3000000, false, -1, 0, 0},
+        {"expect target exited 0 within 3s", WSF_EXP_TARGET_EXITED, 3000000, false, 0, 0, 0},
+        {"expect target exited 255 within 1s", WSF_EXP_TARGET_EXITED, 1000000, false, 255, 0, 0},
+        {"expect target killed by SEGV within 1s", WSF_EXP_TARGET_KILLED, 1000000, false, 0,
+         SIGSEGV, 0},
+        {"expect target killed SIGABRT within 500ms", WSF_EXP_TARGET_KILLED, 500000, false, 0,
+         SIGABRT, 0},
+        {"expect target killed by KILL within 2s", WSF_EXP_TARGET_KILLED, 2000000, false, 0,
+         SIGKILL, 0},
+        {"expect target rss below 64MiB", WSF_EXP_RSS_BELOW, 0, false, 0, 0, 64u << 20},
+        {"expect target rss below 1000", WSF_EXP_RSS_BELOW, 0, false, 0, 0, 1000},
+        {"expect target rss growth below 16MiB", WSF_EXP_RSS_GROWTH, 0, false, 0, 0, 16u << 20},
+        {"expect fds baseline within 2s", WSF_EXP_FDS_BASELINE, 2000000, false, 0, 0, 0},
+        {"expect socket released within 250ms", WSF_EXP_SOCKET_RELEASED, 250000, false, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            const wsf_expect *e = &st->u.expect;
+            CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
+            CU_ASSERT_FALSE(st->should);
+            CU_ASSERT_EQUAL(e->kind, cases[i].kind);
+            CU_ASSERT_EQUAL(e->within_us, cases[i].within_us);
+            CU_ASSERT_EQUAL(e->for_time, cases[i].for_time);
+            if (e->kind == WSF_EXP_TARGET_EXITED)
+                CU_ASSERT_EQUAL(e->exit_status, cases[i].exit_status);
+            if (e->kind == WSF_EXP_TARGET_KILLED) CU_ASSERT_EQUAL(e->signal, cases[i].signal);
+            if (e->kind == WSF_EXP_RSS_BELOW || e->kind == WSF_EXP_RSS_GROWTH)
+                CU_ASSERT_EQUAL(e->size, cases[i].size);
+            CU_ASSERT_EQUAL(e->n_patterns, 0);
+            CU_ASSERT_EQUAL(e->n_states, 0);
+        }
+        wsf_scenario_free(s);
+    }
+}
+
+static void test_expect_target_errors(void)
+{
+    parse_fails(HEAD "expect target sleeping\n",
+                "t.wsf:2:15: expected alive, exited, killed or rss after 'target', found "
+                "'sleeping'");
+    parse_fails(HEAD "expect target\n", "t.wsf:2:14: expected alive, exited, killed or rss after "
+                                        "'target', found end of line");
+    parse_fails(HEAD "expect target exited 300 within 1s\n",
+                "t.wsf:2:22: expected an exit status 0-255 or 'within', found '300'");
+    parse_fails(HEAD "expect target exited -1 within 1s\n",
+                "t.wsf:2:22: expected an exit status 0-255 or 'within', found '-1'");
+    parse_fails(HEAD "expect target exited 0\n",
+                "t.wsf:2:23: expected 'within', found end of line");
+    parse_fails(HEAD "expect target killed by FOO within 1s\n",
+                "t.wsf:2:25: expected a signal name (SEGV, ABRT, KILL, TERM, ...), found 'FOO'");
+    parse_fails(HEAD "expect target killed within 1s\n",
+                "t.wsf:2:22: expected a signal name (SEGV, ABRT, KILL, TERM, ...), found 'within'");
+    parse_fails(HEAD "expect target killed SEGV\n",
+                "t.wsf:2:26: expected 'within', found end of line");
+    parse_fails(HEAD "expect target alive now\n", "t.wsf:2:21: expected end of line, found 'now'");
+    parse_fails(HEAD "expect target alive for 1\n",
+                "t.wsf:2:25: expected a duration after 'for' (e.g. 1s), found '1'");
+    parse_fails(HEAD "expect target rss 64MiB\n",
+                "t.wsf:2:19: expected 'below' or 'growth below' after 'rss', found '64MiB'");
+    parse_fails(HEAD "expect target rss growth 1MiB\n",
+                "t.wsf:2:26: expected 'below', found '1MiB'");
+    parse_fails(HEAD "expect target rss below\n",
+                "t.wsf:2:24: expected a size (e.g. 64MiB), found end of line");
+    parse_fails(HEAD "expect fds within 1s\n", "t.wsf:2:12: expected 'baseline', found 'within'");
+    parse_fails(HEAD "expect fds baseline\n", "t.wsf:2:20: expected 'within', found end of line");
+    parse_fails(HEAD "expect socket within 1s\n",
+                "t.wsf:2:15: expected 'released', found 'within'");
+    parse_fails(HEAD "expect socket released\n",
+                "t.wsf:2:23: expected 'within', found end of line");
+}
+
+/* Whether regex i of e matches line, as the judge runs it. */
+static bool pattern_matches(const wsf_expect *e, size_t i, const char *line)
+{
+    return i < e->n_patterns && regexec(&e->regexes[i], line, 0, NULL, 0) == 0;
+}
+
+static void test_expect_log(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("expect log /conn [0-9]+ closed/ within 1s", &st);
+    if (st) {
+        const wsf_expect *e = &st->u.expect;
+        CU_ASSERT_EQUAL(e->kind, WSF_EXP_LOG);
+        CU_ASSERT_EQUAL(e->within_us, 1000000);
+        CU_ASSERT_EQUAL(e->n_patterns, 1);
+        if (e->n_patterns == 1) {
+            CU_ASSERT_STRING_EQUAL(e->patterns[0], "conn [0-9]+ closed");
+            /* Compiled as extended regexes: '+' needs no backslash. */
+            CU_ASSERT_TRUE(pattern_matches(e, 0, "lws-echo: conn 12 closed"));
+            CU_ASSERT_FALSE(pattern_matches(e, 0, "conn  closed"));
+        }
+    }
+    wsf_scenario_free(s);
+
+    s = one_step("expect log in order /open/ /close received/ /closed/ within 2s", &st);
+    if (st) {
+        const wsf_expect *e = &st->u.expect;
+        CU_ASSERT_EQUAL(e->kind, WSF_EXP_LOG);
+        CU_ASSERT_EQUAL(e->within_us, 2000000);
+        CU_ASSERT_EQUAL(e->n_patterns, 3);
+        if (e->n_patterns == 3) {
+            CU_ASSERT_STRING_EQUAL(e->patterns[0], "open");
+            CU_ASSERT_STRING_EQUAL(e->patterns[1], "close received");
+            CU_ASSERT_STRING_EQUAL(e->patterns[2], "closed");
+            CU_ASSERT_TRUE(pattern_matches(e, 1, "close received: 1000"));
+            CU_ASSERT_FALSE(pattern_matches(e, 1, "closed"));
+        }
+    }
+    wsf_scenario_free(s);
+
+    /* In order with a single pattern is a plain "expect log". */
+    s = one_step("expect log in order /only/ within 1s", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.expect.kind, WSF_EXP_LOG);
+        CU_ASSERT_EQUAL(st->u.expect.n_patterns, 1);
+    }
+    wsf_scenario_free(s);
+
+    /* "\/" stands for a slash; other backslashes reach the regex engine. */
+    s = one_step("expect log /GET \\/chat\\.html/ within 1s", &st);
+    if (st && st->u.expect.n_patterns == 1) {
+        CU_ASSERT_STRING_EQUAL(st->u.expect.patterns[0], "GET /chat\\.html");
+        CU_ASSERT_TRUE(pattern_matches(&st->u.expect, 0, "GET /chat.html 200"));
+        CU_ASSERT_FALSE(pattern_matches(&st->u.expect, 0, "GET /chatxhtml 200"));
+    }
+    wsf_scenario_free(s);
+
+    static const struct {
+        const char *line;
+        int64_t within_us;
+        bool until_end;
+    } nolog[] = {
+        {"expect no log /Traceback/", 0, false},
+        {"expect no log /Traceback/ for 1s", 1000000, false},
+        {"expect no log /Traceback/ until end", 0, true},
+    };
+    for (size_t i = 0; i < sizeof nolog / sizeof *nolog; i++) {
+        s = one_step(nolog[i].line, &st);
+        if (st) {
+            const wsf_expect *e = &st->u.expect;
+            CU_ASSERT_EQUAL(e->kind, WSF_EXP_NO_LOG);
+            CU_ASSERT_EQUAL(e->within_us, nolog[i].within_us);
+            CU_ASSERT_EQUAL(e->until_end, nolog[i].until_end);
+            CU_ASSERT_EQUAL(e->n_patterns, 1);
+            if (e->n_patterns == 1) CU_ASSERT_STRING_EQUAL(e->patterns[0], "Traceback");
+        }
+        wsf_scenario_free(s);
+    }
+    /* 'no' still starts 'no frame'. */
+    s = one_step("expect no frame for 1s", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.expect.kind, WSF_EXP_NO_FRAME);
+    wsf_scenario_free(s);
+}
+
+static void test_expect_log_errors(void)
+{
+    parse_fails(HEAD "expect log /(a/ within 1s\n",
+                "t.wsf:2:12: bad regular expression: Unmatched ( or \\(");
+    parse_fails(HEAD "expect log in order /a/ /b{2,1}/ within 1s\n",
+                "t.wsf:2:25: bad regular expression: Invalid content of \\{\\}");
+    parse_fails(HEAD "expect no log /[z-a]/\n",
+                "t.wsf:2:15: bad regular expression: Invalid range end");
+    parse_fails(HEAD "expect log\n",
+                "t.wsf:2:11: expected a /regular expression/, found end of line");
+    parse_fails(HEAD "expect log within 1s\n",
+                "t.wsf:2:12: expected a /regular expression/, found 'within'");
+    parse_fails(HEAD "expect log \"quoted\" within 1s\n",
+                "t.wsf:2:12: expected a /regular expression/, found string \"quoted\"");
+    parse_fails(HEAD "expect log in order within 1s\n",
+                "t.wsf:2:21: expected a /regular expression/, found 'within'");
+    parse_fails(HEAD "expect log in /a/ within 1s\n",
+                "t.wsf:2:15: expected 'order', found regex /a/");
+    /* Two patterns need 'in order'. */
+    parse_fails(HEAD "expect log /a/ /b/ within 1s\n",
+                "t.wsf:2:16: expected 'within', found regex /b/");
+    parse_fails(HEAD "expect log /a/\n", "t.wsf:2:15: expected 'within', found end of line");
+    parse_fails(HEAD "expect no log\n",
+                "t.wsf:2:14: expected a /regular expression/, found end of line");
+    parse_fails(HEAD "expect no log /x/ until later\n",
+                "t.wsf:2:25: expected 'end', found 'later'");
+    parse_fails(HEAD "expect no log /x/ for 1\n",
+                "t.wsf:2:23: expected a duration after 'for' (e.g. 1s), found '1'");
+    parse_fails(HEAD "expect no log /x/ for 1s until end\n",
+                "t.wsf:2:26: expected end of line, found 'until'");
+}
+
+static void test_expect_states(void)
+{
+    static const wsf_conn_state all[] = {WSF_CS_CONNECTING, WSF_CS_OPEN, WSF_CS_CLOSING_SENT,
+                                         WSF_CS_CLOSING_RECEIVED, WSF_CS_CLOSED};
+    wsf_step *st;
+    wsf_scenario *s =
+        one_step("expect states connecting open closing-sent closing-received closed", &st);
+    if (st) {
+        const wsf_expect *e = &st->u.expect;
+        CU_ASSERT_EQUAL(e->kind, WSF_EXP_STATES);
+        CU_ASSERT_EQUAL(e->within_us, 0);
+        CU_ASSERT_EQUAL(e->n_states, 5);
+        if (e->n_states == 5) CU_ASSERT(memcmp(e->states, all, sizeof all) == 0);
+    }
+    wsf_scenario_free(s);
+
+    /* Repeats are kept: a reconnect enters connecting again. */
+    s = one_step("expect states connecting closed connecting", &st);
+    if (st) {
+        const wsf_expect *e = &st->u.expect;
+        CU_ASSERT_EQUAL(e->n_states, 3);
+        if (e->n_states == 3) {
+            CU_ASSERT_EQUAL(e->states[0], WSF_CS_CONNECTING);
+            CU_ASSERT_EQUAL(e->states[1], WSF_CS_CLOSED);
+            CU_ASSERT_EQUAL(e->states[2], WSF_CS_CONNECTING);
+        }
+    }
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "expect states connecting open bogus\n",
+                "t.wsf:2:31: expected a state (connecting, open, closing-sent, closing-received, "
+                "closed), found 'bogus'");
+    parse_fails(HEAD "expect states open closing\n",
+                "t.wsf:2:20: expected a state (connecting, open, closing-sent, closing-received, "
+                "closed), found 'closing'");
+    parse_fails(HEAD "expect states\n",
+                "t.wsf:2:14: expected a state (connecting, open, closing-sent, closing-received, "
+                "closed), found end of line");
+    parse_fails(HEAD "expect states /open/\n",
+                "t.wsf:2:15: expected a state (connecting, open, closing-sent, closing-received, "
+                "closed), found regex /open/");
+}
+
+static void test_expect_closing(void)
+{
+    static const struct {
+        const char *line;
+        wsf_closing_fact fact;
+        bool by_target;
+        int close_code;
+        bool check_reason;
+        const char *reason;
+    } cases[] = {
+        {"expect closing initiator peer", WSF_FACT_INITIATOR, false, 0, false, NULL},
+        {"expect closing initiator target", WSF_FACT_INITIATOR, true, 0, false, NULL},
+        {"expect closing clean", WSF_FACT_CLEAN, false, 0, false, NULL},
+        {"expect closing dropped-by peer", WSF_FACT_DROPPED, false, 0, false, NULL},
+        {"expect closing dropped-by target", WSF_FACT_DROPPED, true, 0, false, NULL},
+        {"expect closing code 1000", WSF_FACT_CODE, false, 1000, false, NULL},
+        {"expect closing code 1001 \"going away\"", WSF_FACT_CODE, false, 1001, true, "going away"},
+        {"expect closing code 1000 \"\"", WSF_FACT_CODE, false, 1000, true, ""},
+        {"expect closing code none", WSF_FACT_CODE, false, -1, false, NULL},
+        {"expect closing code 0", WSF_FACT_CODE, false, 0, false, NULL},
+        {"expect closing code 65535", WSF_FACT_CODE, false, 65535, false, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            const wsf_expect *e = &st->u.expect;
+            CU_ASSERT_EQUAL(e->kind, WSF_EXP_CLOSING);
+            CU_ASSERT_EQUAL(e->fact, cases[i].fact);
+            CU_ASSERT_EQUAL(e->within_us, 0);
+            if (e->fact == WSF_FACT_INITIATOR || e->fact == WSF_FACT_DROPPED)
+                CU_ASSERT_EQUAL(e->by_target, cases[i].by_target);
+            if (e->fact == WSF_FACT_CODE) {
+                CU_ASSERT_EQUAL(e->close_code, cases[i].close_code);
+                CU_ASSERT_EQUAL(e->check_reason, cases[i].check_reason);
+                if (cases[i].check_reason)
+                    CU_ASSERT(bytes_are(&e->reason, cases[i].reason, strlen(cases[i].reason)));
+            }
+        }
+        wsf_scenario_free(s);
+    }
+
+    parse_fails(HEAD "expect closing sideways\n",
+                "t.wsf:2:16: expected initiator, clean, dropped-by or code after 'closing', "
+                "found 'sideways'");
+    parse_fails(HEAD "expect closing\n", "t.wsf:2:15: expected initiator, clean, dropped-by or "
+                                         "code after 'closing', found end of line");
+    parse_fails(HEAD "expect closing initiator nobody\n",
+                "t.wsf:2:26: expected 'peer' or 'target', found 'nobody'");
+    parse_fails(HEAD "expect closing dropped-by\n",
+                "t.wsf:2:26: expected 'peer' or 'target', found end of line");
+    parse_fails(HEAD "expect closing code 70000\n",
+                "t.wsf:2:21: expected a close code 0-65535 or 'none', found '70000'");
+    parse_fails(HEAD "expect closing code normal\n",
+                "t.wsf:2:21: expected a close code 0-65535 or 'none', found 'normal'");
+    parse_fails(HEAD "expect closing clean now\n", "t.wsf:2:22: expected end of line, found 'now'");
+    parse_fails(HEAD "expect closing code 1000 \"a\" \"b\"\n",
+                "t.wsf:2:30: expected end of line, found string \"b\"");
+}
+
+static void test_closing_facts_file(void)
+{
+    /* The example of the closing facts in docs/scenario-language.md. */
+    wsf_scenario *s = parse_ok("scenario \"Closing facts: peer-initiated, clean, the target "
+                               "drops TCP\"\n"
+                               "connect\n"
+                               "handshake\n"
+                               "send close 1000 \"done\"\n"
+                               "expect close 1000 within 1s\n"
+                               "expect tcp fin within 2s\n"
+                               "expect states connecting open closing-sent closed\n"
+                               "expect closing initiator peer\n"
+                               "expect closing code 1000\n"
+                               "should closing clean\n"
+                               "should closing dropped-by target\n");
+    if (!s) return;
+    CU_ASSERT_EQUAL(s->n_steps, 10);
+    if (s->n_steps == 10) {
+        CU_ASSERT_EQUAL(s->steps[5].u.expect.kind, WSF_EXP_STATES);
+        CU_ASSERT_EQUAL(s->steps[5].u.expect.n_states, 4);
+        CU_ASSERT_EQUAL(s->steps[5].line, 7);
+        CU_ASSERT_FALSE(s->steps[7].should);
+        CU_ASSERT_TRUE(s->steps[8].should);
+        CU_ASSERT_EQUAL(s->steps[8].u.expect.fact, WSF_FACT_CLEAN);
+        CU_ASSERT_TRUE(s->steps[9].should);
+        CU_ASSERT_EQUAL(s->steps[9].u.expect.fact, WSF_FACT_DROPPED);
+        CU_ASSERT_TRUE(s->steps[9].u.expect.by_target);
+    }
+    wsf_scenario_free(s);
+}
+
 static CU_TestInfo tests[] = {
     {"header", test_header},
     {"header optional parts", test_header_optional_parts},
@@ -1153,6 +1576,15 @@ static CU_TestInfo tests[] = {
     {"long token in message", test_long_token_in_message},
     {"whole file", test_whole_file},
     {"matches", test_matches},
+    {"signal", test_signal},
+    {"must and should", test_must_and_should},
+    {"expect target", test_expect_target},
+    {"expect target errors", test_expect_target_errors},
+    {"expect log", test_expect_log},
+    {"expect log errors", test_expect_log_errors},
+    {"expect states", test_expect_states},
+    {"expect closing", test_expect_closing},
+    {"closing facts file", test_closing_facts_file},
     CU_TEST_INFO_NULL,
 };
 

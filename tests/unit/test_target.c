@@ -561,6 +561,89 @@ static void test_known(void)
                 "t.target:4:19: expected end of line, found 'extra'");
 }
 
+/* ---------------------------------------------------------------------------
+ * Alarm and ignore patterns for the target's log
+ * ------------------------------------------------------------------------ */
+
+/* Index of the pattern with source src in ps, or -1. */
+static long pattern_index(const wsf_patterns *ps, const char *src)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (strcmp(ps->p[i].src, src) == 0) return (long)i;
+    return -1;
+}
+
+static void test_default_alarms(void)
+{
+    wsf_target *t = parse_ok(BASE);
+    if (!t) return;
+    /* Every target starts with the default alarms and nothing ignored. */
+    CU_ASSERT_EQUAL(t->alarms.n, 11);
+    CU_ASSERT_EQUAL(pattern_index(&t->alarms, "Traceback"), 0);
+    CU_ASSERT(pattern_index(&t->alarms, "AddressSanitizer") >= 0);
+    CU_ASSERT_PTR_NOT_NULL(wsf_alarm_of(&t->alarms, &t->ignore, "Unhandled 'error' event"));
+    CU_ASSERT_EQUAL(t->ignore.n, 0);
+    const wsf_pattern *a =
+        wsf_alarm_of(&t->alarms, &t->ignore, "Traceback (most recent call last):");
+    CU_ASSERT(a != NULL && strcmp(a->src, "Traceback") == 0);
+    CU_ASSERT_PTR_NULL(wsf_alarm_of(&t->alarms, &t->ignore, "listening on 8080"));
+    wsf_target_free(t);
+}
+
+static void test_alarm_and_ignore(void)
+{
+    wsf_target *t = parse_ok(BASE "alarm    log /level=error/\n"
+                                  "ignore   log /DeprecationWarning/    # known, harmless\n"
+                                  "alarm log /FATAL|CRITICAL/\n"
+                                  "ignore log /Traceback.*in test_helper/\n");
+    if (!t) return;
+    /* Added after the defaults, in file order. */
+    CU_ASSERT_EQUAL(t->alarms.n, 13);
+    if (t->alarms.n == 13) {
+        CU_ASSERT_STRING_EQUAL(t->alarms.p[11].src, "level=error");
+        CU_ASSERT_STRING_EQUAL(t->alarms.p[12].src, "FATAL|CRITICAL");
+    }
+    CU_ASSERT_EQUAL(pattern_index(&t->alarms, "Traceback"), 0);
+    CU_ASSERT_EQUAL(t->ignore.n, 2);
+    if (t->ignore.n == 2) {
+        CU_ASSERT_STRING_EQUAL(t->ignore.p[0].src, "DeprecationWarning");
+        CU_ASSERT_STRING_EQUAL(t->ignore.p[1].src, "Traceback.*in test_helper");
+    }
+    /* ignore patterns are not alarms, nor alarms ignored. */
+    CU_ASSERT_EQUAL(pattern_index(&t->alarms, "DeprecationWarning"), -1);
+    CU_ASSERT_EQUAL(pattern_index(&t->ignore, "level=error"), -1);
+
+    /* What they do to lines. */
+    const wsf_pattern *a = wsf_alarm_of(&t->alarms, &t->ignore, "ts=1 level=error msg=boom");
+    CU_ASSERT(a != NULL && strcmp(a->src, "level=error") == 0);
+    a = wsf_alarm_of(&t->alarms, &t->ignore, "CRITICAL: out of fds");
+    CU_ASSERT(a != NULL && strcmp(a->src, "FATAL|CRITICAL") == 0);
+    CU_ASSERT_PTR_NULL(
+        wsf_alarm_of(&t->alarms, &t->ignore, "Traceback (simulated) in test_helper, as planned"));
+    a = wsf_alarm_of(&t->alarms, &t->ignore, "Traceback (most recent call last):");
+    CU_ASSERT(a != NULL && strcmp(a->src, "Traceback") == 0);
+    wsf_target_free(t);
+}
+
+static void test_alarm_and_ignore_errors(void)
+{
+    parse_fails(BASE "alarm log /(unclosed/\n",
+                "t.target:4:11: bad regular expression /(unclosed/: Unmatched ( or \\(");
+    parse_fails(BASE "ignore log /a{2,1}/\n",
+                "t.target:4:12: bad regular expression /a{2,1}/: Invalid content of \\{\\}");
+    /* As docs/target-file.md shows it. */
+    parse_fails(BASE "ignore log Traceback\n",
+                "t.target:4:12: expected a /regular expression/ after 'log', found 'Traceback'");
+    parse_fails(BASE "ignore log\n",
+                "t.target:4:11: expected a /regular expression/ after 'log', found end of line");
+    parse_fails(BASE "ignore log \"Traceback\"\n",
+                "t.target:4:12: expected a /regular expression/ after 'log', found string "
+                "\"Traceback\"");
+    parse_fails(BASE "alarm /FATAL/\n", "t.target:4:7: expected 'log', found regex /FATAL/");
+    parse_fails(BASE "ignore\n", "t.target:4:7: expected 'log', found end of line");
+    parse_fails(BASE "alarm log /a/ /b/\n", "t.target:4:15: expected end of line, found regex /b/");
+}
+
 static CU_TestInfo tests[] = {
     {"known", test_known},
     {"reference target", test_reference_target},
@@ -580,6 +663,9 @@ static CU_TestInfo tests[] = {
     {"split command", test_split_command},
     {"split command errors", test_split_command_errors},
     {"signals", test_signals},
+    {"default alarms", test_default_alarms},
+    {"alarm and ignore", test_alarm_and_ignore},
+    {"alarm and ignore errors", test_alarm_and_ignore_errors},
     CU_TEST_INFO_NULL,
 };
 

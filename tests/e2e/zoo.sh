@@ -1,0 +1,68 @@
+# The bug zoo against the shipped suite: every server is run through every
+# scenario, and the scenarios that did not pass must be exactly those the
+# committed table tests/data/zoo-expected.txt lists for it, with the verdict
+# it lists. The matrix of verdicts is printed either way.
+source "$(dirname "$0")/lib.sh"
+
+table="$SRC/tests/data/zoo-expected.txt"
+servers=$(grep -vE '^\s*(#|$)' "$table" | awk '{print $1}')
+
+# Two servers at a time: each run has its own target on its own port.
+for s in $servers; do echo "$s"; done |
+  xargs -P 2 -I{} sh -c '
+    s={}
+    if [ "$s" = lws-echo ]; then t="$0/targets/lws-echo.target"; else t="$0/targets/zoo/$s.target"; fi
+    "$1" run --target "$t" --results "$s.json" "$0/scenarios" >"$s.out" 2>&1
+    echo "$s: exit $?" >>"$s.out"
+  ' "$SRC" "$WSFAULT"
+
+python3 - "$table" "$SRC/scenarios" $servers <<'PY'
+import json, os, sys
+table, root, servers = sys.argv[1], sys.argv[2], sys.argv[3:]
+want = {}
+for line in open(table):
+    line = line.split('#', 1)[0].split()
+    if line:
+        want[line[0]] = dict(w.rsplit('=', 1) for w in line[1:] if w != '-')
+letter = {'pass': '.', 'fail': 'F', 'error': 'E', 'known': 'K', 'non-strict': 'N'}
+got, problems = {}, []
+for s in servers:
+    try:
+        d = json.load(open(s + '.json'))
+    except Exception as e:
+        problems.append(f'{s}: no results ({e}); its output:\n' + open(s + '.out').read())
+        continue
+    got[s] = {os.path.relpath(x['file'], root): x['verdict'] for x in d['scenarios']}
+scen = sorted({f for v in got.values() for f in v})
+w = max(len(f) for f in scen)
+print('\nverdicts: . pass  F fail  N non-strict  K known  E error   (! = not as the table says)\n')
+for i, s in enumerate(servers):
+    print(' ' * (w + 2) + '| ' * i + s)
+for f in scen:
+    row = ''
+    for s in servers:
+        v = got.get(s, {}).get(f)
+        exp = want[s].get(f, 'pass')
+        mark = letter.get(v, '?') if v else '?'
+        if v != exp:
+            mark += '!'
+            problems.append(f'{s}: {f}: {v}, the table says {exp}')
+        row += mark.ljust(2)
+    print(f.ljust(w + 2) + row)
+# Every listed failure must name a scenario that exists.
+for s in servers:
+    for f in want[s]:
+        if f not in scen:
+            problems.append(f'{s}: the table names {f}, which is not in the suite')
+# Every zoo server must be caught by something.
+for s in servers:
+    if s.endswith('correct') or s == 'lws-echo':
+        continue
+    if not any(v not in ('pass',) for v in got.get(s, {}).values()):
+        problems.append(f'{s}: its defect went unnoticed by every scenario')
+print()
+for p in problems:
+    print('PROBLEM', p)
+sys.exit(1 if problems else 0)
+PY
+echo "ok: every zoo server caught exactly as the table says"

@@ -1,0 +1,400 @@
+/* Unit tests for procfs.c. The socket-table parser is tested on fixture
+ * files in tests/unit/data, written in the kernel's exact format, and then on
+ * the real tables with sockets this test opens itself; the fd and memory
+ * readers on this very process. Waits for the kernel are bounded polls, and
+ * only what must happen is asserted, never how fast. */
+#include "cunit_main.h"
+#include "procfs.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef WSF_TEST_DATA
+#error "WSF_TEST_DATA: the folder of the fixture files (set by tests/unit/CMakeLists.txt)"
+#endif
+
+#define TCP4 WSF_TEST_DATA "/proc-net-tcp"
+#define TCP6 WSF_TEST_DATA "/proc-net-tcp6"
+#define TCP_HEADER_ONLY WSF_TEST_DATA "/proc-net-tcp-header-only"
+
+/* Kernel TCP state numbers (include/net/tcp_states.h). */
+enum {
+    ESTABLISHED = 1,
+    FIN_WAIT2 = 5,
+    TIME_WAIT = 6,
+    CLOSE_WAIT = 8,
+    LISTEN = 10,
+};
+
+/* Long enough for loopback under sanitizers on a busy machine. */
+#define WAIT_MS 2000
+
+/* Checks expr as CU_ASSERT does and, when it fails, ends the test through
+ * its "end:" label so what it opened is still closed. */
+#define REQUIRE(expr)                                                                              \
+    do {                                                                                           \
+        if (!CU_assertImplementation(!!(expr), __LINE__, #expr, __FILE__, "", CU_FALSE)) goto end; \
+    } while (0)
+
+/* An entry no lookup can produce, to see whether one was written. */
+static const wsf_tcp_entry untouched = {.state = -7, .inode = 7777};
+
+/* ---------------------------------------------------------------------------
+ * Socket tables from files
+ * ------------------------------------------------------------------------ */
+
+/* One lookup in a table file: what it returns and the entry it fills. */
+static int held_in(const char *path, uint16_t lport, uint16_t rport, wsf_tcp_entry *e)
+{
+    *e = untouched;
+    return wsf_tcp_held_in(path, lport, rport, e);
+}
+
+static void test_table_v4(void)
+{
+    wsf_tcp_entry e;
+
+    /* The listening socket: remote port 0. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 0, &e), 1);
+    CU_ASSERT_EQUAL(e.state, LISTEN);
+    CU_ASSERT_EQUAL(e.inode, 41001);
+
+    /* Both ends of an established connection, each found by its own
+     * (local, remote) ports. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 50000, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, 41002);
+    CU_ASSERT_EQUAL(held_in(TCP4, 50000, 8080, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, 41003);
+
+    /* The peer closed, the server did not: its end stays held in CLOSE_WAIT.
+     * This is the leak "expect socket released" is there to catch. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 50001, &e), 1);
+    CU_ASSERT_EQUAL(e.state, CLOSE_WAIT);
+    CU_ASSERT_EQUAL(e.inode, 41004);
+    /* The peer's end of it is an orphan in FIN_WAIT2: the kernel's, no
+     * process's. The entry is still reported, with inode 0. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 50001, 8080, &e), 0);
+    CU_ASSERT_EQUAL(e.state, FIN_WAIT2);
+    CU_ASSERT_EQUAL(e.inode, 0);
+
+    /* A properly closed connection lingers in TIME_WAIT, held by no one. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 50002, &e), 0);
+    CU_ASSERT_EQUAL(e.state, TIME_WAIT);
+    CU_ASSERT_EQUAL(e.inode, 0);
+
+    /* No such connection: nothing is written. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 40000, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+    CU_ASSERT_EQUAL(e.inode, untouched.inode);
+    CU_ASSERT_EQUAL(held_in(TCP4, 8081, 50000, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+    /* Ports are compared whole, not by their hex digits' prefix. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 0x1F9, 0xC35, &e), 0);
+    CU_ASSERT_EQUAL(held_in(TCP4, 50000, 0, &e), 0);
+}
+
+static void test_table_prefers_held_entry(void)
+{
+    wsf_tcp_entry e;
+
+    /* The same ports twice (the table says nothing of addresses to this
+     * lookup): an orphan in TIME_WAIT, then a socket a process holds. The
+     * held one wins... */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 50003, &e), 1);
+    CU_ASSERT_EQUAL(e.state, CLOSE_WAIT);
+    CU_ASSERT_EQUAL(e.inode, 41005);
+    /* ... in either order: a later orphan does not replace it. */
+    CU_ASSERT_EQUAL(held_in(TCP4, 8080, 50004, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, 41006);
+
+    CU_ASSERT_EQUAL(held_in(TCP6, 9443, 40003, &e), 1);
+    CU_ASSERT_EQUAL(e.state, CLOSE_WAIT);
+    CU_ASSERT_EQUAL(e.inode, 52005);
+}
+
+static void test_table_v6(void)
+{
+    wsf_tcp_entry e;
+
+    CU_ASSERT_EQUAL(held_in(TCP6, 9443, 0, &e), 1);
+    CU_ASSERT_EQUAL(e.state, LISTEN);
+    CU_ASSERT_EQUAL(e.inode, 52001);
+
+    CU_ASSERT_EQUAL(held_in(TCP6, 9443, 40000, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, 52002);
+    CU_ASSERT_EQUAL(held_in(TCP6, 40000, 9443, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, 52003);
+
+    /* IPv4 clients of a dual-stack server show up here, as ::ffff:a.b.c.d. */
+    CU_ASSERT_EQUAL(held_in(TCP6, 9443, 40001, &e), 1);
+    CU_ASSERT_EQUAL(e.state, CLOSE_WAIT);
+    CU_ASSERT_EQUAL(e.inode, 52004);
+    CU_ASSERT_EQUAL(held_in(TCP6, 40001, 9443, &e), 0);
+    CU_ASSERT_EQUAL(e.state, FIN_WAIT2);
+
+    CU_ASSERT_EQUAL(held_in(TCP6, 9443, 40002, &e), 0);
+    CU_ASSERT_EQUAL(e.state, TIME_WAIT);
+    CU_ASSERT_EQUAL(e.inode, 0);
+
+    CU_ASSERT_EQUAL(held_in(TCP6, 9443, 41000, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+    /* The IPv4 table's connections are not in this one. */
+    CU_ASSERT_EQUAL(held_in(TCP6, 8080, 50000, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+}
+
+static void test_table_unreadable_or_empty(void)
+{
+    wsf_tcp_entry e;
+
+    CU_ASSERT_EQUAL(held_in(WSF_TEST_DATA "/no-such-table", 8080, 50000, &e), -1);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+    /* A folder opens, but reading it fails: that is no table either. */
+    CU_ASSERT_EQUAL(held_in(WSF_TEST_DATA, 8080, 50000, &e), -1);
+
+    /* A machine with no TCP sockets: the header alone. */
+    CU_ASSERT_EQUAL(held_in(TCP_HEADER_ONLY, 8080, 0, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+
+    /* Not even a header. */
+    char path[] = "/tmp/wsf-procfs-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(held_in(path, 8080, 0, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+    /* The header and one line cut short, as a table read while it changes
+     * can be: the line is skipped, not misread. */
+    static const char cut[] = "  sl  local_address rem_address   st tx_queue rx_queue tr "
+                              "tm->when retrnsmt   uid  timeout inode\n"
+                              "   0: 0100007F:1F90 0100007F:C350 01 00000000:00000000\n";
+    CU_ASSERT_EQUAL(write(fd, cut, sizeof cut - 1), (ssize_t)(sizeof cut - 1));
+    CU_ASSERT_EQUAL(held_in(path, 8080, 50000, &e), 0);
+    CU_ASSERT_EQUAL(e.state, untouched.state);
+    close(fd);
+    unlink(path);
+}
+
+static void test_state_names(void)
+{
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(ESTABLISHED), "ESTABLISHED");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(2), "SYN_SENT");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(3), "SYN_RECV");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(4), "FIN_WAIT1");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(FIN_WAIT2), "FIN_WAIT2");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(TIME_WAIT), "TIME_WAIT");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(7), "CLOSE");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(CLOSE_WAIT), "CLOSE_WAIT");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(9), "LAST_ACK");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(LISTEN), "LISTEN");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(11), "CLOSING");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(12), "NEW_SYN_RECV");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(0), "?");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(13), "?");
+    CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(-1), "?");
+}
+
+/* ---------------------------------------------------------------------------
+ * The real tables, with this process's own sockets
+ * ------------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static uint16_t port_of(int fd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0) return 0;
+    return ntohs(a.sin_port);
+}
+
+static unsigned long inode_of(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* Looks up (lport, rport) until want says the answer is right, at most
+ * WAIT_MS. Returns the last answer; *e holds its entry. */
+static int held_until(uint16_t lport, uint16_t rport, wsf_tcp_entry *e,
+                      bool (*want)(int r, const wsf_tcp_entry *e))
+{
+    int64_t deadline = now_ms() + WAIT_MS;
+    for (;;) {
+        *e = untouched;
+        int r = wsf_tcp_held(lport, rport, e);
+        if (want(r, e) || now_ms() >= deadline) return r;
+        sleep_ms(5);
+    }
+}
+
+static bool in_close_wait(int r, const wsf_tcp_entry *e)
+{
+    return r == 1 && e->state == CLOSE_WAIT;
+}
+
+static bool released(int r, const wsf_tcp_entry *e)
+{
+    (void)e;
+    return r == 0;
+}
+
+static void test_live_sockets(void)
+{
+    int lfd = -1, cfd = -1, afd = -1;
+    wsf_tcp_entry e;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+
+    lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(lfd >= 0);
+    REQUIRE(bind(lfd, (struct sockaddr *)&a, sizeof a) == 0);
+    REQUIRE(listen(lfd, 4) == 0);
+    REQUIRE(getsockname(lfd, (struct sockaddr *)&a, &alen) == 0);
+    uint16_t lport = ntohs(a.sin_port);
+    cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(cfd >= 0);
+    /* Loopback completes the handshake inside connect(); accept() then only
+     * takes the connection off the backlog. */
+    REQUIRE(connect(cfd, (struct sockaddr *)&a, sizeof a) == 0);
+    afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    REQUIRE(afd >= 0);
+    uint16_t cport = port_of(cfd);
+    REQUIRE(cport != 0);
+
+    /* The listener, and the accepted socket: exactly those, by inode. */
+    CU_ASSERT_EQUAL(wsf_tcp_held(lport, 0, &e), 1);
+    CU_ASSERT_EQUAL(e.state, LISTEN);
+    CU_ASSERT_EQUAL(e.inode, inode_of(lfd));
+    CU_ASSERT_EQUAL(wsf_tcp_held(lport, cport, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, inode_of(afd));
+    /* And the client's end, the other way round. */
+    CU_ASSERT_EQUAL(wsf_tcp_held(cport, lport, &e), 1);
+    CU_ASSERT_EQUAL(e.state, ESTABLISHED);
+    CU_ASSERT_EQUAL(e.inode, inode_of(cfd));
+
+    /* The client closes (FIN); the accepted socket, still open, goes to
+     * CLOSE_WAIT and stays held. */
+    close(cfd);
+    cfd = -1;
+    CU_ASSERT_EQUAL(held_until(lport, cport, &e, in_close_wait), 1);
+    CU_ASSERT_EQUAL(e.state, CLOSE_WAIT);
+    CU_ASSERT_EQUAL(e.inode, inode_of(afd));
+    /* The client's end is the kernel's now, held by no process. */
+    CU_ASSERT_EQUAL(wsf_tcp_held(cport, lport, &e), 0);
+    /* Held it stays, for as long as the server does not close it. */
+    sleep_ms(50);
+    CU_ASSERT_EQUAL(wsf_tcp_held(lport, cport, &e), 1);
+    CU_ASSERT_EQUAL(e.state, CLOSE_WAIT);
+
+    /* The server closes it too: released. */
+    close(afd);
+    afd = -1;
+    CU_ASSERT_EQUAL(held_until(lport, cport, &e, released), 0);
+    /* The listener was never part of it. */
+    CU_ASSERT_EQUAL(wsf_tcp_held(lport, 0, &e), 1);
+end:
+    if (afd >= 0) close(afd);
+    if (cfd >= 0) close(cfd);
+    if (lfd >= 0) close(lfd);
+}
+
+/* A pid no process can have: above the kernel's limit (PID_MAX_LIMIT is
+ * 2^22). */
+#define NO_SUCH_PID ((pid_t)INT_MAX)
+
+/* This process's open fds, counted without /proc. */
+static int fds_open(void)
+{
+    int n = 0;
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max < 0 || max > 65536) max = 65536;
+    for (int fd = 0; fd < max; fd++)
+        if (fcntl(fd, F_GETFD) >= 0) n++;
+    return n;
+}
+
+static void test_fd_count(void)
+{
+    int before = wsf_proc_fd_count(getpid());
+    CU_ASSERT(before >= 3);
+    /* Exactly the open fds, and the one reading /proc/PID/fd itself holds
+     * while it counts (only so when a process counts its own). */
+    CU_ASSERT_EQUAL(before, fds_open() + 1);
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(wsf_proc_fd_count(getpid()), before + 1);
+    int fd2 = dup(fd);
+    CU_ASSERT_EQUAL(wsf_proc_fd_count(getpid()), before + 2);
+    close(fd2);
+    close(fd);
+    CU_ASSERT_EQUAL(wsf_proc_fd_count(getpid()), before);
+
+    CU_ASSERT_EQUAL(wsf_proc_fd_count(NO_SUCH_PID), -1);
+}
+
+#define TOUCHED (32u << 20)
+
+static void test_rss(void)
+{
+    int64_t before = wsf_proc_rss(getpid());
+    CU_ASSERT(before > 0);
+    /* Some real memory, not a 64 KiB rounding of nothing. */
+    CU_ASSERT(before >= 64 * 1024);
+    CU_ASSERT_EQUAL(before % 1024, 0);
+
+    char *p = malloc(TOUCHED);
+    CU_ASSERT_FATAL(p != NULL);
+    memset(p, 0x5a, TOUCHED);
+    /* The compiler must not drop the memset as unused. */
+    __asm__ volatile("" : : "r"(p) : "memory");
+    int64_t after = wsf_proc_rss(getpid());
+    /* Every page of it is resident now. Only a lower bound: the allocator
+     * may add its own. */
+    CU_ASSERT(after - before >= (int64_t)(TOUCHED * 3 / 4));
+    if (after - before < (int64_t)(TOUCHED * 3 / 4))
+        fprintf(stderr, "\n  RSS %lld -> %lld bytes\n", (long long)before, (long long)after);
+    free(p);
+
+    CU_ASSERT_EQUAL(wsf_proc_rss(NO_SUCH_PID), -1);
+}
+
+static CU_TestInfo tests[] = {
+    {"table: IPv4", test_table_v4},
+    {"table: IPv6", test_table_v6},
+    {"table: a held entry is preferred", test_table_prefers_held_entry},
+    {"table: unreadable or empty", test_table_unreadable_or_empty},
+    {"state names", test_state_names},
+    {"live: a connection through CLOSE_WAIT to released", test_live_sockets},
+    {"fd count", test_fd_count},
+    {"rss", test_rss},
+    CU_TEST_INFO_NULL,
+};
+
+WSF_CUNIT_MAIN("procfs", tests)
