@@ -549,7 +549,62 @@ static void test_state_names(void)
     CU_ASSERT_EQUAL(wsf_conn_state_from_name("?"), -1);
 }
 
+/* A Close held back by a stalled writer has not been sent: the target's own
+ * Close, arriving meanwhile, makes the target the initiator. */
+static void test_held_close_is_not_sent(void)
+{
+    static const wsf_conn_state want[] = {WSF_CS_CONNECTING, WSF_CS_OPEN, WSF_CS_CLOSING_RECEIVED};
+    setup();
+    REQUIRE(connect_peer());
+    REQUIRE(handshake());
+    wsf_peer_stall_write(&fx.peer, true);
+    peer_sends_close(1000, "held");
+    CU_ASSERT(!fx.peer.close_sent);
+    CU_ASSERT_EQUAL(fx.peer.cs, WSF_CS_OPEN);
+
+    srv_close_frame(1001, "first");
+    REQUIRE(pump(WAIT_MS, has_close));
+    CU_ASSERT_EQUAL(fx.peer.cs, WSF_CS_CLOSING_RECEIVED);
+
+    wsf_peer_stall_write(&fx.peer, false);
+    REQUIRE(pump(WAIT_MS, srv_has_close));
+    CU_ASSERT(fx.peer.close_sent);
+    CU_ASSERT(fx.peer.close_received_t <= fx.peer.close_sent_t);
+    CU_ASSERT(seen_is(want, 3));
+end:
+    teardown();
+}
+
+/* Close then FIN while the peer is not reading: the FIN is noticed at once,
+ * but the connection is closed only after the Close before it is read. */
+static void test_fin_while_stalled_keeps_order(void)
+{
+    static const wsf_conn_state want[] = {WSF_CS_CONNECTING, WSF_CS_OPEN, WSF_CS_CLOSING_RECEIVED,
+                                          WSF_CS_CLOSED};
+    setup();
+    REQUIRE(connect_peer());
+    REQUIRE(handshake());
+    wsf_peer_stall_read(&fx.peer, true);
+    srv_close_frame(1000, "bye");
+    close(fx.sfd);
+    fx.sfd = -1;
+    REQUIRE(pump(WAIT_MS, has_fin));
+    CU_ASSERT_EQUAL(fx.peer.cs, WSF_CS_OPEN);
+    CU_ASSERT_EQUAL(fx.peer.tcp_ended_by, 2);
+
+    wsf_peer_stall_read(&fx.peer, false);
+    REQUIRE(pump(WAIT_MS, has_close));
+    CU_ASSERT_EQUAL(fx.peer.close_code_rx, 1000);
+    CU_ASSERT_EQUAL(fx.peer.cs, WSF_CS_CLOSED);
+    CU_ASSERT(seen_is(want, 4));
+    CU_ASSERT(timeline_states_are(want, 4));
+end:
+    teardown();
+}
+
 static CU_TestInfo tests[] = {
+    {"held close is not sent", test_held_close_is_not_sent},
+    {"fin while stalled keeps order", test_fin_while_stalled_keeps_order},
     {"peer-initiated clean close", test_peer_initiated_clean_close},
     {"target-initiated close, then peer rst", test_target_initiated_then_peer_rst},
     {"a second Close changes nothing", test_second_close_changes_nothing},
