@@ -5,7 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 
 table="$SRC/tests/data/zoo-expected.txt"
-servers=$(grep -vE '^\s*(#|$)' "$table" | awk '{print $1}')
+servers=$(grep -E '^[^#[:space:]]' "$table" | awk '{print $1}')
 
 # Two servers at a time: each run has its own target on its own port.
 for s in $servers; do echo "$s"; done |
@@ -19,11 +19,17 @@ for s in $servers; do echo "$s"; done |
 python3 - "$table" "$SRC/scenarios" $servers <<'PY'
 import json, os, sys
 table, root, servers = sys.argv[1], sys.argv[2], sys.argv[3:]
-want = {}
-for line in open(table):
-    line = line.split('#', 1)[0].split()
-    if line:
-        want[line[0]] = dict(w.rsplit('=', 1) for w in line[1:] if w != '-')
+# A server's line lists scenario=verdict pairs; indented lines go on with
+# the server above them.
+want, server = {}, None
+for raw in open(table):
+    words = raw.split('#', 1)[0].split()
+    if not words:
+        continue
+    if not raw[0].isspace():
+        server, words = words[0], words[1:]
+        want[server] = {}
+    want[server].update(w.rsplit('=', 1) for w in words if w != '-')
 letter = {'pass': '.', 'fail': 'F', 'error': 'E', 'known': 'K', 'non-strict': 'N'}
 got, problems = {}, []
 for s in servers:
@@ -63,6 +69,11 @@ for s in servers:
 print()
 for p in problems:
     print('PROBLEM', p)
+# What a server printed helps when its row is off.
+for s in sorted({p.split(':')[0] for p in problems}):
+    if os.path.exists(s + '.out'):
+        print(f'--- wsfault output for {s}:')
+        print(open(s + '.out').read())
 sys.exit(1 if problems else 0)
 PY
 echo "ok: every zoo server caught exactly as the table says"
