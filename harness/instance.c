@@ -140,7 +140,7 @@ void wsf_describe_status(int status, char *out, size_t outlen)
     if (WIFEXITED(status))
         snprintf(out, outlen, "exited with status %d", WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        snprintf(out, outlen, "killed by signal %s (%d)%s", wsf_signal_name(WTERMSIG(status)),
+        snprintf(out, outlen, "was killed by signal %s (%d)%s", wsf_signal_name(WTERMSIG(status)),
                  WTERMSIG(status), WCOREDUMP(status) ? ", core dumped" : "");
     else
         snprintf(out, outlen, "ended with wait status 0x%x", status);

@@ -62,7 +62,7 @@ void wsf_instance_stop(wsf_instance *in);
 /* Reads what is left in the pipes now, without waiting. */
 void wsf_instance_drain(wsf_instance *in);
 
-/* "exited with status 1", "killed by signal SEGV (core dumped)". */
+/* "exited with status 1", "was killed by signal SEGV (11), core dumped". */
 void wsf_describe_status(int status, char *out, size_t outlen);
 
 /* The last lines printed, prefixed with "  | ", joined by newlines (none at the end). */

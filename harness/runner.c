@@ -809,6 +809,13 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         res->known = k->why;
         if (res->verdict == WSF_FAIL) res->verdict = WSF_KNOWN;
     }
+    /* A target that was signalled may still be on its way out: it must not
+     * die during the next scenario and be blamed on it. Stop it here (its
+     * end goes on this timeline) and start afresh next time. */
+    if (r->inst_up && scenario_ends_target(sc)) {
+        wsf_instance_stop(&r->inst);
+        r->inst_up = false;
+    }
     wsf_peer_free(&c.peer);
     clear_lines(r);
     r->tl = NULL;

@@ -26,6 +26,8 @@
 
 #include <libwebsockets.h>
 
+#include "utf8.h"
+
 #define HOST "127.0.0.1"
 #define RX_CHUNK (64 * 1024)
 #define MAX_FRAME_BYTES (16 * 1024 * 1024)
@@ -48,11 +50,6 @@ struct frame {
     size_t len;
     int flags;           /* lws_write() flags: opcode, NO_FIN */
     unsigned char buf[]; /* LWS_PRE bytes for lws's header, then payload */
-};
-
-struct utf8_state {
-    unsigned char need;
-    unsigned char lo, hi;
 };
 
 /* One per WebSocket connection; lws allocates it zeroed. */
@@ -116,50 +113,6 @@ static void lws_log_line(int level, const char *line)
     for (size_t i = 0; i < n; i++)
         fputc(line[i] == '\n' || line[i] == '\r' ? ' ' : line[i], stderr);
     fputc('\n', stderr);
-}
-
-/* Incremental UTF-8 check; a character may be split across frames. */
-static int utf8_feed(struct utf8_state *s, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char b = p[i];
-
-        if (s->need) {
-            if (b < s->lo || b > s->hi) return 0;
-            s->need--;
-            s->lo = 0x80;
-            s->hi = 0xbf;
-            continue;
-        }
-        if (b < 0x80) continue;
-        s->lo = 0x80;
-        s->hi = 0xbf;
-        if (b >= 0xc2 && b <= 0xdf) {
-            s->need = 1;
-        } else if (b >= 0xe0 && b <= 0xef) {
-            s->need = 2;
-            if (b == 0xe0)
-                s->lo = 0xa0;
-            else if (b == 0xed)
-                s->hi = 0x9f;
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            s->need = 3;
-            if (b == 0xf0)
-                s->lo = 0x90;
-            else if (b == 0xf4)
-                s->hi = 0x8f;
-        } else {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int utf8_valid(const unsigned char *p, size_t n)
-{
-    struct utf8_state s = {0, 0, 0};
-
-    return utf8_feed(&s, p, n) && s.need == 0;
 }
 
 /* As in lws-echo: 1012-1014 are out because lws 4.1.6 rejects them first. */
