@@ -414,6 +414,103 @@ static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
     rc_check_done(c, k, ok, expected, actual);
 }
 
+/* --- the wire ------------------------------------------------------------------ */
+
+static bool wire_fact_seen(run_ctx *c)
+{
+    const wsf_expect *e = &c->step->u.expect;
+    int side = e->by_target ? 1 : 0;
+    switch (e->wire) {
+    case WSF_WIRE_FIN:
+        return c->wire.first_fin_t[side] >= 0;
+    case WSF_WIRE_RST:
+    case WSF_WIRE_NO_RST:
+        return c->wire.first_rst_t[side] >= 0;
+    case WSF_WIRE_ZERO_WINDOW:
+        return c->wire.first_zero_window_t >= 0;
+    default:
+        return false;
+    }
+}
+
+static char *at(int64_t t)
+{
+    char a[32];
+    wsf_format_duration(t, a, sizeof a);
+    return wsf_xasprintf("+%s", a);
+}
+
+static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    const wsf_expect *e = &st->u.expect;
+    const wsf_wire_facts *w = &c->wire;
+    const char *who = side(e->by_target);
+    int s = e->by_target ? 1 : 0;
+    char d[32];
+    wsf_format_duration(e->within_us, d, sizeof d);
+    char *expected = NULL, *actual = NULL;
+    bool ok = false;
+    /* Packets reach the capture a moment after the socket saw their effect:
+     * read what is there before judging. */
+    if (c->cap) wsf_capture_poll(c->cap);
+    switch (e->wire) {
+    case WSF_WIRE_FIN_FIRST: {
+        expected = wsf_xasprintf("the first FIN on the wire from %s", who);
+        int64_t mine = w->first_fin_t[s], other = w->first_fin_t[!s];
+        ok = mine >= 0 && (other < 0 || mine <= other);
+        if (mine < 0 && other < 0)
+            actual = wsf_xstrdup("no FIN on the wire yet");
+        else {
+            int first = other >= 0 && (mine < 0 || other < mine) ? !s : s;
+            char *t = at(w->first_fin_t[first]);
+            actual = wsf_xasprintf("the first FIN came from %s, at %s", side(first == 1), t);
+            free(t);
+        }
+        break;
+    }
+    case WSF_WIRE_FIN:
+    case WSF_WIRE_RST:
+    case WSF_WIRE_ZERO_WINDOW: {
+        const char *what = e->wire == WSF_WIRE_FIN   ? "FIN"
+                           : e->wire == WSF_WIRE_RST ? "RST"
+                                                     : "zero window";
+        expected = wsf_xasprintf("a %s on the wire from %s within %s", what, who, d);
+        rc_run_until(c, wire_fact_seen, c->step_start_us + e->within_us);
+        ok = wire_fact_seen(c);
+        int64_t t = e->wire == WSF_WIRE_FIN   ? w->first_fin_t[s]
+                    : e->wire == WSF_WIRE_RST ? w->first_rst_t[s]
+                                              : w->first_zero_window_t;
+        if (ok) {
+            char *a = at(t);
+            actual = wsf_xasprintf("at %s", a);
+            free(a);
+        } else {
+            actual = wsf_xasprintf("none within %s (%u packets seen)", d, w->packets);
+        }
+        break;
+    }
+    case WSF_WIRE_NO_RST:
+        expected = e->within_us
+                       ? wsf_xasprintf("no RST on the wire from %s, so far and for %s", who, d)
+                       : wsf_xasprintf("no RST on the wire from %s so far", who);
+        if (e->within_us) rc_run_until(c, wire_fact_seen, c->step_start_us + e->within_us);
+        ok = w->first_rst_t[s] < 0;
+        if (!ok) {
+            char *a = at(w->first_rst_t[s]);
+            actual = wsf_xasprintf("an RST from %s at %s", who, a);
+            free(a);
+        }
+        break;
+    case WSF_WIRE_RETRANS:
+        expected = wsf_xasprintf("fewer than %" PRIu64 " retransmissions", e->size);
+        ok = w->retransmissions[0] + w->retransmissions[1] < e->size;
+        actual = wsf_xasprintf("%u from the peer, %u from the target", w->retransmissions[0],
+                               w->retransmissions[1]);
+        break;
+    }
+    rc_check_done(c, k, ok, expected, actual);
+}
+
 void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     switch (st->u.expect.kind) {
@@ -443,6 +540,9 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
         break;
     case WSF_EXP_CLOSING:
         judge_closing(c, st, k);
+        break;
+    case WSF_EXP_WIRE:
+        judge_wire(c, st, k);
         break;
     default:
         break;

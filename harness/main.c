@@ -35,6 +35,10 @@ static const char usage_text[] =
     "  -l, --list            list the scenarios that would run, then exit\n"
     "  -o, --results FILE    where to write the results (default: results.json)\n"
     "  -v, --verbose         print the timeline of every failing scenario\n"
+    "      --no-capture      do not capture packets (on by default where permitted:\n"
+    "                        one .pcap per scenario in captures/ beside the results)\n"
+    "      --capture-if IF   capture on this interface (default: lo for loopback\n"
+    "                        targets, any otherwise)\n"
     "  -h, --help            this text\n"
     "  -V, --version         the version\n"
     "\n"
@@ -134,15 +138,26 @@ static char *abs_dir_of(const char *file)
     return wsf_xstrdup(dirname(buf));
 }
 
+/* Captures go in a folder beside the results file: results/captures/. */
+static char *captures_dir(const char *results_path)
+{
+    char *copy = wsf_xstrdup(results_path);
+    char *dir = wsf_xasprintf("%s/captures", dirname(copy));
+    free(copy);
+    return dir;
+}
+
 static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 {
-    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN", "NON-STRICT"};
+    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN", "NON-STRICT", "SKIP "};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
     printf("[%*zu/%zu] %s %s  (%s, %s)\n", w, i + 1, n, label[r->verdict], r->sc->name, r->sc->file,
            d);
-    if (r->verdict == WSF_ERROR) {
+    if (r->verdict == WSF_SKIP) {
+        printf("        %s\n", r->reason);
+    } else if (r->verdict == WSF_ERROR) {
         /* Continuation lines (a target's last log lines) stay indented. */
         printf("        error: ");
         for (const char *p = r->reason ? r->reason : "?"; *p; p++) {
@@ -185,10 +200,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"verbose", no_argument, 0, 'v'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
+                                         {"capture", no_argument, 0, 'C'},
+                                         {"no-capture", no_argument, 0, 'N'},
+                                         {"capture-if", required_argument, 0, 'I'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     strlist filters = {0};
-    bool list = false, verbose = false;
+    bool list = false, verbose = false, capture = true;
+    const char *capture_if = NULL;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhV", opts, NULL)) != -1) {
@@ -210,6 +229,15 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             break;
         case 'v':
             verbose = true;
+            break;
+        case 'C':
+            capture = true;
+            break;
+        case 'N':
+            capture = false;
+            break;
+        case 'I':
+            capture_if = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -306,6 +334,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_target_vars vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
     wsf_runner runner;
     wsf_runner_init(&runner, &loop, target, url, &vars);
+    char *capture_dir = captures_dir(results_path);
+    runner.capture = capture;
+    runner.capture_if = capture_if;
+    runner.capture_dir = capture_dir;
+    if (capture && mkdir(capture_dir, 0777) < 0 && errno != EEXIST) {
+        runner.capture_off_why =
+            wsf_xasprintf("cannot create %s: %s", capture_dir, strerror(errno));
+    }
 
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -339,6 +375,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     printf("%zu passed, %zu failed, %zu errors", counts[WSF_PASS], counts[WSF_FAIL],
            counts[WSF_ERROR]);
     /* Verdicts that do not fail the run are told apart from passes. */
+    if (counts[WSF_SKIP]) printf(", %zu skipped", counts[WSF_SKIP]);
     if (counts[WSF_KNOWN] || counts[WSF_NONSTRICT]) {
         printf(" (and ");
         if (counts[WSF_KNOWN])
@@ -362,6 +399,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_loop_close(&loop);
     free(bindir);
     free(targetdir);
+    free(capture_dir);
 out:
     for (size_t i = 0; i < n; i++)
         wsf_scenario_free(scs[i]);

@@ -261,10 +261,12 @@ static void flush(wsf_peer *p, size_t max)
     }
     if (p->tx.len == 0 && p->shut_wr_pending) {
         p->shut_wr_pending = false;
+        int64_t t0 = wsf_now_us();
         shutdown(p->io.fd, SHUT_WR);
         p->half_closed = true;
         tcp_ended(p, false, false);
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)");
+        wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "half-close",
+                            "FIN sent (SHUT_WR)");
     }
     update_interest(p);
 }
@@ -531,6 +533,13 @@ static void on_io(wsf_io *io, uint32_t events)
         return;
     }
     if (events & EPOLLERR) {
+        /* What arrived before the reset is still queued: read it first (the
+         * read ends in ECONNRESET). Asking SO_ERROR first would clear the
+         * error and leave those frames unseen. */
+        if (!p->read_stalled && !p->eof_read && !p->rx_broken) {
+            do_read(p);
+            if (p->rst_in) return;
+        }
         int e = 0;
         socklen_t len = sizeof e;
         getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &len);
@@ -565,9 +574,12 @@ void wsf_peer_rst(wsf_peer *p)
     }
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     setsockopt(p->io.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    /* Stamped before the call: the RST leaves inside close(). */
+    int64_t t0 = wsf_now_us();
     drop_socket(p);
     p->state = WSF_TCP_GONE;
-    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "rst", "SO_LINGER {1,0} + close(): RST");
+    wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "rst",
+                        "SO_LINGER {1,0} + close(): RST");
     tcp_ended(p, false, true);
 }
 
@@ -584,11 +596,13 @@ void wsf_peer_half_close(wsf_peer *p)
         flush(p, p->trickle_bytes ? 0 : SIZE_MAX);
         return;
     }
+    int64_t t0 = wsf_now_us();
     shutdown(p->io.fd, SHUT_WR);
     p->half_closed = true;
     tcp_ended(p, false, false);
-    wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)%s",
-                     p->tx.len ? ", queued bytes dropped" : "");
+    wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "half-close",
+                        p->tx.len ? "FIN sent (SHUT_WR), queued bytes dropped"
+                                  : "FIN sent (SHUT_WR)");
     wsf_buf_reset(&p->tx);
 }
 
@@ -600,13 +614,14 @@ void wsf_peer_close(wsf_peer *p)
     }
     int unread = 0;
     ioctl(p->io.fd, FIONREAD, &unread);
+    int64_t t0 = wsf_now_us();
     drop_socket(p);
     p->state = WSF_TCP_GONE;
-    if (unread > 0)
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "close",
-                         "close() with %d unread bytes: the kernel sends RST", unread);
-    else
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_OUT, "close", "close(): FIN, no Close frame");
+    char *d = unread > 0
+                  ? wsf_xasprintf("close() with %d unread bytes: the kernel sends RST", unread)
+                  : wsf_xstrdup("close(): FIN, no Close frame");
+    wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "close", d);
+    free(d);
     tcp_ended(p, false, true);
 }
 

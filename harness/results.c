@@ -74,6 +74,34 @@ static const char *check_name(wsf_check_result r)
     }
 }
 
+/* How precisely each fault fired: the step's moment on the timeline
+ * against the first matching packet from the peer in the capture. */
+static json_t *fault_precision(const wsf_timeline *tl)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < tl->n; i++) {
+        const wsf_event *f = &tl->ev[i];
+        if (f->kind != WSF_EV_FAULT || f->dir != WSF_DIR_OUT) continue;
+        bool rst = !strcmp(f->what, "rst");
+        if (!rst && strcmp(f->what, "close") && strcmp(f->what, "half-close")) continue;
+        const wsf_event *hit = NULL;
+        for (size_t k = 0; k < tl->n && !hit; k++) {
+            const wsf_event *w = &tl->ev[k];
+            if (w->kind != WSF_EV_WIRE || w->dir != WSF_DIR_OUT || w->t_us < f->t_us) continue;
+            if (!strcmp(w->what, "RST") || (!rst && !strcmp(w->what, "FIN"))) hit = w;
+        }
+        if (!hit) continue;
+        json_t *j = json_object();
+        json_object_set_new(j, "fault", json_string(f->what));
+        json_object_set_new(j, "t_us", json_integer(f->t_us));
+        json_object_set_new(j, "wire", json_string(hit->what));
+        json_object_set_new(j, "wire_t_us", json_integer(hit->t_us));
+        json_object_set_new(j, "delta_us", json_integer(hit->t_us - f->t_us));
+        json_array_append_new(arr, j);
+    }
+    return arr;
+}
+
 static json_t *result_json(const wsf_result *r)
 {
     const wsf_scenario *sc = r->sc;
@@ -87,6 +115,12 @@ static json_t *result_json(const wsf_result *r)
     if (r->reason) json_object_set_new(j, "reason", jstr(r->reason));
     if (r->url) json_object_set_new(j, "url", jstr(r->url));
     if (r->known) json_object_set_new(j, "known", jstr(r->known));
+    if (r->pcap) json_object_set_new(j, "pcap", jstr(r->pcap));
+    json_t *faults = fault_precision(&r->tl);
+    if (json_array_size(faults))
+        json_object_set_new(j, "faults", faults);
+    else
+        json_decref(faults);
     char when[32];
     iso_time(r->started_us, when, sizeof when);
     json_object_set_new(j, "started", json_string(when));
@@ -145,6 +179,7 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(summary, "errors", json_integer((json_int_t)counts[WSF_ERROR]));
     json_object_set_new(summary, "known", json_integer((json_int_t)counts[WSF_KNOWN]));
     json_object_set_new(summary, "non_strict", json_integer((json_int_t)counts[WSF_NONSTRICT]));
+    json_object_set_new(summary, "skipped", json_integer((json_int_t)counts[WSF_SKIP]));
     json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "scenarios", arr);
 

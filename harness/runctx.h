@@ -4,6 +4,7 @@
 #ifndef WSF_RUNCTX_H
 #define WSF_RUNCTX_H
 
+#include "capture.h"
 #include "runner.h"
 
 typedef struct {
@@ -19,6 +20,8 @@ typedef struct {
     int64_t rss_start, rss_max;
     int64_t next_sample_us;
     int64_t settle_from; /* when the scenario's own steps ended */
+    struct wsf_capture *cap;
+    wsf_wire_facts wire;
 } run_ctx;
 
 typedef bool (*cond_fn)(run_ctx *c);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include "procfs.h"
 
@@ -22,6 +24,8 @@
 #define SETTLE_MAX_US 250000
 /* Lines of target output kept per scenario for judging. */
 #define MAX_LINES 100000
+/* How long the capture goes on after a scenario's last step. */
+#define CAPTURE_LINGER_US 30000
 
 const char *wsf_verdict_name(wsf_verdict v)
 {
@@ -34,6 +38,8 @@ const char *wsf_verdict_name(wsf_verdict v)
         return "known";
     case WSF_NONSTRICT:
         return "non-strict";
+    case WSF_SKIP:
+        return "skip";
     default:
         return "error";
     }
@@ -122,6 +128,8 @@ void wsf_runner_finish(wsf_runner *r)
     r->cap_lines = 0;
     free(r->start_error);
     r->start_error = NULL;
+    free(r->capture_off_why);
+    r->capture_off_why = NULL;
 }
 
 void wsf_result_free(wsf_result *res)
@@ -134,6 +142,7 @@ void wsf_result_free(wsf_result *res)
     free(res->checks);
     free(res->reason);
     free(res->url);
+    free(res->pcap);
     wsf_timeline_free(&res->tl);
     memset(res, 0, sizeof *res);
 }
@@ -603,6 +612,69 @@ out_err:
     k->result = WSF_CHECK_NOT_REACHED;
 }
 
+static bool needs_wire(const wsf_scenario *sc)
+{
+    for (size_t i = 0; i < sc->n_steps; i++)
+        if (sc->steps[i].kind == WSF_STEP_EXPECT && sc->steps[i].u.expect.kind == WSF_EXP_WIRE)
+            return true;
+    return false;
+}
+
+static bool is_loopback(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+    return a->ss_family == AF_INET6 &&
+           IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->sin6_addr);
+}
+
+/* "captures/003-after-peer-close.pcap" for the third scenario of the run. */
+static char *capture_path(wsf_runner *r, const wsf_scenario *sc)
+{
+    const char *base = strrchr(sc->file, '/');
+    base = base ? base + 1 : sc->file;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".wsf")) n -= 4;
+    return wsf_xasprintf("%s/%03zu-%.*s.pcap", r->capture_dir, r->n_run, (int)n, base);
+}
+
+/* Starts the scenario's capture; without one, the reason is kept (and said
+ * once on the timeline) and wire expectations cannot be judged. */
+static void capture_begin(wsf_runner *r, run_ctx *c)
+{
+    if (!r->capture || r->capture_off_why) return;
+    char err[512];
+    bool denied;
+    const char *ifname = r->capture_if ? r->capture_if : is_loopback(&c->peer.addr) ? "lo" : "any";
+    c->cap = wsf_capture_open(ifname, wsf_peer_target_port(&c->peer), err, sizeof err, &denied);
+    if (c->cap) {
+        char *path = capture_path(r, c->sc);
+        if (wsf_capture_begin(c->cap, r->loop, path, &c->res->tl, &c->wire, err, sizeof err) == 0) {
+            c->res->pcap = path;
+            return;
+        }
+        free(path);
+        wsf_capture_close(c->cap);
+        c->cap = NULL;
+    }
+    /* Permission does not come back within a run; other failures might, but
+     * a run that cannot capture once is told so once. */
+    r->capture_off_why = wsf_xstrdup(err);
+    wsf_timeline_add(&c->res->tl, WSF_EV_NOTE, WSF_DIR_NONE, "no-capture", "%s", err);
+}
+
+static void capture_end(run_ctx *c)
+{
+    if (!c->cap) return;
+    /* A short linger, so the target's last FIN or RST is in the file. */
+    int64_t until = wsf_now_us() + CAPTURE_LINGER_US;
+    while (wsf_now_us() < until)
+        wsf_loop_run_once(c->r->loop, until);
+    wsf_capture_end(c->cap);
+    wsf_capture_close(c->cap);
+    c->cap = NULL;
+}
+
 /* Signals go to the target's own process, as a service manager's would. */
 static void step_signal(run_ctx *c, const wsf_step *st)
 {
@@ -747,6 +819,15 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         res->url = wsf_xstrdup(url);
         if (wsf_peer_set_url(&c.peer, url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
     }
+    r->n_run++;
+    wsf_wire_facts_init(&c.wire);
+    if (res->verdict == WSF_PASS) capture_begin(r, &c);
+    if (res->verdict == WSF_PASS && !c.cap && needs_wire(sc)) {
+        res->verdict = WSF_SKIP;
+        res->reason = wsf_xasprintf("skip: %s", r->capture ? r->capture_off_why
+                                                           : "capture turned off (--no-capture)");
+        c.stop = true;
+    }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
     if (target_was_up) {
         c.fd_baseline = wsf_proc_fd_count(r->inst.pid);
@@ -787,7 +868,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
             wsf_loop_run_once(r->loop, wsf_now_us() + SETTLE_QUIET_US);
         wsf_instance_drain(&r->inst);
     }
-    if (res->verdict != WSF_ERROR && !r->loop->interrupted) rc_judge_at_end(&c);
+    capture_end(&c);
+    if (res->verdict != WSF_ERROR && res->verdict != WSF_SKIP && !r->loop->interrupted)
+        rc_judge_at_end(&c);
     /* A target that died is the finding, whatever went wrong after it (a
      * refused reconnect is an error only in appearance). */
     if (target_was_up && !r->inst.running && !r->loop->interrupted && !scenario_ends_target(sc)) {

@@ -18,9 +18,10 @@ typedef enum {
     WSF_ERROR,
     WSF_KNOWN,
     WSF_NONSTRICT,
+    WSF_SKIP, /* not run: it needs something this run does not have (the capture) */
     WSF_N_VERDICTS
 } wsf_verdict;
-/* "pass", "fail", "error", "known", "non-strict" */
+/* "pass", "fail", "error", "known", "non-strict", "skip" */
 const char *wsf_verdict_name(wsf_verdict v);
 
 typedef enum {
@@ -48,6 +49,7 @@ typedef struct {
     char *reason;      /* error: why it could not run; fail: the first failed check */
     char *url;         /* where the peer connected (each target start has a fresh port) */
     const char *known; /* the target file's reason when it lists this scenario */
+    char *pcap;        /* the scenario's capture file, or NULL */
     wsf_check *checks;
     size_t n_checks;
     wsf_timeline tl;
@@ -75,6 +77,12 @@ typedef struct {
         char *text;
     } * lines;
     size_t n_lines, cap_lines;
+    /* Packet capture: on unless turned off; per scenario, one file each. */
+    bool capture;
+    const char *capture_if; /* NULL: "lo" for loopback targets, else "any" */
+    const char *capture_dir;
+    char *capture_off_why; /* why there is no capture, once that is known */
+    size_t n_run;          /* scenarios run so far, for file names */
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

@@ -127,7 +127,7 @@ static bool parse_opcode(parser *p, int *op, bool allow_frame)
     wsf_cur_expected(c, allow_frame
                             ? "an expectation (text, binary, close, ping, pong, "
                               "continuation, opcode N, frame, no frame, tcp, http, target, fds, "
-                              "socket, log, no log, states, closing)"
+                              "socket, log, no log, states, closing, wire)"
                             : "a frame kind (text, binary, close, ping, pong, "
                               "continuation, opcode N)");
     return false;
@@ -380,6 +380,57 @@ static bool parse_expect_target(parser *p, wsf_expect *e)
     return false;
 }
 
+/* "from peer|target" after a wire fact. */
+static bool parse_from(parser *p, wsf_expect *e)
+{
+    if (!wsf_cur_word(&p->c, "from")) return false;
+    return parse_peer_or_target(p, &e->by_target);
+}
+
+/* expect wire fin first by X | fin from X within T | rst from X within T |
+ * no rst from X [for T] | zero-window from target within T |
+ * retransmissions below N */
+static bool parse_expect_wire(parser *p, wsf_expect *e)
+{
+    wsf_cursor *c = &p->c;
+    e->kind = WSF_EXP_WIRE;
+    if (wsf_cur_accept(c, "fin")) {
+        if (wsf_cur_accept(c, "first")) {
+            e->wire = WSF_WIRE_FIN_FIRST;
+            if (!wsf_cur_word(c, "by") || !parse_peer_or_target(p, &e->by_target)) return false;
+            return wsf_cur_end(c);
+        }
+        e->wire = WSF_WIRE_FIN;
+        return parse_from(p, e) && parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "rst")) {
+        e->wire = WSF_WIRE_RST;
+        return parse_from(p, e) && parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "no")) {
+        e->wire = WSF_WIRE_NO_RST;
+        if (!wsf_cur_word(c, "rst") || !parse_from(p, e)) return false;
+        if (wsf_cur_accept(c, "for") &&
+            !wsf_cur_duration(c, "a duration after 'for' (e.g. 1s)", &e->within_us))
+            return false;
+        return wsf_cur_end(c);
+    }
+    if (wsf_cur_accept(c, "zero-window")) {
+        e->wire = WSF_WIRE_ZERO_WINDOW;
+        e->by_target = true;
+        if (!wsf_cur_word(c, "from") || !wsf_cur_word(c, "target")) return false;
+        return parse_within(p, e);
+    }
+    if (wsf_cur_accept(c, "retransmissions")) {
+        e->wire = WSF_WIRE_RETRANS;
+        if (!wsf_cur_word(c, "below")) return false;
+        if (!wsf_cur_uint(c, "a count", 1000000, &e->size)) return false;
+        return wsf_cur_end(c);
+    }
+    wsf_cur_expected(c, "fin, rst, no rst, zero-window or retransmissions after 'wire'");
+    return false;
+}
+
 /* expect closing initiator|clean|dropped-by|code ... */
 static bool parse_expect_closing(parser *p, wsf_expect *e)
 {
@@ -422,6 +473,7 @@ static bool parse_expect(parser *p, wsf_step *st)
     e->opcode = -1;
     if (wsf_cur_accept(c, "target")) return parse_expect_target(p, e);
     if (wsf_cur_accept(c, "closing")) return parse_expect_closing(p, e);
+    if (wsf_cur_accept(c, "wire")) return parse_expect_wire(p, e);
     if (wsf_cur_accept(c, "fds")) {
         e->kind = WSF_EXP_FDS_BASELINE;
         if (!wsf_cur_word(c, "baseline")) return false;

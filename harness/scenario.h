@@ -49,7 +49,18 @@ typedef enum {
     /* The peer's view of the connection. */
     WSF_EXP_STATES,  /* the sequence of connection states so far */
     WSF_EXP_CLOSING, /* a fact about how the connection closed */
+    /* The packets, from the capture. */
+    WSF_EXP_WIRE,
 } wsf_expect_kind;
+
+typedef enum {
+    WSF_WIRE_FIN_FIRST,   /* who sent the first FIN */
+    WSF_WIRE_FIN,         /* a FIN from that side within the time */
+    WSF_WIRE_RST,         /* an RST from that side within the time */
+    WSF_WIRE_NO_RST,      /* no RST from that side so far (and for the time) */
+    WSF_WIRE_ZERO_WINDOW, /* the target advertised a zero window within the time */
+    WSF_WIRE_RETRANS,     /* fewer retransmissions than size so far */
+} wsf_wire_fact;
 
 typedef enum {
     WSF_FACT_INITIATOR, /* who sent the first Close frame: peer or target */
@@ -104,7 +115,8 @@ typedef struct {
     size_t n_states;
     /* CLOSING: */
     wsf_closing_fact fact;
-    bool by_target; /* INITIATOR, DROPPED: the target (else the peer) */
+    bool by_target; /* INITIATOR, DROPPED, WIRE: the target (else the peer) */
+    wsf_wire_fact wire;
 } wsf_expect;
 
 #define WSF_CLOSE_ANY (-3)

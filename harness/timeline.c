@@ -70,7 +70,7 @@ wsf_event *wsf_timeline_add(wsf_timeline *tl, wsf_event_kind kind, wsf_dir dir, 
 const char *wsf_event_kind_name(wsf_event_kind k)
 {
     static const char *names[] = {"step", "tcp",    "bytes",   "http", "frame", "fault",
-                                  "log",  "target", "timeout", "note", "state"};
+                                  "log",  "target", "timeout", "note", "state", "wire"};
     return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
 }
 

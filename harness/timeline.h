@@ -21,6 +21,7 @@ typedef enum {
     WSF_EV_TIMEOUT, /* an expectation's deadline passed */
     WSF_EV_NOTE,    /* anything else worth reading */
     WSF_EV_STATE,   /* the peer's view of the connection changed state */
+    WSF_EV_WIRE,    /* a TCP segment the capture saw */
 } wsf_event_kind;
 
 typedef enum {

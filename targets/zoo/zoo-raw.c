@@ -83,6 +83,7 @@ enum defect {
     DEFECT_FD_LEAK_ON_RESET,
     DEFECT_NO_HANDSHAKE_TIMEOUT,
     DEFECT_HEAP_OVERFLOW,
+    DEFECT_RESET_ON_CLOSE,
 };
 
 static const char *const defect_names[] = {
@@ -95,6 +96,7 @@ static const char *const defect_names[] = {
     "fd-leak-on-reset",
     "no-handshake-timeout",
     "heap-overflow",
+    "reset-on-close",
 };
 
 /* One queued piece of output: an HTTP response or a whole frame. */
@@ -125,11 +127,12 @@ struct conn {
     int message_text; /* ... and it is a text message */
     struct utf8_state utf8;
 
-    int close_sent;        /* our Close is queued; no more data frames */
-    int close_received;    /* the client's Close came; the rest is ignored */
-    int failed;            /* we failed the connection; input is ignored */
-    int shut_when_flushed; /* close TCP as soon as the queue is empty */
-    long long deadline;    /* ms on the monotonic clock; 0 for none */
+    int close_sent;         /* our Close is queued; no more data frames */
+    int close_received;     /* the client's Close came; the rest is ignored */
+    int failed;             /* we failed the connection; input is ignored */
+    int shut_when_flushed;  /* close TCP as soon as the queue is empty */
+    int reset_when_flushed; /* ... and with RST rather than FIN */
+    long long deadline;     /* ms on the monotonic clock; 0 for none */
 };
 
 static enum defect defect;
@@ -323,6 +326,10 @@ static void flush(struct conn *c)
         }
     }
     if (!c->head && c->shut_when_flushed) {
+        if (c->reset_when_flushed) {
+            struct linger lg = {.l_onoff = 1, .l_linger = 0};
+            setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        }
         close_conn(c, 0);
         return;
     }
@@ -443,6 +450,14 @@ static void answer_close(struct conn *c, const unsigned char *payload, size_t le
          */
         c->deadline = 0;
         return;
+    }
+    if (defect == DEFECT_RESET_ON_CLOSE) {
+        /*
+         * DEFECT reset-on-close: the Close answer goes out, then the
+         * connection is dropped with SO_LINGER 0, so the client sees an RST
+         * where the closing handshake should end in a FIN (RFC 6455 7.1.1).
+         */
+        c->reset_when_flushed = 1;
     }
     c->shut_when_flushed = 1;
 }

@@ -475,6 +475,29 @@ end:
     teardown();
 }
 
+/* A Close frame followed at once by an RST: the frame was delivered before
+ * the reset, so the peer must still see it (and then the RST). */
+static void test_frame_then_rst(void)
+{
+    static const uint8_t close_1000[] = {0x88, 0x02, 0x03, 0xe8};
+    setup();
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    srv_send(fx.sfd, close_1000, sizeof close_1000);
+    srv_rst(fx.sfd);
+    fx.sfd = -1;
+    REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_rst));
+    wsf_rx_frame *f = wsf_peer_inbox_peek(&fx.peer);
+    CU_ASSERT_PTR_NOT_NULL(f);
+    if (f) {
+        CU_ASSERT_EQUAL(f->opcode, WSF_OP_CLOSE);
+        CU_ASSERT_EQUAL(f->close_code, 1000);
+    }
+    int fr = find_event(0, WSF_EV_FRAME, WSF_DIR_IN, "close");
+    CU_ASSERT(fr >= 0 && fr < find_event(0, WSF_EV_TCP, WSF_DIR_IN, "rst"));
+end:
+    teardown();
+}
+
 static void test_peer_rst(void)
 {
     setup();
@@ -817,6 +840,7 @@ end:
 }
 
 static CU_TestInfo tests[] = {
+    {"a frame then an RST: the frame is kept", test_frame_then_rst},
     {"stall read shrinks the receive buffer", test_stall_read_shrinks_buffer},
     {"connect: connected event", test_connect},
     {"connect: refused", test_connect_refused},

@@ -1004,10 +1004,10 @@ static void test_expect_errors(void)
     parse_fails(HEAD "expect tcp-closed within 1s\n",
                 "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
                 "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
-                "log, states, closing), found 'tcp-closed'");
+                "log, states, closing, wire), found 'tcp-closed'");
     parse_fails(HEAD "expect\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
                                  "pong, continuation, opcode N, frame, no frame, tcp, http, "
-                                 "target, fds, socket, log, no log, states, closing), "
+                                 "target, fds, socket, log, no log, states, closing, wire), "
                                  "found end of line");
     parse_fails(HEAD "expect tcp maybe within 1s\n",
                 "t.wsf:2:12: expected fin, rst, closed or open after 'tcp', found 'maybe'");
@@ -1196,14 +1196,14 @@ static void test_must_and_should(void)
     /* They need an expectation as much as 'expect' does. */
     parse_fails(HEAD "should\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
                                  "pong, continuation, opcode N, frame, no frame, tcp, http, "
-                                 "target, fds, socket, log, no log, states, closing), "
+                                 "target, fds, socket, log, no log, states, closing, wire), "
                                  "found end of line");
     parse_fails(HEAD "must tcp fin\n", "t.wsf:2:13: expected 'within', found end of line");
     /* Only as the first word. */
     parse_fails(HEAD "expect should tcp fin within 1s\n",
                 "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
                 "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
-                "log, states, closing), found 'should'");
+                "log, states, closing, wire), found 'should'");
 }
 
 static void test_expect_target(void)

@@ -1,0 +1,262 @@
+#include "capture.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+#include <pcap/sll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/time.h>
+
+struct wsf_capture {
+    pcap_t *pcap;
+    pcap_dumper_t *dump;
+    uint16_t target_port;
+    int linktype;
+    wsf_io io;
+    wsf_loop *loop;
+    wsf_timeline *tl;
+    wsf_wire_facts *facts;
+    int64_t real_minus_mono; /* pcap stamps are wall clock; the timeline is monotonic */
+};
+
+static uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+int wsf_wire_decode(const uint8_t *f, uint32_t caplen, int linktype, uint16_t target_port,
+                    wsf_wire_pkt *out)
+{
+    uint32_t off;
+    uint16_t ethertype;
+    switch (linktype) {
+    case DLT_EN10MB:
+        if (caplen < 14) return -1;
+        ethertype = be16(f + 12);
+        off = 14;
+        break;
+    case DLT_LINUX_SLL:
+        if (caplen < SLL_HDR_LEN) return -1;
+        ethertype = be16(f + 14);
+        off = SLL_HDR_LEN;
+        break;
+    case DLT_NULL: /* host-order address family, 4 bytes */
+        if (caplen < 4) return -1;
+        ethertype = (f[0] == 2 || f[3] == 2) ? 0x0800 : 0x86dd;
+        off = 4;
+        break;
+    case DLT_RAW:
+        if (caplen < 1) return -1;
+        ethertype = (f[0] >> 4) == 4 ? 0x0800 : 0x86dd;
+        off = 0;
+        break;
+    default:
+        return -1;
+    }
+    uint32_t tcp;
+    if (ethertype == 0x0800) {
+        if (caplen < off + 20 || (f[off] >> 4) != 4 || f[off + 9] != 6) return -1;
+        uint32_t ihl = (uint32_t)(f[off] & 0x0f) * 4;
+        uint32_t total = be16(f + off + 2);
+        if (ihl < 20 || caplen < off + ihl + 20) return -1;
+        tcp = off + ihl;
+        out->payload_len = total; /* minus headers, below */
+        out->payload_len -= ihl;
+    } else if (ethertype == 0x86dd) {
+        /* Extension headers are not followed: TCP must come next. */
+        if (caplen < off + 40 + 20 || (f[off] >> 4) != 6 || f[off + 6] != 6) return -1;
+        tcp = off + 40;
+        out->payload_len = be16(f + off + 4);
+    } else {
+        return -1;
+    }
+    uint32_t doff = (uint32_t)(f[tcp + 12] >> 4) * 4;
+    if (doff < 20 || out->payload_len < doff) return -1;
+    out->sport = be16(f + tcp);
+    out->dport = be16(f + tcp + 2);
+    if (out->sport != target_port && out->dport != target_port) return -1;
+    out->from_target = out->sport == target_port;
+    out->seq = be32(f + tcp + 4);
+    out->flags = f[tcp + 13];
+    out->window = be16(f + tcp + 14);
+    out->payload_len -= doff;
+    return 0;
+}
+
+void wsf_wire_facts_init(wsf_wire_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    f->first_fin_t[0] = f->first_fin_t[1] = -1;
+    f->first_rst_t[0] = f->first_rst_t[1] = -1;
+    f->first_zero_window_t = -1;
+}
+
+/* A segment whose data ends at or before what its flow already carried is
+ * a retransmission (sequence numbers wrap: compare as signed differences). */
+static bool is_resend(wsf_wire_facts *w, const wsf_wire_pkt *p)
+{
+    uint16_t port = p->from_target ? p->dport : p->sport;
+    uint32_t end = p->seq + p->payload_len + ((p->flags & (WSF_TCP_SYN | WSF_TCP_FIN)) ? 1 : 0);
+    size_t n = sizeof w->flows / sizeof *w->flows;
+    for (size_t i = 0; i < n; i++) {
+        if (w->flows[i].seen &&
+            (w->flows[i].port != port || w->flows[i].from_target != p->from_target))
+            continue;
+        if (!w->flows[i].seen) {
+            w->flows[i].seen = true;
+            w->flows[i].port = port;
+            w->flows[i].from_target = p->from_target;
+            w->flows[i].end = end;
+            return false;
+        }
+        bool resend =
+            (p->payload_len || (p->flags & WSF_TCP_FIN)) && (int32_t)(end - w->flows[i].end) <= 0;
+        if ((int32_t)(end - w->flows[i].end) > 0) w->flows[i].end = end;
+        return resend;
+    }
+    return false;
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    wsf_capture *c = (wsf_capture *)user;
+    if (c->dump) pcap_dump((u_char *)c->dump, h, bytes);
+    wsf_wire_pkt p;
+    if (wsf_wire_decode(bytes, h->caplen, c->linktype, c->target_port, &p) < 0) return;
+    int64_t abs = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec - c->real_minus_mono;
+    int64_t t = abs - c->tl->origin_us;
+    wsf_wire_facts *w = c->facts;
+    int side = p.from_target ? 1 : 0;
+    wsf_dir dir = p.from_target ? WSF_DIR_IN : WSF_DIR_OUT;
+    w->packets++;
+    bool resend = is_resend(w, &p);
+    if (resend) w->retransmissions[side]++;
+
+    char flags[32] = "";
+    if (p.flags & WSF_TCP_SYN) strcat(flags, "SYN ");
+    if (p.flags & WSF_TCP_FIN) strcat(flags, "FIN ");
+    if (p.flags & WSF_TCP_RST) strcat(flags, "RST ");
+    if (p.flags & WSF_TCP_ACK) strcat(flags, "ACK ");
+    const char *what = p.flags & WSF_TCP_RST   ? "RST"
+                       : p.flags & WSF_TCP_SYN ? "SYN"
+                       : p.flags & WSF_TCP_FIN ? "FIN"
+                       : p.payload_len         ? "data"
+                       : p.window == 0         ? "zero-window"
+                                               : "ack";
+    wsf_event *e = wsf_timeline_add_at(c->tl, abs, WSF_EV_WIRE, dir, what, NULL);
+    if (e) {
+        e->len = p.payload_len;
+        e->detail =
+            wsf_xasprintf("%s%u bytes, win %u, port %u%s", flags, p.payload_len, p.window,
+                          p.from_target ? p.dport : p.sport, resend ? ", retransmission" : "");
+    }
+    if ((p.flags & WSF_TCP_FIN) && w->first_fin_t[side] < 0) w->first_fin_t[side] = t;
+    if ((p.flags & WSF_TCP_RST) && w->first_rst_t[side] < 0) w->first_rst_t[side] = t;
+    if (p.from_target && p.window == 0 && !(p.flags & (WSF_TCP_RST | WSF_TCP_SYN)) &&
+        w->first_zero_window_t < 0)
+        w->first_zero_window_t = t;
+}
+
+static void on_readable(wsf_io *io, uint32_t events)
+{
+    (void)events;
+    wsf_capture_poll(io->ctx);
+}
+
+wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *err, size_t errlen,
+                              bool *denied)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    *denied = false;
+    pcap_t *p = pcap_create(ifname, ebuf);
+    if (!p) {
+        snprintf(err, errlen, "capture on %s: %s", ifname, ebuf);
+        return NULL;
+    }
+    /* Packets must reach the timeline as they happen, not a buffer later. */
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_snaplen(p, 65535);
+    pcap_set_timeout(p, 1);
+    pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
+    int rc = pcap_activate(p);
+    if (rc < 0) {
+        *denied = rc == PCAP_ERROR_PERM_DENIED;
+        snprintf(err, errlen, "capture on %s: %s", ifname,
+                 rc == PCAP_ERROR_PERM_DENIED ? "not permitted (run as root or grant cap_net_raw)"
+                                              : pcap_geterr(p));
+        pcap_close(p);
+        return NULL;
+    }
+    char filter[64];
+    snprintf(filter, sizeof filter, "tcp port %u", target_port);
+    struct bpf_program prog;
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+        pcap_setfilter(p, &prog) < 0) {
+        snprintf(err, errlen, "capture filter '%s': %s", filter, pcap_geterr(p));
+        pcap_close(p);
+        return NULL;
+    }
+    pcap_freecode(&prog);
+    if (pcap_setnonblock(p, 1, ebuf) < 0) {
+        snprintf(err, errlen, "capture on %s: %s", ifname, ebuf);
+        pcap_close(p);
+        return NULL;
+    }
+    wsf_capture *c = wsf_xcalloc(1, sizeof *c);
+    c->pcap = p;
+    c->target_port = target_port;
+    c->linktype = pcap_datalink(p);
+    c->io = (wsf_io){.fd = pcap_get_selectable_fd(p), .cb = on_readable, .ctx = c};
+    return c;
+}
+
+int wsf_capture_begin(wsf_capture *c, wsf_loop *loop, const char *path, wsf_timeline *tl,
+                      wsf_wire_facts *facts, char *err, size_t errlen)
+{
+    c->dump = pcap_dump_open(c->pcap, path);
+    if (!c->dump) {
+        snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(c->pcap));
+        return -1;
+    }
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    c->real_minus_mono = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec - wsf_now_us();
+    c->tl = tl;
+    c->facts = facts;
+    c->loop = loop;
+    if (c->io.fd >= 0) wsf_loop_add(loop, &c->io, EPOLLIN);
+    return 0;
+}
+
+void wsf_capture_poll(wsf_capture *c)
+{
+    if (!c->tl) return;
+    /* Bounded, so a flood of packets cannot starve the rest of the loop. */
+    for (int i = 0; i < 16; i++)
+        if (pcap_dispatch(c->pcap, 256, on_packet, (u_char *)c) <= 0) break;
+}
+
+void wsf_capture_end(wsf_capture *c)
+{
+    wsf_capture_poll(c);
+    if (c->loop) wsf_loop_del(c->loop, &c->io);
+    if (c->dump) pcap_dump_close(c->dump);
+    c->dump = NULL;
+    c->tl = NULL;
+}
+
+void wsf_capture_close(wsf_capture *c)
+{
+    if (!c) return;
+    if (c->dump) wsf_capture_end(c);
+    pcap_close(c->pcap);
+    free(c);
+}

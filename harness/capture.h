@@ -1,0 +1,67 @@
+/* Wire evidence: a libpcap capture of one scenario's connections, written
+ * to a .pcap file and decoded into timeline events as packets arrive. What
+ * the peer's socket cannot tell (who sent FIN first, whether the target
+ * reset, whether it stopped reading) the packets do. */
+#ifndef WSF_CAPTURE_H
+#define WSF_CAPTURE_H
+
+#include "loop.h"
+#include "timeline.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* TCP flag bits as in the header. */
+enum { WSF_TCP_FIN = 0x01, WSF_TCP_SYN = 0x02, WSF_TCP_RST = 0x04, WSF_TCP_ACK = 0x10 };
+
+/* One decoded TCP segment. */
+typedef struct {
+    bool from_target; /* its source port is the target's */
+    uint16_t sport, dport;
+    uint8_t flags;
+    uint32_t seq;
+    uint16_t window; /* as sent (not scaled) */
+    uint32_t payload_len;
+} wsf_wire_pkt;
+
+/* Decodes a captured frame of the given link type (DLT_EN10MB, as on "lo",
+ * DLT_LINUX_SLL for "any", DLT_RAW, DLT_NULL). Returns 0, or -1 when it is
+ * not IPv4/IPv6 TCP touching target_port. */
+int wsf_wire_decode(const uint8_t *frame, uint32_t caplen, int linktype, uint16_t target_port,
+                    wsf_wire_pkt *out);
+
+/* What the capture saw of the scenario, for wire expectations. */
+typedef struct {
+    int64_t first_fin_t[2]; /* timeline time of the first FIN: [0] peer, [1] target; -1 none */
+    int64_t first_rst_t[2];
+    int64_t first_zero_window_t; /* the target advertised a zero window; -1 none */
+    unsigned retransmissions[2];
+    unsigned packets;
+    /* Highest sequence end seen per direction and port, to tell resends. */
+    struct {
+        uint16_t port;
+        bool from_target;
+        uint32_t end;
+        bool seen;
+    } flows[16];
+} wsf_wire_facts;
+
+typedef struct wsf_capture wsf_capture;
+
+/* Opens a capture on ifname ("lo", "any", ...) for TCP to or from
+ * target_port. Returns NULL with why in err; *denied says it was a matter of
+ * permission (no CAP_NET_RAW), as opposed to a missing interface. */
+wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *err, size_t errlen,
+                              bool *denied);
+/* Starts writing packets to path and events to tl. */
+int wsf_capture_begin(wsf_capture *c, wsf_loop *loop, const char *path, wsf_timeline *tl,
+                      wsf_wire_facts *facts, char *err, size_t errlen);
+/* Reads what is there now (the loop calls this too when packets arrive). */
+void wsf_capture_poll(wsf_capture *c);
+/* Stops writing the scenario's file. */
+void wsf_capture_end(wsf_capture *c);
+void wsf_capture_close(wsf_capture *c);
+
+void wsf_wire_facts_init(wsf_wire_facts *f);
+
+#endif
