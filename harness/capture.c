@@ -145,11 +145,16 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     if (p.flags & WSF_TCP_FIN) strcat(flags, "FIN ");
     if (p.flags & WSF_TCP_RST) strcat(flags, "RST ");
     if (p.flags & WSF_TCP_ACK) strcat(flags, "ACK ");
+    /* A window that opens again after a zero window is worth its own name:
+     * the side started reading again. */
+    bool reopened = w->window_closed[side] && p.window > 0 && !(p.flags & WSF_TCP_RST);
+    if (!(p.flags & (WSF_TCP_RST | WSF_TCP_SYN))) w->window_closed[side] = p.window == 0;
     const char *what = p.flags & WSF_TCP_RST   ? "RST"
                        : p.flags & WSF_TCP_SYN ? "SYN"
                        : p.flags & WSF_TCP_FIN ? "FIN"
                        : p.payload_len         ? "data"
                        : p.window == 0         ? "zero-window"
+                       : reopened              ? "window-update"
                                                : "ack";
     wsf_event *e = wsf_timeline_add_at(c->tl, abs, WSF_EV_WIRE, dir, what, NULL);
     if (e) {

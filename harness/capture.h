@@ -36,6 +36,7 @@ typedef struct {
     int64_t first_rst_t[2];
     int64_t first_zero_window_t; /* the target advertised a zero window; -1 none */
     unsigned retransmissions[2];
+    bool window_closed[2]; /* the side's last advertised window was zero */
     unsigned packets;
     /* Highest sequence end seen per direction and port, to tell resends. */
     struct {
