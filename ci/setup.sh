@@ -11,6 +11,8 @@ packages=(
   libcunit1-dev                      # unit tests
   python3 procps                     # end-to-end tests: JSON checks, pgrep
   python3-websockets                 # Python servers of the bug zoo
+  tshark                             # e2e capture test: reads the pcap files back
+  libcap2-bin                        # e2e no-capture-permission test: capsh
   clang-format git                   # the style test
 )
 

@@ -1,0 +1,91 @@
+# Packet capture with the shipped suite against lws-echo: every scenario
+# leaves a pcap that tshark reads, holding the scenario's own connections and
+# nothing else (the target's port on every packet, as many client ports as
+# the scenario has connect steps); the peer's RST in rst/after-handshake is
+# the only RST, and it left within 5 ms of the step. Needs CAP_NET_RAW (CI
+# runs it as root) and tshark.
+source "$(dirname "$0")/lib.sh"
+
+command -v tshark >/dev/null || fail "tshark is not installed (ci/setup.sh installs it)"
+
+expect_rc 0 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results results.json \
+  "$SRC/scenarios"
+if grep -q "not permitted" results.json; then
+  fail "capture not permitted: run this test as root or with cap_net_raw"
+fi
+
+total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
+[ "$(json 'len(d["scenarios"])' results.json)" = "$total" ] || fail "scenario count"
+# One file per scenario, and no others.
+[ "$(find captures -name '*.pcap' | wc -l)" -eq "$total" ] ||
+  fail "$(find captures -name '*.pcap' | wc -l) pcap files for $total scenarios"
+
+# scenario file, pcap, url: one line per scenario.
+json '"\n".join("\t".join((s["file"], s.get("pcap", ""), s.get("url", "")))
+               for s in d["scenarios"])' results.json >list.tsv
+
+# tshark's fields as 0/1 or False/True, depending on its version.
+is_set='$3 == "1" || $3 == "True"'
+
+printf '%-48s %8s %12s %5s\n' scenario packets connections RSTs
+while IFS=$'\t' read -r file pcap url; do
+  name=${file#"$SRC/scenarios/"}
+  [ -n "$pcap" ] || fail "$name: no pcap in results.json"
+  [ -s "$pcap" ] || fail "$name: $pcap is missing or empty"
+  port=$(sed -nE 's#^ws://(\[[^]]*\]|[^/:]*):([0-9]+)(/.*)?$#\2#p' <<<"$url")
+  [ -n "$port" ] || fail "$name: no port in the url '$url'"
+
+  tshark -r "$pcap" -T fields -E separator=, -e tcp.srcport -e tcp.dstport -e tcp.flags.reset \
+    >fields.txt 2>tshark.err || {
+    cat tshark.err >&2
+    fail "$name: tshark cannot read $pcap"
+  }
+  # tshark warns when run as root; anything else on stderr is a problem.
+  if grep -v '^Running as user "root"' tshark.err | grep -q .; then
+    cat tshark.err >&2
+    fail "$name: tshark complains about $pcap"
+  fi
+  packets=$(wc -l <fields.txt)
+  [ "$packets" -gt 0 ] || fail "$name: no packets in $pcap"
+
+  # Every packet is TCP to or from the target's port.
+  strays=$(awk -F, -v p="$port" '$1 != p && $2 != p' fields.txt | wc -l)
+  [ "$strays" -eq 0 ] || {
+    awk -F, -v p="$port" '$1 != p && $2 != p' fields.txt | head >&2
+    fail "$name: $strays packets in $pcap without the target's port $port"
+  }
+  # The client ports are the scenario's connections, one per connect step.
+  conns=$(awk -F, -v p="$port" '{ print ($1 == p ? $2 : $1) }' fields.txt | sort -u | wc -l)
+  connects=$(grep -cE '^connect([[:space:]]|$)' "$file" || true)
+  [ "$conns" -eq "$connects" ] ||
+    fail "$name: $conns connections in $pcap, $connects connect steps in the scenario"
+  rsts=$(awk -F, "$is_set" fields.txt | wc -l)
+  printf '%-48s %8d %12d %5d\n' "$name" "$packets" "$conns" "$rsts"
+
+  if [ "$name" = rst/after-handshake.wsf ]; then
+    cp fields.txt rst-fields.txt
+    rst_port=$port
+  fi
+done <list.tsv
+
+# rst/after-handshake.wsf: the peer's RST and nothing else resets.
+[ -n "${rst_port:-}" ] || fail "rst/after-handshake.wsf did not run"
+awk -F, "$is_set" rst-fields.txt >rst.txt
+[ "$(wc -l <rst.txt)" -eq 1 ] || fail "rst/after-handshake.wsf: $(wc -l <rst.txt) RSTs, expected 1"
+IFS=, read -r sport dport _ <rst.txt
+if [ "$dport" != "$rst_port" ] || [ "$sport" = "$rst_port" ]; then
+  fail "rst/after-handshake.wsf: the RST goes $sport -> $dport, not from the peer to $rst_port"
+fi
+# Its fault entry: the step's RST seen on the wire within 5 ms.
+sel='[s for s in d["scenarios"] if s["file"].endswith("/rst/after-handshake.wsf")][0]'
+faults="[f for f in $sel.get(\"faults\", []) if f[\"fault\"] == \"rst\"]"
+[ "$(json "len($faults)" results.json)" = 1 ] ||
+  fail "rst/after-handshake.wsf: rst faults: $(json "$sel.get('faults')" results.json)"
+[ "$(json "${faults}[0][\"wire\"]" results.json)" = RST ] ||
+  fail "the rst fault's wire event is not an RST"
+delta=$(json "${faults}[0][\"delta_us\"]" results.json)
+if [ "$delta" -lt 0 ] || [ "$delta" -ge 5000 ]; then
+  fail "the RST reached the wire ${delta}us after the step, 5 ms allowed"
+fi
+echo "ok: $total scenarios, $total pcaps, each with its own connections;" \
+  "the RST ${delta}us after its step"
