@@ -66,7 +66,10 @@ int wsf_wire_decode(const uint8_t *f, uint32_t caplen, int linktype, uint16_t ta
         if (caplen < off + 20 || (f[off] >> 4) != 4 || f[off + 9] != 6) return -1;
         uint32_t ihl = (uint32_t)(f[off] & 0x0f) * 4;
         uint32_t total = be16(f + off + 2);
-        if (ihl < 20 || caplen < off + ihl + 20) return -1;
+        /* A later fragment carries no TCP header; a total of 0 (offloaded
+         * segments) or less than the header says nothing usable. */
+        if ((be16(f + off + 6) & 0x1fff) != 0) return -1;
+        if (ihl < 20 || total < ihl || caplen < off + ihl + 20) return -1;
         tcp = off + ihl;
         out->payload_len = total; /* minus headers, below */
         out->payload_len -= ihl;
@@ -99,30 +102,35 @@ void wsf_wire_facts_init(wsf_wire_facts *f)
     f->first_zero_window_t = -1;
 }
 
-/* A segment whose data ends at or before what its flow already carried is
- * a retransmission (sequence numbers wrap: compare as signed differences). */
-static bool is_resend(wsf_wire_facts *w, const wsf_wire_pkt *p)
+/* The flow (one direction of one connection) a segment belongs to; NULL
+ * when the table is full (the capture then notes it). */
+static struct wsf_flow *flow_of(wsf_wire_facts *w, const wsf_wire_pkt *p)
 {
     uint16_t port = p->from_target ? p->dport : p->sport;
-    uint32_t end = p->seq + p->payload_len + ((p->flags & (WSF_TCP_SYN | WSF_TCP_FIN)) ? 1 : 0);
     size_t n = sizeof w->flows / sizeof *w->flows;
     for (size_t i = 0; i < n; i++) {
-        if (w->flows[i].seen &&
-            (w->flows[i].port != port || w->flows[i].from_target != p->from_target))
-            continue;
-        if (!w->flows[i].seen) {
-            w->flows[i].seen = true;
-            w->flows[i].port = port;
-            w->flows[i].from_target = p->from_target;
-            w->flows[i].end = end;
-            return false;
+        struct wsf_flow *f = &w->flows[i];
+        if (!f->seen) {
+            f->seen = true;
+            f->port = port;
+            f->from_target = p->from_target;
+            return f;
         }
-        bool resend =
-            (p->payload_len || (p->flags & WSF_TCP_FIN)) && (int32_t)(end - w->flows[i].end) <= 0;
-        if ((int32_t)(end - w->flows[i].end) > 0) w->flows[i].end = end;
-        return resend;
+        if (f->port == port && f->from_target == p->from_target) return f;
     }
-    return false;
+    return NULL;
+}
+
+/* A segment whose data ends at or before what its flow already carried is
+ * a retransmission (sequence numbers wrap: compare as signed differences). */
+static bool is_resend(struct wsf_flow *f, const wsf_wire_pkt *p)
+{
+    uint32_t end = p->seq + p->payload_len + ((p->flags & (WSF_TCP_SYN | WSF_TCP_FIN)) ? 1 : 0);
+    bool resend = f->end_known && (p->payload_len || (p->flags & WSF_TCP_FIN)) &&
+                  (int32_t)(end - f->end) <= 0;
+    if (!f->end_known || (int32_t)(end - f->end) > 0) f->end = end;
+    f->end_known = true;
+    return resend;
 }
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -137,8 +145,10 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     int side = p.from_target ? 1 : 0;
     wsf_dir dir = p.from_target ? WSF_DIR_IN : WSF_DIR_OUT;
     w->packets++;
-    bool resend = is_resend(w, &p);
+    struct wsf_flow *flow = flow_of(w, &p);
+    bool resend = flow && is_resend(flow, &p);
     if (resend) w->retransmissions[side]++;
+    if (!flow) w->untracked++;
 
     char flags[32] = "";
     if (p.flags & WSF_TCP_SYN) strcat(flags, "SYN ");
@@ -147,8 +157,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     if (p.flags & WSF_TCP_ACK) strcat(flags, "ACK ");
     /* A window that opens again after a zero window is worth its own name:
      * the side started reading again. */
-    bool reopened = w->window_closed[side] && p.window > 0 && !(p.flags & WSF_TCP_RST);
-    if (!(p.flags & (WSF_TCP_RST | WSF_TCP_SYN))) w->window_closed[side] = p.window == 0;
+    bool reopened = flow && flow->window_closed && p.window > 0 && !(p.flags & WSF_TCP_RST);
+    if (flow && !(p.flags & (WSF_TCP_RST | WSF_TCP_SYN))) flow->window_closed = p.window == 0;
     const char *what = p.flags & WSF_TCP_RST   ? "RST"
                        : p.flags & WSF_TCP_SYN ? "SYN"
                        : p.flags & WSF_TCP_FIN ? "FIN"
@@ -188,7 +198,8 @@ wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *er
     }
     /* Packets must reach the timeline as they happen, not a buffer later. */
     pcap_set_immediate_mode(p, 1);
-    pcap_set_snaplen(p, 65535);
+    /* A whole frame on lo is 14 + 65535 bytes: keep all of it. */
+    pcap_set_snaplen(p, 262144);
     pcap_set_timeout(p, 1);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
     int rc = pcap_activate(p);
@@ -206,10 +217,19 @@ wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *er
     if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
         pcap_setfilter(p, &prog) < 0) {
         snprintf(err, errlen, "capture filter '%s': %s", filter, pcap_geterr(p));
+        pcap_freecode(&prog);
         pcap_close(p);
         return NULL;
     }
     pcap_freecode(&prog);
+    int dlt = pcap_datalink(p);
+    if (dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL && dlt != DLT_RAW && dlt != DLT_NULL) {
+        /* Better said now than found as expectations that never see a FIN. */
+        snprintf(err, errlen, "capture on %s: link type %s is not decoded", ifname,
+                 pcap_datalink_val_to_name(dlt) ? pcap_datalink_val_to_name(dlt) : "?");
+        pcap_close(p);
+        return NULL;
+    }
     if (pcap_setnonblock(p, 1, ebuf) < 0) {
         snprintf(err, errlen, "capture on %s: %s", ifname, ebuf);
         pcap_close(p);
@@ -252,6 +272,16 @@ void wsf_capture_poll(wsf_capture *c)
 void wsf_capture_end(wsf_capture *c)
 {
     wsf_capture_poll(c);
+    /* Facts judged on a capture that lost packets deserve a warning. */
+    struct pcap_stat st;
+    if (c->tl && pcap_stats(c->pcap, &st) == 0 && (st.ps_drop || st.ps_ifdrop))
+        wsf_timeline_add(c->tl, WSF_EV_NOTE, WSF_DIR_NONE, "capture-drops",
+                         "%u packets dropped by the kernel: wire facts may be incomplete",
+                         st.ps_drop + st.ps_ifdrop);
+    if (c->tl && c->facts->untracked)
+        wsf_timeline_add(c->tl, WSF_EV_NOTE, WSF_DIR_NONE, "capture-flows",
+                         "%u packets beyond the %zu connections tracked for retransmissions",
+                         c->facts->untracked, sizeof c->facts->flows / sizeof *c->facts->flows / 2);
     if (c->loop) wsf_loop_del(c->loop, &c->io);
     if (c->dump) pcap_dump_close(c->dump);
     c->dump = NULL;

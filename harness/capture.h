@@ -36,15 +36,17 @@ typedef struct {
     int64_t first_rst_t[2];
     int64_t first_zero_window_t; /* the target advertised a zero window; -1 none */
     unsigned retransmissions[2];
-    bool window_closed[2]; /* the side's last advertised window was zero */
     unsigned packets;
-    /* Highest sequence end seen per direction and port, to tell resends. */
-    struct {
-        uint16_t port;
+    unsigned untracked; /* packets of flows beyond the table */
+    /* Per direction of each connection: the highest sequence end seen, to
+     * tell resends, and whether its window was last zero. */
+    struct wsf_flow {
+        uint16_t port; /* the peer's port of the connection */
         bool from_target;
+        bool seen, end_known;
         uint32_t end;
-        bool seen;
-    } flows[16];
+        bool window_closed;
+    } flows[64];
 } wsf_wire_facts;
 
 typedef struct wsf_capture wsf_capture;

@@ -335,6 +335,23 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_runner runner;
     wsf_runner_init(&runner, &loop, target, url, &vars);
     char *capture_dir = captures_dir(results_path);
+    {
+        /* A results file that cannot be written is found out now, not after
+         * the whole run. */
+        char *copy = wsf_xstrdup(results_path);
+        bool writable = access(dirname(copy), W_OK) == 0;
+        free(copy);
+        if (!writable) {
+            fprintf(stderr, "wsfault: --results %s: its folder is missing or not writable\n",
+                    results_path);
+            free(capture_dir);
+            wsf_loop_close(&loop);
+            free(bindir);
+            free(targetdir);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+    }
     runner.capture = capture;
     runner.capture_if = capture_if;
     runner.capture_dir = capture_dir;

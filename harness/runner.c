@@ -650,7 +650,10 @@ static void capture_begin(wsf_runner *r, run_ctx *c)
     if (c->cap) {
         char *path = capture_path(r, c->sc);
         if (wsf_capture_begin(c->cap, r->loop, path, &c->res->tl, &c->wire, err, sizeof err) == 0) {
-            c->res->pcap = path;
+            /* Recorded relative to the results file, which sits beside the
+             * captures folder, so the pair can be moved together. */
+            c->res->pcap = wsf_xstrdup(strstr(path, "captures/"));
+            free(path);
             return;
         }
         free(path);

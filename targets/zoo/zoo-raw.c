@@ -288,7 +288,10 @@ static void close_conn(struct conn *c, int peer_gone)
          */
         epoll_ctl(server.epfd, EPOLL_CTL_DEL, c->fd, NULL);
     } else {
-        if (!peer_gone) {
+        /* An orderly end: FIN first, then what the client still sends is
+         * read away so close() does not turn into an RST (unless the RST is
+         * the defect). */
+        if (!peer_gone && !c->reset_when_flushed) {
             shutdown(c->fd, SHUT_WR);
             drain(c->fd);
         }

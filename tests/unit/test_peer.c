@@ -486,6 +486,9 @@ static void test_frame_then_rst(void)
     srv_rst(fx.sfd);
     fx.sfd = -1;
     REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_rst));
+    /* After a reset the kernel may report EOF before the error: it is still
+     * an RST, never a FIN. */
+    CU_ASSERT(!fx.peer.fin_in);
     wsf_rx_frame *f = wsf_peer_inbox_peek(&fx.peer);
     CU_ASSERT_PTR_NOT_NULL(f);
     if (f) {
@@ -494,6 +497,29 @@ static void test_frame_then_rst(void)
     }
     int fr = find_event(0, WSF_EV_FRAME, WSF_DIR_IN, "close");
     CU_ASSERT(fr >= 0 && fr < find_event(0, WSF_EV_TCP, WSF_DIR_IN, "rst"));
+end:
+    teardown();
+}
+
+static bool tcp_ended(wsf_peer *p)
+{
+    return p->fin_in || p->rst_in;
+}
+
+/* The frame is read first, the RST comes later to an empty receive queue:
+ * Linux may then answer read() with EOF, yet it was a reset. */
+static void test_rst_after_frame_read(void)
+{
+    static const uint8_t close_1000[] = {0x88, 0x02, 0x03, 0xe8};
+    setup();
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    srv_send(fx.sfd, close_1000, sizeof close_1000);
+    REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_frame));
+    srv_rst(fx.sfd);
+    fx.sfd = -1;
+    REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, tcp_ended));
+    CU_ASSERT(fx.peer.rst_in);
+    CU_ASSERT(!fx.peer.fin_in);
 end:
     teardown();
 }
@@ -840,6 +866,7 @@ end:
 }
 
 static CU_TestInfo tests[] = {
+    {"an RST after the frames were read is an RST", test_rst_after_frame_read},
     {"a frame then an RST: the frame is kept", test_frame_then_rst},
     {"stall read shrinks the receive buffer", test_stall_read_shrinks_buffer},
     {"connect: connected event", test_connect},

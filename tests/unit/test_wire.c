@@ -503,6 +503,20 @@ static void test_not_tcp(void)
      * bytes of TCP, with no payload). */
     CU_ASSERT_EQUAL(decode_altered(&v4.f[0], DLT_EN10MB, port4, 14 + 20 + 12, 0xf0), -1);
     CU_ASSERT_EQUAL(decode_altered(&v6.f[0], DLT_EN10MB, port6, 14 + 40 + 12, 0xf0), -1);
+    /* An IPv4 total length below its own header (0 is what offloaded
+     * segments show): no payload length can be trusted. */
+    uint8_t *z = copy_of(data4->data, data4->caplen);
+    wsf_wire_pkt zp;
+    if (z) {
+        z[14 + 2] = 0;
+        z[14 + 3] = 0;
+        CU_ASSERT_EQUAL(wsf_wire_decode(z, data4->caplen, DLT_EN10MB, port4, &zp), -1);
+        z[14 + 3] = 10;
+        CU_ASSERT_EQUAL(wsf_wire_decode(z, data4->caplen, DLT_EN10MB, port4, &zp), -1);
+        free(z);
+    }
+    /* A later IPv4 fragment has no TCP header where one would be. */
+    CU_ASSERT_EQUAL(decode_altered(data4, DLT_EN10MB, port4, 14 + 7, 0x10), -1);
 end:
     unload(&sll);
     unload(&v6);
