@@ -64,16 +64,16 @@ typedef struct {
 
 /* close/clean-peer-initiated.wsf captured on "lo": Ethernet, IPv4. */
 static const fixture clean_lo = {
-    WSF_TEST_DATA "/wire-clean-close-lo.pcap", DLT_EN10MB, 37049, 50692, 154, false};
+    WSF_TEST_DATA "/wire-clean-close-lo.cap", DLT_EN10MB, 37049, 50692, 154, false};
 /* The same scenario captured on "any": Linux cooked headers. */
 static const fixture clean_any = {
-    WSF_TEST_DATA "/wire-clean-close-any.pcap", DLT_LINUX_SLL, 35513, 53390, 154, false};
+    WSF_TEST_DATA "/wire-clean-close-any.cap", DLT_LINUX_SLL, 35513, 53390, 154, false};
 /* The same scenario against lws-echo listening on ::1. */
 static const fixture clean_v6 = {
-    WSF_TEST_DATA "/wire-clean-close-ipv6.pcap", DLT_EN10MB, 46279, 47378, 150, true};
+    WSF_TEST_DATA "/wire-clean-close-ipv6.cap", DLT_EN10MB, 46279, 47378, 150, true};
 /* rst/after-handshake.wsf on "lo": a reset connection, then a second one. */
 static const fixture rst_lo = {
-    WSF_TEST_DATA "/wire-rst-lo.pcap", DLT_EN10MB, 37049, 50702, 154, false};
+    WSF_TEST_DATA "/wire-rst-lo.cap", DLT_EN10MB, 37049, 50702, 154, false};
 /* The second connection of rst_lo. */
 #define RST_LO_SECOND_PORT 50716
 
