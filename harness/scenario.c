@@ -821,32 +821,11 @@ wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, 
 
 wsf_scenario *wsf_scenario_load(const char *file, char *err, size_t errlen)
 {
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
-        return NULL;
-    }
     wsf_buf b;
     wsf_buf_init(&b);
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        wsf_buf_append(&b, chunk, n);
-        if (b.len > (1u << 20)) break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad || b.len > (1u << 20)) {
-        snprintf(err, errlen, "%s: %s", file, bad ? "read error" : "over 1MiB: not a scenario");
-        wsf_buf_free(&b);
-        return NULL;
-    }
-    if (b.len && memchr(b.data, '\0', b.len)) {
-        snprintf(err, errlen, "%s:1:1: expected text, found a NUL byte", file);
-        wsf_buf_free(&b);
-        return NULL;
-    }
-    wsf_scenario *s = wsf_scenario_parse(file, b.data ? (char *)b.data : "", err, errlen);
+    wsf_scenario *s = wsf_read_text_file(file, "scenario", &b, err, errlen) == 0
+                          ? wsf_scenario_parse(file, (char *)b.data, err, errlen)
+                          : NULL;
     wsf_buf_free(&b);
     return s;
 }

@@ -303,19 +303,11 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
 
 wsf_target *wsf_target_load(const char *file, char *err, size_t errlen)
 {
-    FILE *f = fopen(file, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
-        return NULL;
-    }
     wsf_buf b;
     wsf_buf_init(&b);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < (1u << 20))
-        wsf_buf_append(&b, chunk, n);
-    fclose(f);
-    wsf_target *t = wsf_target_parse(file, b.data ? (char *)b.data : "", err, errlen);
+    wsf_target *t = wsf_read_text_file(file, "target file", &b, err, errlen) == 0
+                        ? wsf_target_parse(file, (char *)b.data, err, errlen)
+                        : NULL;
     wsf_buf_free(&b);
     return t;
 }

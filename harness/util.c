@@ -5,7 +5,9 @@
 #endif
 #include "util.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,4 +410,29 @@ void wsf_escape_bytes(const uint8_t *p, size_t n, size_t max, wsf_buf *out)
         }
     }
     if (n > max) wsf_buf_append(out, "...", 3);
+}
+
+int wsf_read_text_file(const char *file, const char *what, wsf_buf *out, char *err, size_t errlen)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        return -1;
+    }
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && out->len <= (1u << 20))
+        wsf_buf_append(out, chunk, n);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || out->len > (1u << 20)) {
+        snprintf(err, errlen, "%s: %s%s", file, bad ? "read error" : "over 1MiB: not a ",
+                 bad ? "" : what);
+        return -1;
+    }
+    if (out->len && memchr(out->data, '\0', out->len)) {
+        snprintf(err, errlen, "%s:1:1: expected text, found a NUL byte", file);
+        return -1;
+    }
+    return 0;
 }

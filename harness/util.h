@@ -43,6 +43,11 @@ int wsf_parse_uint(const char *s, uint64_t *out);
 /* "0a ff 10" or "0aff10" -> bytes. Returns 0 or -1 (odd digit count, bad char). */
 int wsf_parse_hex(const char *s, wsf_buf *out);
 
+/* Reads a whole text file of at most 1 MiB into out (NUL-terminated).
+ * Returns 0, or -1 with "file: why" in err (cannot open, read error, too
+ * big to be a <what>, a NUL byte: not text). */
+int wsf_read_text_file(const char *file, const char *what, wsf_buf *out, char *err, size_t errlen);
+
 /* Human text for a duration in microseconds: "1.5s", "250ms", "80us". */
 void wsf_format_duration(int64_t us, char *out, size_t outlen);
 

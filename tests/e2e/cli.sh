@@ -54,6 +54,14 @@ printf 'name x\ncommand srv "--port ${port}\nurl ws://127.0.0.1:${port}/\n' >quo
 expect_rc 2 "$WSFAULT" run --target quote.target "$SRC/scenarios"
 assert_contains out.txt 'quote.target:2:9: unterminated " quote in command'
 
+# Files that are not text are refused the same way for scenarios and targets.
+printf 'scenario "x"\nconnect\n\0' >nul.wsf
+expect_rc 2 "$WSFAULT" run --list nul.wsf
+assert_contains out.txt "nul.wsf:1:1: expected text, found a NUL byte"
+printf 'name x\0\n' >nul.target
+expect_rc 2 "$WSFAULT" run --target nul.target "$SRC/scenarios"
+assert_contains out.txt "nul.target:1:1: expected text, found a NUL byte"
+
 # A server that is not there: an error verdict (could not run), exit 1.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 expect_rc 1 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --results r.json \
