@@ -13,6 +13,7 @@ packages=(
   python3-websockets                 # Python servers of the bug zoo
   tshark                             # e2e capture test: reads the pcap files back
   libcap2-bin                        # e2e no-capture-permission test: capsh
+  iproute2                           # e2e capture-netns test: ip (not in minimal images)
   clang-format git                   # the style test
 )
 

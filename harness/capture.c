@@ -186,8 +186,8 @@ static void on_readable(wsf_io *io, uint32_t events)
     wsf_capture_poll(io->ctx);
 }
 
-wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *err, size_t errlen,
-                              bool *denied)
+wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t target_port, char *err,
+                              size_t errlen, bool *denied)
 {
     char ebuf[PCAP_ERRBUF_SIZE] = "";
     *denied = false;
@@ -211,8 +211,10 @@ wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *er
         pcap_close(p);
         return NULL;
     }
-    char filter[64];
-    snprintf(filter, sizeof filter, "tcp port %u", target_port);
+    /* The address too: on "any", other connections to the same port number
+     * elsewhere on the machine must not count as the scenario's. */
+    char filter[128];
+    snprintf(filter, sizeof filter, "tcp and host %s and port %u", host, target_port);
     struct bpf_program prog;
     if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
         pcap_setfilter(p, &prog) < 0) {

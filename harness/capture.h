@@ -51,11 +51,12 @@ typedef struct {
 
 typedef struct wsf_capture wsf_capture;
 
-/* Opens a capture on ifname ("lo", "any", ...) for TCP to or from
- * target_port. Returns NULL with why in err; *denied says it was a matter of
- * permission (no CAP_NET_RAW), as opposed to a missing interface. */
-wsf_capture *wsf_capture_open(const char *ifname, uint16_t target_port, char *err, size_t errlen,
-                              bool *denied);
+/* Opens a capture on ifname ("lo", "any", ...) for TCP to or from the
+ * target's address and port (host is its numeric address). Returns NULL with
+ * why in err; *denied says it was a matter of permission (no CAP_NET_RAW), as
+ * opposed to a missing interface. */
+wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t target_port, char *err,
+                              size_t errlen, bool *denied);
 /* Starts writing packets to path and events to tl. */
 int wsf_capture_begin(wsf_capture *c, wsf_loop *loop, const char *path, wsf_timeline *tl,
                       wsf_wire_facts *facts, char *err, size_t errlen);

@@ -646,7 +646,14 @@ static void capture_begin(wsf_runner *r, run_ctx *c)
     char err[512];
     bool denied;
     const char *ifname = r->capture_if ? r->capture_if : is_loopback(&c->peer.addr) ? "lo" : "any";
-    c->cap = wsf_capture_open(ifname, wsf_peer_target_port(&c->peer), err, sizeof err, &denied);
+    char host[INET6_ADDRSTRLEN] = "";
+    const struct sockaddr_storage *a = &c->peer.addr;
+    inet_ntop(a->ss_family,
+              a->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr
+                                       : (const void *)&((const struct sockaddr_in *)a)->sin_addr,
+              host, sizeof host);
+    c->cap =
+        wsf_capture_open(ifname, host, wsf_peer_target_port(&c->peer), err, sizeof err, &denied);
     if (c->cap) {
         char *path = capture_path(r, c->sc);
         if (wsf_capture_begin(c->cap, r->loop, path, &c->res->tl, &c->wire, err, sizeof err) == 0) {
@@ -904,6 +911,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     wsf_peer_free(&c.peer);
     clear_lines(r);
+    /* Packets and log lines are stamped when they happened but added when
+     * read: put the timeline in time order for whoever reads it. */
+    wsf_timeline_sort(&res->tl);
     r->tl = NULL;
     res->duration_us = wsf_timeline_now(&res->tl);
 }

@@ -95,3 +95,17 @@ void wsf_timeline_print(const wsf_timeline *tl, FILE *out)
     }
     if (tl->dropped) fprintf(out, "  (%zu later events not kept)\n", tl->dropped);
 }
+
+void wsf_timeline_sort(wsf_timeline *tl)
+{
+    /* Insertion sort: the timeline is nearly in order, and it is stable. */
+    for (size_t i = 1; i < tl->n; i++) {
+        wsf_event e = tl->ev[i];
+        size_t j = i;
+        while (j > 0 && tl->ev[j - 1].t_us > e.t_us) {
+            tl->ev[j] = tl->ev[j - 1];
+            j--;
+        }
+        tl->ev[j] = e;
+    }
+}

@@ -68,6 +68,9 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
 const char *wsf_event_kind_name(wsf_event_kind k);
 const char *wsf_dir_name(wsf_dir d); /* "", "peer>target", "target>peer" */
 
+/* Orders the events by time, keeping the order of events stamped alike. */
+void wsf_timeline_sort(wsf_timeline *tl);
+
 /* One line per event: "  +12.345ms  target>peer  frame  close 1000 \"bye\"". */
 void wsf_timeline_print(const wsf_timeline *tl, FILE *out);
 
