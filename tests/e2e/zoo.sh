@@ -1,7 +1,8 @@
 # The bug zoo against the shipped suite: every server is run through every
 # scenario, and the scenarios that did not pass must be exactly those the
 # committed table tests/data/zoo-expected.txt lists for it, with the verdict
-# it lists. The matrix of verdicts is printed either way.
+# it lists (a verdict ending in '?' may also be a pass: a race decides). The
+# matrix of verdicts is printed either way.
 source "$(dirname "$0")/lib.sh"
 
 table="$SRC/tests/data/zoo-expected.txt"
@@ -50,6 +51,10 @@ for f in scen:
         v = got.get(s, {}).get(f)
         exp = want[s].get(f, 'pass')
         mark = letter.get(v, '?') if v else '?'
+        # "fail?" in the table: the defect shows in this scenario only when a
+        # race goes its way (said in the table); either outcome is accepted.
+        if exp.endswith('?') and v in (exp[:-1], 'pass'):
+            exp = v
         if v != exp:
             mark += '!'
             problems.append(f'{s}: {f}: {v}, the table says {exp}')
