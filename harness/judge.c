@@ -379,15 +379,9 @@ static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
     case WSF_FACT_CODE: {
         wsf_buf b;
         wsf_buf_init(&b);
-        if (e->close_code < 0)
-            wsf_buf_appendf(&b, "the target's Close without a code");
-        else
-            wsf_buf_appendf(&b, "the target's Close with code %d", e->close_code);
-        if (e->check_reason) {
-            wsf_buf_appendf(&b, " and reason \"");
-            wsf_escape_bytes(e->reason.data, e->reason.len, 123, &b);
-            wsf_buf_appendf(&b, "\"");
-        }
+        wsf_buf_appendf(&b, "the target's first Close: ");
+        rc_describe_close(&b, e->close_code, e->check_reason ? e->reason.data : NULL,
+                          e->reason.len);
         expected = (char *)b.data;
         ok =
             p->close_received && p->close_code_rx == e->close_code &&
@@ -397,15 +391,8 @@ static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
             actual = wsf_xstrdup("no Close from the target");
         } else {
             wsf_buf_init(&b);
-            if (p->close_code_rx == -1)
-                wsf_buf_appendf(&b, "a Close without a code");
-            else if (p->close_code_rx == -2)
-                wsf_buf_appendf(&b, "a Close with a 1-byte payload");
-            else
-                wsf_buf_appendf(&b, "code %d", p->close_code_rx);
-            wsf_buf_appendf(&b, ", reason \"");
-            wsf_escape_bytes(p->close_reason_rx.data, p->close_reason_rx.len, 123, &b);
-            wsf_buf_appendf(&b, "\"");
+            rc_describe_close(&b, p->close_code_rx, p->close_reason_rx.data,
+                              p->close_reason_rx.len);
             actual = (char *)b.data;
         }
         break;

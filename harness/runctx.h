@@ -37,6 +37,9 @@ void rc_error(run_ctx *c, int line, const char *fmt, ...) __attribute__((format(
 bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline);
 /* "at +12.3ms, 4.1ms after the step" for a timeline time. */
 char *rc_when(run_ctx *c, int64_t t_us);
+/* "close 1000 \"bye\"", "close with an empty payload", ...: code -1 is an
+ * empty payload, -2 a 1-byte one, WSF_CLOSE_ANY any; reason may be NULL. */
+void rc_describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen);
 /* Takes a sample of the target's RSS into rss_max. */
 void rc_sample(run_ctx *c);
 
