@@ -240,9 +240,25 @@ static bool all_patterns_found(run_ctx *c)
     return patterns_found(c, &c->step->u.expect, &last) == c->step->u.expect.n_patterns;
 }
 
+/* Marks the line's timeline event, for reports to highlight; an alarm
+ * stays an alarm. */
+static void mark_line(run_ctx *c, long i, const char *mark)
+{
+    uint32_t no = c->r->lines[i].no;
+    wsf_timeline *tl = &c->res->tl;
+    for (size_t k = 0; k < tl->n; k++) {
+        wsf_event *e = &tl->ev[k];
+        if (e->kind != WSF_EV_LOG || e->line_no != no) continue;
+        if (!e->mark || strcmp(e->mark, "alarm")) e->mark = mark;
+        return;
+    }
+}
+
+/* The line as evidence in a check's actual text; it is marked as cited. */
 static char *quote_line(run_ctx *c, long i)
 {
     const struct wsf_line *l = &c->r->lines[i];
+    mark_line(c, i, "match");
     wsf_buf b;
     wsf_buf_init(&b);
     char *t = ago(c, l->abs_us);
@@ -271,6 +287,11 @@ static void judge_log(run_ctx *c, const wsf_step *st, wsf_check *k)
     bool ok = n == e->n_patterns;
     char *actual;
     if (ok) {
+        for (size_t p = 0, from = 0; p + 1 < e->n_patterns; p++) {
+            long i = find_line(c, &e->regexes[p], from);
+            mark_line(c, i, "match");
+            from = (size_t)i + 1;
+        }
         actual = quote_line(c, last);
     } else if (n == 0) {
         actual = wsf_xasprintf("no line matched /%s/ within %s", e->patterns[0], d);
@@ -549,6 +570,7 @@ static void judge_alarms(run_ctx *c)
         if (r->lines[i].abs_us < c->res->tl.origin_us) continue;
         const wsf_pattern *a = wsf_alarm_of(&t->alarms, &t->ignore, r->lines[i].text);
         if (!a) continue;
+        mark_line(c, (long)i, "alarm");
         if (first < 0) {
             first = (long)i;
             hit = a;

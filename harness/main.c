@@ -1,5 +1,6 @@
 /* wsfault: the command line. Loads scenarios and the target, runs them, prints
  * a verdict per scenario as it goes, and writes results.json. */
+#include "report.h"
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
@@ -21,6 +22,7 @@
 
 static const char usage_text[] =
     "usage: wsfault run [options] PATH...\n"
+    "       wsfault report RESULTS.json... [-o DIR] [--junit FILE]\n"
     "       wsfault --help | --version\n"
     "\n"
     "Runs WebSocket fault-injection scenarios (.wsf files; folders are searched\n"
@@ -35,6 +37,8 @@ static const char usage_text[] =
     "  -l, --list            list the scenarios that would run, then exit\n"
     "  -o, --results FILE    where to write the results (default: results.json)\n"
     "  -v, --verbose         print the timeline of every failing scenario\n"
+    "      --report DIR      at the end, write an HTML report: DIR/index.html\n"
+    "      --junit FILE      at the end, write JUnit XML for CI\n"
     "      --no-capture      do not capture packets (on by default where permitted:\n"
     "                        one .pcap per scenario in captures/ beside the results)\n"
     "      --capture-if IF   capture on this interface (default: lo for loopback\n"
@@ -42,11 +46,18 @@ static const char usage_text[] =
     "  -h, --help            this text\n"
     "  -V, --version         the version\n"
     "\n"
+    "report renders results files (one or several: runs, shards, targets merged\n"
+    "into one matrix) without running anything:\n"
+    "  -o, --output DIR      write DIR/index.html and copy the captures it links\n"
+    "      --junit FILE      write JUnit XML\n"
+    "\n"
+    "Verdicts are coloured when stdout is a terminal and NO_COLOR is not set.\n"
+    "\n"
     "exit status: 0 all passed, 1 a scenario failed or errored,\n"
     "             2 usage error or a bad scenario or target file,\n"
     "             130 interrupted (Ctrl-C; results so far are still written).\n"
     "\n"
-    "docs: docs/scenario-language.md, docs/target-file.md\n";
+    "docs: docs/scenario-language.md, docs/target-file.md, docs/reports.md\n";
 
 typedef struct {
     char **v;
@@ -147,14 +158,42 @@ static char *captures_dir(const char *results_path)
     return dir;
 }
 
+/* Colour only for a person at a terminal: logs and CI files stay plain, and
+ * NO_COLOR (https://no-color.org) turns it off everywhere. */
+static bool tty, colour;
+
+static void setup_terminal(void)
+{
+    tty = isatty(STDOUT_FILENO);
+    const char *no = getenv("NO_COLOR");
+    colour = tty && !(no && *no);
+}
+
+static const char *paint(wsf_verdict v)
+{
+    static const char *code[] = {"\033[32m", "\033[1;31m", "\033[1;35m",
+                                 "\033[33m", "\033[33m",   "\033[36m"};
+    return colour ? code[v] : "";
+}
+
+/* On a terminal, the scenario running now shows on a line the next verdict
+ * overwrites, so a long run is never silent. */
+static void print_running(const wsf_scenario *sc, size_t i, size_t n)
+{
+    if (!tty) return;
+    printf("\r\033[K[%zu/%zu] running %s ...", i + 1, n, sc->name);
+    fflush(stdout);
+}
+
 static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 {
     static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN", "NON-STRICT", "SKIP "};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
-    printf("[%*zu/%zu] %s %s  (%s, %s)\n", w, i + 1, n, label[r->verdict], r->sc->name, r->sc->file,
-           d);
+    if (tty) printf("\r\033[K");
+    printf("[%*zu/%zu] %s%s%s %s  (%s, %s)\n", w, i + 1, n, paint(r->verdict), label[r->verdict],
+           colour ? "\033[0m" : "", r->sc->name, r->sc->file, d);
     if (r->verdict == WSF_SKIP) {
         printf("        %s\n", r->reason);
     } else if (r->verdict == WSF_ERROR) {
@@ -190,6 +229,101 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
     fflush(stdout);
 }
 
+/* The folder of an output file is created when missing. */
+static bool folder_writable(const char *option, const char *file)
+{
+    char *copy = wsf_xstrdup(file), why[1024];
+    const char *dir = dirname(copy);
+    bool ok = wsf_mkdir_p(dir, why, sizeof why) == 0 && access(dir, W_OK) == 0;
+    free(copy);
+    if (!ok)
+        fprintf(stderr, "wsfault: %s %s: its folder cannot be created or written\n", option, file);
+    return ok;
+}
+
+/* Outputs that cannot be written are found out before the run, not after
+ * it. The report folder is created now. */
+static bool outputs_writable(const char *results, const char *report_dir, const char *junit)
+{
+    char why[1024];
+    if (!folder_writable("--results", results)) return false;
+    if (junit && !folder_writable("--junit", junit)) return false;
+    if (report_dir && wsf_mkdir_p(report_dir, why, sizeof why) < 0) {
+        fprintf(stderr, "wsfault: --report %s: %s\n", report_dir, why);
+        return false;
+    }
+    return true;
+}
+
+/* Renders the reports from results files: the same path for `run --report`
+ * and `report`, so a report rebuilt later is the report the run wrote.
+ * Returns 0, 1 when an output cannot be written, 2 for a bad results file. */
+static int render(char *const *paths, size_t n, const char *html_dir, const char *junit)
+{
+    wsf_report r;
+    char err[1024];
+    if (wsf_report_load(&r, paths, n, err, sizeof err) < 0) {
+        fprintf(stderr, "wsfault: %s\n", err);
+        wsf_report_free(&r);
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    if (html_dir) {
+        if (wsf_report_html(&r, html_dir, err, sizeof err) < 0) {
+            fprintf(stderr, "wsfault: report: %s\n", err);
+            rc = 1;
+        } else {
+            printf("report: %s/index.html\n", html_dir);
+        }
+    }
+    if (junit) {
+        if (wsf_report_junit(&r, junit, err, sizeof err) < 0) {
+            fprintf(stderr, "wsfault: junit: %s\n", err);
+            rc = 1;
+        } else {
+            printf("junit: %s\n", junit);
+        }
+    }
+    wsf_report_free(&r);
+    return rc;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, 0, 'o'},
+                                         {"junit", required_argument, 0, 'J'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *html_dir = NULL, *junit = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o':
+            html_dir = optarg;
+            break;
+        case 'J':
+            junit = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        default:
+            fputs("wsfault: try 'wsfault --help'\n", stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fputs("wsfault: report needs at least one results file\ntry 'wsfault --help'\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (!html_dir && !junit) {
+        fputs("wsfault: report: give -o DIR for HTML, --junit FILE, or both\n", stderr);
+        return EXIT_USAGE;
+    }
+    return render(argv + optind, (size_t)(argc - optind), html_dir, junit);
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     static const struct option opts[] = {{"target", required_argument, 0, 't'},
@@ -203,11 +337,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"capture", no_argument, 0, 'C'},
                                          {"no-capture", no_argument, 0, 'N'},
                                          {"capture-if", required_argument, 0, 'I'},
+                                         {"report", required_argument, 0, 'R'},
+                                         {"junit", required_argument, 0, 'J'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     strlist filters = {0};
     bool list = false, verbose = false, capture = true;
-    const char *capture_if = NULL;
+    const char *capture_if = NULL, *report_dir = NULL, *junit = NULL;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhV", opts, NULL)) != -1) {
@@ -238,6 +374,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             break;
         case 'I':
             capture_if = optarg;
+            break;
+        case 'R':
+            report_dir = optarg;
+            break;
+        case 'J':
+            junit = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -335,22 +477,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_runner runner;
     wsf_runner_init(&runner, &loop, target, url, &vars);
     char *capture_dir = captures_dir(results_path);
-    {
-        /* A results file that cannot be written is found out now, not after
-         * the whole run. */
-        char *copy = wsf_xstrdup(results_path);
-        bool writable = access(dirname(copy), W_OK) == 0;
-        free(copy);
-        if (!writable) {
-            fprintf(stderr, "wsfault: --results %s: its folder is missing or not writable\n",
-                    results_path);
-            free(capture_dir);
-            wsf_loop_close(&loop);
-            free(bindir);
-            free(targetdir);
-            rc = EXIT_USAGE;
-            goto out;
-        }
+    if (!outputs_writable(results_path, report_dir, junit)) {
+        free(capture_dir);
+        wsf_loop_close(&loop);
+        free(bindir);
+        free(targetdir);
+        rc = EXIT_USAGE;
+        goto out;
     }
     runner.capture = capture;
     runner.capture_if = capture_if;
@@ -376,6 +509,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_result *results = wsf_xcalloc(n, sizeof *results);
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
+        print_running(scs[i], i, n);
         wsf_runner_run(&runner, scs[i], &results[i]);
         done++;
         print_result(&results[i], i, n, verbose);
@@ -409,6 +543,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     } else {
         printf("results: %s\n", results_path);
         rc = info.interrupted ? 130 : counts[WSF_FAIL] || counts[WSF_ERROR] ? 1 : 0;
+        if ((report_dir || junit) &&
+            render((char *const *)&results_path, 1, report_dir, junit) != 0 && rc == 0)
+            rc = 1;
     }
     for (size_t i = 0; i < done; i++)
         wsf_result_free(&results[i]);
@@ -439,6 +576,8 @@ int main(int argc, char **argv)
         printf("wsfault %s\n", WSF_VERSION);
         return 0;
     }
+    setup_terminal();
+    if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1, argc, argv);
     fprintf(stderr, "wsfault: unknown command '%s'\ntry 'wsfault --help'\n", argv[1]);
     return EXIT_USAGE;

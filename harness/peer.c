@@ -422,8 +422,16 @@ static void decode(wsf_peer *p)
         }
         p->response_seen = true;
         p->response_t = wsf_timeline_now(p->tl);
-        wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%d %s", p->response.status,
-                         p->response.reason);
+        /* The status line and the head are the server's bytes: escaped. */
+        wsf_buf d;
+        wsf_buf_init(&d);
+        wsf_buf_appendf(&d, "%d ", p->response.status);
+        wsf_escape_bytes((const uint8_t *)p->response.reason, strlen(p->response.reason), 64, &d);
+        wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%s", (char *)d.data);
+        wsf_buf_reset(&d);
+        wsf_escape_bytes(p->rx.data, p->response.head_len, 4096, &d);
+        wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "headers", "%s", (char *)d.data);
+        wsf_buf_free(&d);
         /* The RFC's client fails a 101 without the right accept key; this
          * peer goes on (the handshake check fails the scenario), but the
          * connection never counts as open. */

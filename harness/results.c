@@ -54,6 +54,8 @@ static json_t *event_json(const wsf_event *e)
         json_object_set_new(j, "masked", json_boolean(e->masked));
         json_object_set_new(j, "len", json_integer((json_int_t)e->len));
         if (e->opcode == 8) json_object_set_new(j, "close_code", json_integer(e->close_code));
+    } else if (e->kind == WSF_EV_LOG && e->mark) {
+        json_object_set_new(j, "mark", json_string(e->mark));
     } else if (e->kind == WSF_EV_BYTES) {
         json_object_set_new(j, "len", json_integer((json_int_t)e->len));
     }
@@ -163,6 +165,11 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(root, "started", json_string(when));
     json_object_set_new(root, "duration_us", json_integer(info->duration_us));
     json_object_set_new(root, "command", strings(info->argv, (size_t)info->argc));
+    /* The command's paths are relative to here: a report's re-run line
+     * starts with a cd into it. */
+    char *cwd = getcwd(NULL, 0);
+    if (cwd) json_object_set_new(root, "cwd", jstr(cwd));
+    free(cwd);
     json_object_set_new(root, "interrupted", json_boolean(info->interrupted));
     json_t *target = json_object();
     json_object_set_new(target, "name", jstr(info->target_name));

@@ -57,9 +57,11 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     wsf_buf d;
     wsf_buf_init(&d);
     wsf_escape_bytes((const uint8_t *)line, len, 1000, &d);
-    wsf_timeline_add_at(target_timeline(r), abs_us, WSF_EV_LOG, WSF_DIR_NONE, stream,
-                        (char *)d.data);
+    wsf_event *e = wsf_timeline_add_at(target_timeline(r), abs_us, WSF_EV_LOG, WSF_DIR_NONE, stream,
+                                       (char *)d.data);
     wsf_buf_free(&d);
+    r->line_no++;
+    if (e) e->line_no = r->line_no;
     if (r->n_lines >= MAX_LINES) return; /* the timeline notes what it drops */
     if (r->n_lines == r->cap_lines) {
         r->cap_lines = r->cap_lines ? r->cap_lines * 2 : 256;
@@ -68,7 +70,7 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     wsf_log_streams s = !strcmp(stream, "stderr") ? WSF_LOG_STDERR : WSF_LOG_STDOUT;
     /* Regexes stop at a NUL; a line with one is matched up to it. */
     r->lines[r->n_lines++] =
-        (struct wsf_line){abs_us, (r->target->log & s) != 0, wsf_xstrndup(line, len)};
+        (struct wsf_line){abs_us, (r->target->log & s) != 0, r->line_no, wsf_xstrndup(line, len)};
 }
 
 static void clear_lines(wsf_runner *r)
@@ -92,7 +94,8 @@ static void take_between(wsf_runner *r, wsf_timeline *tl)
 {
     for (size_t i = 0; i < r->between.n; i++) {
         const wsf_event *e = &r->between.ev[i];
-        wsf_timeline_add_at(tl, e->t_us, e->kind, e->dir, e->what, e->detail);
+        wsf_event *moved = wsf_timeline_add_at(tl, e->t_us, e->kind, e->dir, e->what, e->detail);
+        if (moved) moved->line_no = e->line_no;
     }
     wsf_timeline_free(&r->between);
     wsf_timeline_init(&r->between, 0);

@@ -74,9 +74,11 @@ typedef struct {
     struct wsf_line {
         int64_t abs_us;
         bool is_log; /* from a stream the target file calls its log */
+        uint32_t no; /* the line's number, shared with its timeline event */
         char *text;
     } * lines;
     size_t n_lines, cap_lines;
+    uint32_t line_no; /* lines numbered so far */
     /* Packet capture: on unless turned off; per scenario, one file each. */
     bool capture;
     const char *capture_if; /* NULL: "lo" for loopback targets, else "any" */

@@ -43,6 +43,10 @@ typedef struct {
     bool masked;
     uint64_t len;   /* payload length, or a byte count */
     int close_code; /* -1: none */
+    /* Log lines: the runner's number for the line, and why a report should
+     * highlight it ("match": a check cites it, "alarm"; NULL: neither). */
+    uint32_t line_no;
+    const char *mark;
 } wsf_event;
 
 typedef struct {

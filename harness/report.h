@@ -1,0 +1,79 @@
+/* Reports: HTML and JUnit XML rendered from results files alone, so a report
+ * can be rebuilt later and the results of several runs, shards or targets
+ * merged into one. The model here is what every renderer reads. */
+#ifndef WSF_REPORT_H
+#define WSF_REPORT_H
+
+#include "util.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* One results file. */
+typedef struct {
+    json_t *root;
+    char *path;
+    char *dir;  /* its folder: pcap paths in it are relative to this */
+    size_t col; /* its target's column */
+} wsf_report_run;
+
+/* One scenario run against one target. */
+typedef struct {
+    json_t *sc; /* the scenario's object in its results file */
+    const wsf_report_run *run;
+    size_t col;   /* the target's column in the matrix */
+    size_t suite; /* index in suites */
+    char *id;     /* unique, safe as an HTML id: "s12-3" */
+    const char *file;
+    const char *name;
+    const char *verdict; /* pass fail error known non-strict skip */
+} wsf_report_entry;
+
+typedef struct {
+    wsf_report_run *runs;
+    size_t n_runs;
+    char **targets; /* column labels: the target's name, or its URL */
+    size_t n_targets;
+    char **suites; /* the scenario files' folders, sorted */
+    size_t n_suites;
+    /* Sorted by suite, then file, then column. When one scenario ran twice
+     * against one target (a rerun merged in), the later file's run is kept. */
+    wsf_report_entry *entries;
+    size_t n;
+} wsf_report;
+
+/* Reads and checks the results files; returns 0, or -1 with "file: why". */
+int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size_t errlen);
+void wsf_report_free(wsf_report *r);
+
+/* DIR/index.html (one self-contained page) and the captures it links, copied
+ * into DIR/captures/. Returns 0, or -1 with a message. */
+int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errlen);
+/* Creates dir and its parents as needed; 0, or -1 with a message. */
+int wsf_mkdir_p(const char *dir, char *err, size_t errlen);
+/* JUnit XML: one testsuite per suite folder, one testcase per entry. */
+int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t errlen);
+
+/* Reading the results' JSON without checking each step: missing members
+ * read as "" or the fallback. */
+const char *wsf_rj_str(const json_t *o, const char *key);
+json_int_t wsf_rj_int(const json_t *o, const char *key, json_int_t fallback);
+/* Appends a string member (NUL bytes and all) escaped for HTML/XML. */
+void wsf_rj_markup(wsf_buf *out, const json_t *o, const char *key);
+
+/* The close code the target sent ("1000"), else how its side ended ("RST",
+ * "FIN"), else "". Written into out. */
+void wsf_report_close_seen(const json_t *sc, char *out, size_t n);
+/* The scenario's folder ("scenarios/close"); "." for a bare file name. */
+char *wsf_report_suite_of(const char *file);
+/* A shell command line that re-runs exactly this scenario against the same
+ * target, from the folder the run was started in. */
+void wsf_report_rerun(const wsf_report_entry *e, wsf_buf *out);
+/* "+103.801ms": a timeline time as every part of a report shows it. */
+void wsf_report_time(json_int_t us, char *out, size_t n);
+/* The scenario's timeline as an SVG sequence diagram (class "seq"). */
+void wsf_report_svg(wsf_buf *out, const wsf_report *r, const wsf_report_entry *e);
+/* Writes text to path through a temporary file renamed into place. */
+int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
+#endif

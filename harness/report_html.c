@@ -1,0 +1,596 @@
+/* The HTML report: one self-contained page (inline CSS, SVG and script, no
+ * fetch) with the summary, the matrix of scenarios by target, and for each
+ * scenario everything needed to understand it without other tools. The page
+ * skeleton, stylesheet and script live in reports/ and are compiled in. */
+#include "markup.h"
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern const char wsf_asset_page[], wsf_asset_css[], wsf_asset_js[];
+
+static const char *const verdicts[] = {"fail", "error", "non-strict", "known", "skip", "pass"};
+#define N_VERDICTS (sizeof verdicts / sizeof *verdicts)
+#define MAX_TABLE 5000 /* timeline rows in a scenario's table of every event */
+#define MAX_LOG 2000   /* log lines in a scenario's log, marked ones aside */
+
+static const char *verdict_label(const char *v)
+{
+    if (!strcmp(v, "pass")) return "PASS";
+    if (!strcmp(v, "fail")) return "FAIL";
+    if (!strcmp(v, "error")) return "ERROR";
+    if (!strcmp(v, "known")) return "KNOWN";
+    if (!strcmp(v, "non-strict")) return "NON-STRICT";
+    if (!strcmp(v, "skip")) return "SKIP";
+    return "?";
+}
+
+/* Verdict names become class names: only the known ones get through. */
+static const char *verdict_class(const char *v)
+{
+    for (size_t i = 0; i < N_VERDICTS; i++)
+        if (!strcmp(v, verdicts[i])) return verdicts[i];
+    return "error";
+}
+
+#define H(...) wsf_buf_appendf(h, __VA_ARGS__)
+#define T(s) wsf_markup_str(h, s)
+
+int wsf_mkdir_p(const char *dir, char *err, size_t errlen)
+{
+    char *p = wsf_xstrdup(dir);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        mkdir(p, 0777);
+        *s = '/';
+    }
+    int rc = 0;
+    if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+        rc = -1;
+    }
+    free(p);
+    return rc;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) {
+            rc = -1;
+            break;
+        }
+    if (n < 0) rc = -1;
+    close(in);
+    if (close(out) < 0) rc = -1;
+    return rc;
+}
+
+/* The capture beside the report: captures/NAME, run-prefixed when several
+ * results files are merged (their numbering would collide). NULL when the
+ * scenario has none or it cannot be found. */
+static char *copy_capture(const wsf_report *r, const wsf_report_entry *e, const char *dir)
+{
+    const char *pcap = wsf_rj_str(e->sc, "pcap");
+    if (!*pcap) return NULL;
+    char *src = pcap[0] == '/' ? wsf_xstrdup(pcap) : wsf_xasprintf("%s/%s", e->run->dir, pcap);
+    char *copy = wsf_xstrdup(pcap);
+    char *rel = r->n_runs > 1 ? wsf_xasprintf("captures/r%zu-%s", (size_t)(e->run - r->runs) + 1,
+                                              basename(copy))
+                              : wsf_xasprintf("captures/%s", basename(copy));
+    free(copy);
+    char *dst = wsf_xasprintf("%s/%s", dir, rel);
+    /* A report written beside its results (--report .) links the capture
+     * where it is: copying a file onto itself would empty it. */
+    struct stat a, b;
+    bool same =
+        stat(src, &a) == 0 && stat(dst, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    int rc = same ? (access(src, R_OK) == 0 ? 0 : -1) : copy_file(src, dst);
+    free(src);
+    free(dst);
+    if (rc < 0) {
+        free(rel);
+        return NULL;
+    }
+    return rel;
+}
+
+/* A string member between two pieces of markup, or nothing when it is
+ * absent or empty. */
+static void member(wsf_buf *h, const char *before, const json_t *o, const char *key,
+                   const char *after)
+{
+    if (!*wsf_rj_str(o, key)) return;
+    H("%s", before);
+    wsf_rj_markup(h, o, key);
+    H("%s", after);
+}
+
+static void duration(wsf_buf *h, json_int_t us)
+{
+    char d[32];
+    wsf_format_duration(us, d, sizeof d);
+    T(d);
+}
+
+static void badge(wsf_buf *h, const char *v)
+{
+    H("<span class=\"badge v-%s\">%s</span>", verdict_class(v), verdict_label(v));
+}
+
+/* --- summary, filter, matrix ---------------------------------------------------- */
+
+static void command_line(wsf_buf *h, const json_t *root)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(root, "command"), i, a)
+    {
+        if (i) H(" ");
+        if (json_is_string(a)) wsf_markup(h, json_string_value(a), json_string_length(a));
+    }
+}
+
+static void summary(wsf_buf *h, const wsf_report *r)
+{
+    size_t count[N_VERDICTS] = {0};
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t v = 0; v < N_VERDICTS; v++)
+            if (!strcmp(r->entries[i].verdict, verdicts[v])) count[v]++;
+    H("<h1>wsfault report</h1>\n<div class=\"counts\" id=\"counts\">");
+    H("<span class=\"badge\">%zu scenario run%s</span>", r->n, r->n == 1 ? "" : "s");
+    for (size_t v = 0; v < N_VERDICTS; v++)
+        if (count[v])
+            H("<span class=\"badge v-%s\">%zu %s</span>", verdicts[v], count[v], verdicts[v]);
+    H("</div>\n<table class=\"summary\">\n");
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const json_t *root = r->runs[i].root, *t = json_object_get(root, "target");
+        if (r->n_runs > 1) {
+            H("<tr><th colspan=\"2\">results ");
+            T(r->runs[i].path);
+            H("</th></tr>\n");
+        }
+        H("<tr><td>target</td><td>");
+        T(r->targets[r->runs[i].col]);
+        member(h, " <span class=\"muted\">(", t, "file", ")</span>");
+        H(" <code>");
+        wsf_rj_markup(h, t, "url");
+        H("</code></td></tr>\n<tr><td>started</td><td>");
+        wsf_rj_markup(h, root, "started");
+        H(", took ");
+        duration(h, wsf_rj_int(root, "duration_us", 0));
+        if (json_is_true(json_object_get(root, "interrupted")))
+            H(" <strong>(interrupted: the results are partial)</strong>");
+        H("</td></tr>\n<tr><td>wsfault</td><td>");
+        wsf_rj_markup(h, root, "wsfault_version");
+        H("</td></tr>\n<tr><td>command</td><td><code>");
+        command_line(h, root);
+        H("</code>");
+        member(h, " <span class=\"muted\">in</span> <code>", root, "cwd", "</code>");
+        H("</td></tr>\n");
+    }
+    H("</table>\n");
+}
+
+static void filter(wsf_buf *h)
+{
+    H("<div id=\"filter\">show: ");
+    for (size_t v = 0; v < N_VERDICTS; v++)
+        H("<label class=\"badge v-%s\"><input type=\"checkbox\" data-verdict=\"%s\" checked> "
+          "%s</label>",
+          verdicts[v], verdicts[v], verdicts[v]);
+    H("</div>\n");
+}
+
+/* The verdicts of one scenario file across targets: for the row's filter. */
+static void row_verdicts(wsf_buf *h, const wsf_report *r, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        H("%s%s", i > from ? " " : "", verdict_class(r->entries[i].verdict));
+}
+
+static void matrix(wsf_buf *h, const wsf_report *r)
+{
+    H("<h2>Matrix</h2>\n<table class=\"matrix\" id=\"matrix\">\n<thead><tr><th>scenario</th>");
+    for (size_t c = 0; c < r->n_targets; c++) {
+        H("<th>");
+        T(r->targets[c]);
+        H("</th>");
+    }
+    H("</tr></thead>\n<tbody>\n");
+    size_t i = 0;
+    while (i < r->n) {
+        size_t suite = r->entries[i].suite;
+        H("<tr class=\"suite\"><th colspan=\"%zu\">", r->n_targets + 1);
+        T(r->suites[suite]);
+        H("</th></tr>\n");
+        while (i < r->n && r->entries[i].suite == suite) {
+            size_t j = i;
+            while (j < r->n && !strcmp(r->entries[j].file, r->entries[i].file))
+                j++;
+            H("<tr data-verdicts=\"");
+            row_verdicts(h, r, i, j);
+            H("\"><td><a href=\"#%s\">", r->entries[i].id);
+            wsf_rj_markup(h, r->entries[i].sc, "name");
+            H("</a><br><small class=\"muted\">");
+            T(r->entries[i].file);
+            H("</small></td>");
+            size_t k = i;
+            for (size_t c = 0; c < r->n_targets; c++) {
+                if (k < j && r->entries[k].col == c) {
+                    const wsf_report_entry *e = &r->entries[k++];
+                    char seen[32];
+                    wsf_report_close_seen(e->sc, seen, sizeof seen);
+                    H("<td class=\"cell v-%s\"><a href=\"#%s\" title=\"", verdict_class(e->verdict),
+                      e->id);
+                    wsf_rj_markup(h, e->sc, "reason");
+                    H("\">%s<small>%s</small></a></td>", verdict_label(e->verdict),
+                      *seen ? seen : "&#8212;");
+                } else {
+                    H("<td class=\"cell none\" title=\"not run against this target\"></td>");
+                }
+            }
+            H("</tr>\n");
+            i = j;
+        }
+    }
+    H("</tbody>\n</table>\n<p class=\"muted\">Each cell: the verdict, and the close code the "
+      "target sent (or how its side of TCP ended: FIN, RST; &#8212; for neither).</p>\n");
+}
+
+/* --- one scenario --------------------------------------------------------------- */
+
+static void checks(wsf_buf *h, const wsf_report_entry *e)
+{
+    const json_t *arr = json_object_get(e->sc, "checks");
+    if (!json_array_size(arr)) return;
+    H("<h3>Expectations</h3>\n<table class=\"checks\"><thead><tr><th>line</th><th>expectation</th>"
+      "<th>result</th><th>expected</th><th>actual</th><th>judged at</th></tr></thead><tbody>\n");
+    size_t i;
+    json_t *k;
+    json_array_foreach(arr, i, k)
+    {
+        const char *res = wsf_rj_str(k, "result");
+        const char *cls = !strcmp(res, "pass")         ? "pass"
+                          : !strcmp(res, "fail")       ? "fail"
+                          : !strcmp(res, "non-strict") ? "non-strict"
+                                                       : "not-reached";
+        json_int_t line = wsf_rj_int(k, "line", 0);
+        H("<tr class=\"r-%s\"><td>", cls);
+        if (line > 0)
+            H("%lld", (long long)line);
+        else
+            H("<span class=\"muted\">implicit</span>");
+        H("</td><td><code>");
+        wsf_rj_markup(h, k, "text");
+        H("</code>%s</td><td class=\"r-%s\">%s</td><td>",
+          json_is_true(json_object_get(k, "should")) ? " <small>(SHOULD)</small>" : "", cls, cls);
+        wsf_rj_markup(h, k, "expected");
+        H("</td><td>");
+        wsf_rj_markup(h, k, "actual");
+        H("</td><td class=\"mono\">");
+        json_int_t t = wsf_rj_int(k, "t_us", -1);
+        if (t >= 0) {
+            char ts[32];
+            wsf_report_time(t, ts, sizeof ts);
+            T(ts);
+        }
+        H("</td></tr>\n");
+    }
+    H("</tbody></table>\n");
+}
+
+/* The target's output during the scenario (and just before it, from the
+ * lines printed between scenarios), cited and alarming lines highlighted. */
+static void target_log(wsf_buf *h, const wsf_report_entry *e)
+{
+    const json_t *tl = json_object_get(e->sc, "timeline");
+    size_t i, n = 0;
+    json_t *ev;
+    json_array_foreach(tl, i, ev) if (!strcmp(wsf_rj_str(ev, "kind"), "log")) n++;
+    H("<h3>Target log</h3>\n");
+    if (!n) {
+        H("<p class=\"muted\">The target printed nothing while this scenario ran.</p>\n");
+        return;
+    }
+    H("<ol class=\"log\">\n");
+    /* A flooding target: the first and last lines, and every marked one. */
+    size_t k = 0, left_out = 0;
+    json_array_foreach(tl, i, ev)
+    {
+        if (strcmp(wsf_rj_str(ev, "kind"), "log")) continue;
+        const char *mark = wsf_rj_str(ev, "mark");
+        k++;
+        if (n > MAX_LOG && k > MAX_LOG / 2 && k <= n - MAX_LOG / 2 && !*mark) {
+            left_out++;
+            continue;
+        }
+        if (left_out) {
+            H("<li><strong>%zu lines left out here</strong></li>\n", left_out);
+            left_out = 0;
+        }
+        json_int_t t = wsf_rj_int(ev, "t_us", 0);
+        const char *cls = !strcmp(mark, "alarm") ? "alarm" : !strcmp(mark, "match") ? "match" : "";
+        if (!*cls && t < 0) cls = "before";
+        char ts[32];
+        wsf_report_time(t, ts, sizeof ts);
+        H("<li class=\"%s\"><span class=\"t\">%s ", cls, ts);
+        wsf_rj_markup(h, ev, "what");
+        H("</span>");
+        wsf_rj_markup(h, ev, "detail");
+        if (*cls && strcmp(cls, "before"))
+            H(" <small>(%s)</small>", !strcmp(cls, "alarm") ? "alarm" : "cited by a check");
+        H("</li>\n");
+    }
+    H("</ol>\n");
+}
+
+/* The scenario's text with line numbers; the lines of failed checks marked. */
+static void source(wsf_buf *h, const wsf_report_entry *e)
+{
+    const json_t *src = json_object_get(e->sc, "source");
+    if (!json_is_string(src)) return;
+    const char *s = json_string_value(src);
+    size_t len = json_string_length(src);
+    H("<h3>Scenario <code>");
+    T(e->file);
+    H("</code></h3>\n<ol class=\"source\">");
+    const json_t *arr = json_object_get(e->sc, "checks");
+    size_t line = 1, start = 0;
+    for (size_t p = 0; p <= len; p++) {
+        if (p < len && s[p] != '\n') continue;
+        if (p == len && p == start) break;
+        const char *cls = "";
+        size_t i;
+        json_t *k;
+        json_array_foreach(arr, i, k)
+        {
+            if (wsf_rj_int(k, "line", 0) != (json_int_t)line) continue;
+            const char *res = wsf_rj_str(k, "result");
+            if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
+                cls = "failed";
+            else if (!strcmp(res, "pass") && !*cls)
+                cls = "passed";
+        }
+        H("<li class=\"%s\">", cls);
+        wsf_markup(h, s + start, p - start);
+        H("</li>");
+        start = p + 1;
+        line++;
+    }
+    H("</ol>\n");
+}
+
+static void timeline_table(wsf_buf *h, const wsf_report_entry *e)
+{
+    const json_t *tl = json_object_get(e->sc, "timeline");
+    H("<details><summary>Every event (%zu)</summary>\n<table class=\"timeline\"><tbody>\n",
+      json_array_size(tl));
+    /* A flood (a target writing without end) would make the page too big to
+     * open: the middle of a long timeline stays in results.json. */
+    size_t n = json_array_size(tl), head = n > MAX_TABLE ? MAX_TABLE - 1000 : n;
+    size_t i;
+    json_t *ev;
+    json_array_foreach(tl, i, ev)
+    {
+        if (i >= head && i < n - 1000) {
+            if (i == head)
+                H("<tr><td colspan=\"5\"><strong>%zu events left out here; results.json has "
+                  "them all</strong></td></tr>\n",
+                  n - 1000 - head);
+            continue;
+        }
+        char ts[32];
+        wsf_report_time(wsf_rj_int(ev, "t_us", 0), ts, sizeof ts);
+        H("<tr><td>%s</td><td>", ts);
+        wsf_rj_markup(h, ev, "dir");
+        H("</td><td>");
+        wsf_rj_markup(h, ev, "kind");
+        H("</td><td>");
+        wsf_rj_markup(h, ev, "what");
+        H("</td><td>");
+        wsf_rj_markup(h, ev, "detail");
+        H("</td></tr>\n");
+    }
+    H("</tbody></table>\n");
+    json_int_t dropped = wsf_rj_int(e->sc, "timeline_dropped", 0);
+    if (dropped > 0)
+        H("<p><strong>%lld later events were dropped</strong></p>\n", (long long)dropped);
+    H("</details>\n");
+}
+
+static void rfc_refs(wsf_buf *h, const json_t *sc)
+{
+    const json_t *arr = json_object_get(sc, "rfc");
+    if (!json_array_size(arr)) return;
+    H("<p>RFC 6455: ");
+    size_t i;
+    json_t *ref;
+    json_array_foreach(arr, i, ref)
+    {
+        const char *s = json_string_value(ref);
+        if (!s) continue;
+        /* A link only for what is plainly a section number. */
+        bool number = *s && strspn(s, "0123456789.") == strlen(s);
+        if (i) H(", ");
+        if (number) H("<a href=\"https://www.rfc-editor.org/rfc/rfc6455#section-%s\">", s);
+        H("&#167;");
+        T(s);
+        if (number) H("</a>");
+    }
+    H("</p>\n");
+}
+
+static void scenario(wsf_buf *h, const wsf_report *r, const wsf_report_entry *e, const char *dir)
+{
+    const json_t *sc = e->sc;
+    const char *v = verdict_class(e->verdict);
+    bool open = !strcmp(v, "fail") || !strcmp(v, "error");
+    H("<details class=\"scenario v-%s\" id=\"%s\" data-verdicts=\"%s\"%s>\n<summary>", v, e->id, v,
+      open ? " open" : "");
+    badge(h, e->verdict);
+    wsf_rj_markup(h, sc, "name");
+    if (r->n_targets > 1) {
+        H(" <span class=\"muted\">against ");
+        T(r->targets[e->col]);
+        H("</span>");
+    }
+    H(" <small class=\"muted\">");
+    duration(h, wsf_rj_int(sc, "duration_us", 0));
+    H("</small></summary>\n");
+    member(h, "<p>", sc, "description", "</p>\n");
+    rfc_refs(h, sc);
+    H("<p class=\"muted\">file <code>");
+    T(e->file);
+    H("</code>, target ");
+    T(r->targets[e->col]);
+    member(h, " at <code>", sc, "url", "</code>");
+    H(", started ");
+    wsf_rj_markup(h, sc, "started");
+    H("</p>\n");
+    member(h, "<div class=\"reason\">", sc, "reason", "</div>\n");
+    member(h, "<p>The target file lists this as a known failure: <em>", sc, "known", "</em></p>\n");
+    checks(h, e);
+    H("<h3>Sequence</h3>\n<div class=\"seq-wrap\">");
+    wsf_report_svg(h, r, e);
+    H("</div>\n");
+    target_log(h, e);
+    H("<h3>Evidence</h3>\n<p>");
+    char *pcap = copy_capture(r, e, dir);
+    if (pcap) {
+        H("Packet capture: <a href=\"");
+        T(pcap);
+        H("\" download>");
+        T(pcap);
+        H("</a> (open with Wireshark or <code>tshark -r</code>)");
+        free(pcap);
+    } else if (*wsf_rj_str(sc, "pcap")) {
+        H("Packet capture <code>");
+        wsf_rj_markup(h, sc, "pcap");
+        H("</code> was not found beside the results file.");
+    } else {
+        H("No packet capture for this scenario.");
+    }
+    H("</p>\n");
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(sc, "faults"), i, f)
+    {
+        H("<p class=\"muted\">fault <code>");
+        wsf_rj_markup(h, f, "fault");
+        H("</code> fired; its ");
+        wsf_rj_markup(h, f, "wire");
+        H(" was on the wire %lldus later.</p>\n", (long long)wsf_rj_int(f, "delta_us", 0));
+    }
+    H("<p>Re-run exactly this scenario:</p>\n<pre class=\"rerun\"><code>");
+    wsf_buf cmd;
+    wsf_buf_init(&cmd);
+    wsf_report_rerun(e, &cmd);
+    wsf_markup(h, (const char *)cmd.data, cmd.len);
+    wsf_buf_free(&cmd);
+    H("</code></pre>\n");
+    source(h, e);
+    timeline_table(h, e);
+    H("</details>\n");
+}
+
+/* --- the page ------------------------------------------------------------------- */
+
+/* 'sha256-...' of the script, for the page's Content-Security-Policy. */
+static void script_hash(const char *js, char *out, size_t n)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(js, strlen(js), md, &len, EVP_sha256(), NULL);
+    unsigned char b64[64];
+    EVP_EncodeBlock(b64, md, (int)len);
+    snprintf(out, n, "sha256-%s", (char *)b64);
+}
+
+/* Fills the page template's {{name}} slots. */
+static void fill(wsf_buf *out, const char *tpl, const char *const *names, const char *const *values,
+                 size_t n)
+{
+    const char *p = tpl;
+    while (*p) {
+        const char *open = strstr(p, "{{");
+        if (!open) break;
+        wsf_buf_append(out, p, (size_t)(open - p));
+        const char *close = strstr(open, "}}");
+        size_t k = n;
+        if (close)
+            for (k = 0; k < n; k++)
+                if (strlen(names[k]) == (size_t)(close - open - 2) &&
+                    !strncmp(open + 2, names[k], strlen(names[k])))
+                    break;
+        if (k == n) {
+            wsf_buf_append(out, "{{", 2);
+            p = open + 2;
+            continue;
+        }
+        wsf_buf_append(out, values[k], strlen(values[k]));
+        p = close + 2;
+    }
+    wsf_buf_append(out, p, strlen(p));
+}
+
+int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errlen)
+{
+    if (wsf_mkdir_p(dir, err, errlen) < 0) return -1;
+    char *caps = wsf_xasprintf("%s/captures", dir);
+    int rc = wsf_mkdir_p(caps, err, errlen);
+    free(caps);
+    if (rc < 0) return -1;
+
+    wsf_buf body, title;
+    wsf_buf_init(&body);
+    wsf_buf_init(&title);
+    wsf_buf *h = &body;
+    summary(h, r);
+    filter(h);
+    matrix(h, r);
+    H("<h2>Scenarios</h2>\n<div id=\"scenarios\">\n");
+    for (size_t i = 0; i < r->n; i++)
+        scenario(h, r, &r->entries[i], dir);
+    H("</div>\n");
+
+    wsf_buf_appendf(&title, "wsfault report: ");
+    for (size_t c = 0; c < r->n_targets; c++) {
+        if (c) wsf_buf_appendf(&title, ", ");
+        wsf_markup_str(&title, r->targets[c]);
+    }
+    char hash[96];
+    script_hash(wsf_asset_js, hash, sizeof hash);
+    const char *names[] = {"title", "version", "css", "js", "script_hash", "body"};
+    const char *values[] = {(char *)title.data, WSF_VERSION, wsf_asset_css,
+                            wsf_asset_js,       hash,        (char *)body.data};
+    wsf_buf page;
+    wsf_buf_init(&page);
+    fill(&page, wsf_asset_page, names, values, sizeof names / sizeof *names);
+    char *path = wsf_xasprintf("%s/index.html", dir);
+    rc = wsf_write_file_atomic(path, page.data, page.len, err, errlen);
+    free(path);
+    wsf_buf_free(&page);
+    wsf_buf_free(&body);
+    wsf_buf_free(&title);
+    return rc;
+}

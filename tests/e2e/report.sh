@@ -1,0 +1,453 @@
+# Reports, as a user relies on them: the fixture suite tests/data/report-suite
+# (two passes, a fail, an error and a skip against lws-echo without capture)
+# run with --report and --junit. The JUnit file is valid against
+# tests/data/junit.xsd (the core Jenkins, GitHub and GitLab read) and its
+# counts agree with results.json; the HTML page shows the matrix, opens what
+# failed with its expected and actual, loads nothing from elsewhere; its
+# re-run line re-runs exactly the failed scenario; results of two targets
+# merge into one matrix with the captures copied beside it; a report rebuilt
+# from results.json is the run's own; bad input is refused with exit 2.
+# Needs xmllint (libxml2-utils). Capture (for the merged report's pcaps) is
+# required when running as root.
+source "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+SUITE=$SRC/tests/data/report-suite
+XSD=$SRC/tests/data/junit.xsd
+LWS=$SRC/targets/lws-echo.target
+RAW=$SRC/targets/zoo/raw-correct.target
+FAILED=$SUITE/broken/wrong-close-code.wsf
+
+# pj EXPR FILE: as lib.sh's json, with the system Python (a python3 on PATH
+# may be a slow pyenv shim).
+pj() {
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2"
+}
+
+command -v xmllint >/dev/null || fail "xmllint is not installed (ci/setup.sh installs libxml2-utils)"
+
+# The checks on the files, in Python (standard library only).
+cat >check.py <<'EOF'
+import html.parser, json, os, re, sys
+import xml.etree.ElementTree as ET
+
+
+def die(msg):
+    sys.exit("FAIL: " + msg)
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+        "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent = tag, dict(attrs), parent
+        self.children, self.parts = [], []
+
+    def cls(self):
+        return (self.attrs.get("class") or "").split()
+
+    def text(self):
+        return "".join(p if isinstance(p, str) else p.text() for p in self.parts)
+
+    def walk(self):
+        for c in self.children:
+            yield c
+            yield from c.walk()
+
+    def find(self, tag, cls=None, **attrs):
+        return [n for n in self.walk() if n.tag == tag and (cls is None or cls in n.cls())
+                and all(n.attrs.get(k) == v for k, v in attrs.items())]
+
+
+class Tree(html.parser.HTMLParser):
+    """A small DOM: enough to find elements by tag, class and id."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", [], None)
+        self.cur = self.root
+        self.urls = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href")]
+        n = Node(tag, attrs, self.cur)
+        self.cur.children.append(n)
+        self.cur.parts.append(n)
+        if tag not in VOID:
+            self.cur = n
+
+    def handle_startendtag(self, tag, attrs):
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href")]
+        n = Node(tag, attrs, self.cur)
+        self.cur.children.append(n)
+        self.cur.parts.append(n)
+
+    def handle_endtag(self, tag):
+        n = self.cur
+        while n is not self.root and n.tag != tag:
+            n = n.parent
+        if n is not self.root:
+            self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.parts.append(data)
+
+
+def one(nodes, what):
+    if len(nodes) != 1:
+        die("%d %s, expected 1" % (len(nodes), what))
+    return nodes[0]
+
+
+def results(paths):
+    """{(file, target): scenario} over results files, and the targets."""
+    out, targets = {}, []
+    for p in paths:
+        d = json.load(open(p))
+        t = d["target"]["name"]
+        targets.append(t)
+        for s in d["scenarios"]:
+            out[(s["file"], t)] = s
+    return out, targets
+
+
+def matrix(page):
+    """The header labels, and {(file, column label): cell classes}."""
+    t = one(page.find("table", id="matrix"), "table#matrix")
+    heads = [th.text().strip() for th in one(t.find("thead"), "thead").find("th")]
+    cells = {}
+    for tr in one(t.find("tbody"), "tbody").find("tr"):
+        if "data-verdicts" not in tr.attrs:
+            continue
+        tds = [c for c in tr.children if c.tag == "td"]
+        if len(tds) != len(heads):
+            die("a matrix row has %d cells for %d columns" % (len(tds), len(heads)))
+        f = one(tds[0].find("small"), "file name in a matrix row").text()
+        for label, td in zip(heads[1:], tds[1:]):
+            if (f, label) in cells:
+                die("two matrix cells for %s against %s" % (f, label))
+            cells[(f, label)] = td.cls()
+    return heads, cells
+
+
+def check_matrix(page, res, targets):
+    heads, cells = matrix(page)
+    if heads != ["scenario"] + targets:
+        die("matrix header %s, expected %s" % (heads, ["scenario"] + targets))
+    files = {f for f, _ in res}
+    for f in files:
+        for t in targets:
+            c = cells.get((f, t))
+            if c is None:
+                die("no matrix cell for %s against %s" % (f, t))
+            if (f, t) in res:
+                want = "v-" + res[(f, t)]["verdict"]
+                if "cell" not in c or want not in c:
+                    die("matrix cell for %s against %s has class %s, expected %s"
+                        % (f, t, c, want))
+            elif "none" not in c or any(x.startswith("v-") for x in c):
+                die("%s was not run against %s, but its cell has class %s" % (f, t, c))
+    if len(cells) != len(files) * len(targets):
+        die("%d matrix cells, expected %d" % (len(cells), len(files) * len(targets)))
+
+
+def check_junit(xml_path, res, targets):
+    root = ET.parse(xml_path).getroot()
+    if root.tag != "testsuites":
+        die("JUnit root is <%s>" % root.tag)
+
+    def want(scs):
+        v = [s["verdict"] for s in scs]
+        return {"tests": len(v), "failures": v.count("fail"), "errors": v.count("error"),
+                "skipped": v.count("skip") + v.count("known")}
+
+    def got(el):
+        return {k: int(el.get(k)) for k in ("tests", "failures", "errors", "skipped")}
+
+    if got(root) != want(res.values()):
+        die("testsuites counts %s, results say %s" % (got(root), want(res.values())))
+    # As results.json's own summary says, for each file.
+    total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for p in sys.argv[3:]:
+        d = json.load(open(p))
+        s = d["summary"]
+        for k, v in (("tests", len(d["scenarios"])), ("failures", s["failed"]),
+                     ("errors", s["errors"]), ("skipped", s["skipped"] + s["known"])):
+            total[k] += v
+    if len(targets) == len(set(targets)) and got(root) != total:
+        die("testsuites counts %s, the results' summaries say %s" % (got(root), total))
+
+    folders = sorted({os.path.dirname(f) for f, _ in res})
+    suites = root.findall("testsuite")
+    if sorted(s.get("name") for s in suites) != folders:
+        die("testsuites %s, expected one per folder %s" % ([s.get("name") for s in suites], folders))
+    seen = set()
+    for suite in suites:
+        mine = [s for (f, t), s in res.items() if os.path.dirname(f) == suite.get("name")]
+        if got(suite) != want(mine):
+            die("testsuite %s counts %s, results say %s" % (suite.get("name"), got(suite), want(mine)))
+        cases = suite.findall("testcase")
+        if len(cases) != len(mine):
+            die("testsuite %s has %d testcases for %d scenarios" % (suite.get("name"), len(cases), len(mine)))
+        for (f, t), s in res.items():
+            if os.path.dirname(f) != suite.get("name"):
+                continue
+            name = s["name"] + (" [%s]" % t if len(targets) > 1 else "")
+            tc = one([c for c in cases if c.get("name") == name], "testcase named %r" % name)
+            seen.add(name)
+            outcome = [c for c in tc if c.tag in ("failure", "error", "skipped")]
+            v = s["verdict"]
+            tag = {"fail": "failure", "error": "error", "skip": "skipped", "known": "skipped"}.get(v)
+            if [c.tag for c in outcome] != ([tag] if tag else []):
+                die("%s (%s): outcome %s" % (name, v, [c.tag for c in outcome]))
+            if not tag:
+                continue
+            o = outcome[0]
+            if not o.get("message"):
+                die("%s: <%s> without a message" % (name, tag))
+            if v == "fail":
+                text = o.text or ""
+                if "expected:" not in text or "actual:" not in text:
+                    die("%s: <failure> text lacks expected:/actual:\n%s" % (name, text))
+                bad = [k for k in s["checks"] if k["result"] == "fail"]
+                for k in bad:
+                    if k["expected"] not in text or k["actual"] not in text:
+                        die("%s: <failure> lacks the check's expected/actual\n%s" % (name, text))
+            if v == "error" and s["reason"] not in (o.text or ""):
+                die("%s: <error> lacks the reason %r" % (name, s["reason"]))
+    print("junit ok: %d testsuites, %d testcases" % (len(suites), len(seen)))
+
+
+def check_page(path, res, targets):
+    raw = open(path, encoding="utf-8").read()
+    page = Tree(raw).root
+    check_matrix(page, res, targets)
+    details = page.find("details", "scenario")
+    if len(details) != len(res):
+        die("%d scenario sections for %d scenario runs" % (len(details), len(res)))
+    for (f, t), s in res.items():
+        v = s["verdict"]
+        # The section's own summary line: its first child.
+        heads = [(d, d.children[0].text() if d.children and d.children[0].tag == "summary"
+                  else "") for d in details]
+        name_t = [d for d, h in heads
+                  if s["name"] in h and (len(targets) == 1 or "against " + t in h)]
+        d = one([d for d in name_t if f in d.text()], "section for %s against %s" % (f, t))
+        if "v-" + v not in d.cls():
+            die("section for %s has class %s, expected v-%s" % (f, d.cls(), v))
+        want_open = v in ("fail", "error")
+        if ("open" in d.attrs) != want_open:
+            die("section for %s (%s) is %s" % (f, v, "open" if "open" in d.attrs else "closed"))
+        if not d.find("svg", "seq"):
+            die("section for %s has no svg.seq" % f)
+        rerun = one(d.find("pre", "rerun"), "pre.rerun in the section for " + f).text()
+        if f not in rerun or "--target" not in rerun:
+            die("re-run line for %s: %s" % (f, rerun))
+        if v == "fail":
+            # The failed check's row in the expectations table, under the
+            # headings "expected" and "actual".
+            table = one(d.find("table", "checks"), "table.checks in the section for " + f)
+            cols = [th.text().strip() for th in one(table.find("thead"), "thead").find("th")]
+            rows = [[td.text().strip() for td in tr.find("td")] for tr in table.find("tr", "r-fail")]
+            for k in s["checks"]:
+                if k["result"] != "fail":
+                    continue
+                if not any(len(r) == len(cols) and r[cols.index("expected")] == k["expected"]
+                           and r[cols.index("actual")] == k["actual"] for r in rows):
+                    die("section for %s: no failed row with expected %r and actual %r in %s"
+                        % (f, k["expected"], k["actual"], rows))
+    # One script, the page's own, at its end.
+    at = raw.find("<script")
+    end = raw.find("</script>", at)
+    if raw.count("<script") != 1 or not raw.startswith("<script>", at) or end < 0 \
+            or not re.fullmatch(r"</script>\s*</body>\s*</html>\s*", raw[end:]):
+        die("expected exactly one <script>, inline (no attributes), at the end of the page")
+    for u in Tree(raw).urls:
+        lu = u.strip().lower()
+        if (lu.startswith("http:") or lu.startswith("https:") or lu.startswith("//")) \
+                and not lu.startswith("https://www.rfc-editor.org/"):
+            die("the page links outside: %s" % u)
+    print("page ok: %d sections" % len(details))
+
+
+def rerun_line(path, file):
+    page = Tree(open(path, encoding="utf-8").read()).root
+    ds = [d for d in page.find("details", "scenario") if file in d.text()]
+    d = one(ds, "section for " + file)
+    print(one(d.find("pre", "rerun"), "pre.rerun").text())
+
+
+def matrix_html(path):
+    m = re.search(r'<table class="matrix".*?</table>', open(path, encoding="utf-8").read(), re.S)
+    if not m:
+        die(path + ": no matrix table")
+    print(m.group(0))
+
+
+def pcaps(path, res_path):
+    """Every scenario with a pcap has it linked and copied, byte for byte."""
+    page = Tree(open(path, encoding="utf-8").read())
+    links = [u for u in page.urls if u.startswith("captures/")]
+    d = json.load(open(res_path))
+    base = os.path.dirname(res_path)
+    want = [s for s in d["scenarios"] if "pcap" in s]
+    out = os.path.dirname(path)
+    for s in want:
+        name = os.path.basename(s["pcap"])
+        hit = [u for u in links if u.endswith("-" + name) or u == "captures/" + name]
+        if len(hit) != 1:
+            die("%s: %d links to its capture %s in %s" % (s["file"], len(hit), name, links))
+        copy = os.path.join(out, hit[0])
+        if not os.path.isfile(copy) or os.path.getsize(copy) == 0:
+            die("%s is missing or empty" % copy)
+        if open(copy, "rb").read() != open(os.path.join(base, s["pcap"]), "rb").read():
+            die("%s differs from %s" % (copy, s["pcap"]))
+    print("pcaps ok: %d linked and copied" % len(want))
+
+
+cmd = sys.argv[1]
+if cmd in ("junit", "page"):
+    res, targets = results(sys.argv[3:])
+    (check_junit if cmd == "junit" else check_page)(sys.argv[2], res, targets)
+elif cmd == "rerun":
+    rerun_line(sys.argv[2], sys.argv[3])
+elif cmd == "matrix":
+    matrix_html(sys.argv[2])
+elif cmd == "pcaps":
+    pcaps(sys.argv[2], sys.argv[3])
+EOF
+
+# --- the schema itself rejects what Jenkins would ----------------------------
+bad_case() {
+  printf '<testsuites><testsuite name="s" tests="1" failures="0" errors="0">%s</testsuite></testsuites>\n' "$1" >bad.xml
+  if xmllint --noout --schema "$XSD" bad.xml >/dev/null 2>&1; then
+    fail "junit.xsd accepts $1"
+  fi
+}
+bad_case '<testcase name="x" file="f.wsf"/>'
+bad_case '<testcase name="x"><failure/><error/></testcase>'
+bad_case '<testcase name="x" time="-1"/>'
+bad_case '<testcase name="x"/><properties/>'
+
+# --- a run with both reports -------------------------------------------------
+# Run from this folder with relative outputs: the re-run line later cds here.
+expect_rc 1 "$WSFAULT" run --target "$LWS" --no-capture --results a.json \
+  --report rep --junit junit.xml "$SUITE"
+assert_contains out.txt "2 passed, 1 failed, 1 errors, 1 skipped"
+assert_contains out.txt "report: rep/index.html"
+assert_contains out.txt "junit: junit.xml"
+[ "$(pj '[s["verdict"] for s in d["scenarios"]].count("pass")' a.json)" -ge 2 ] ||
+  fail "the fixture suite should pass at least twice"
+
+expect_rc 0 xmllint --noout --schema "$XSD" junit.xml
+expect_rc 0 "$PY" check.py junit junit.xml a.json
+expect_rc 0 "$PY" check.py page rep/index.html a.json
+
+# --- the failed scenario's re-run line re-runs it, and only it ----------------
+"$PY" check.py rerun rep/index.html "$FAILED" >rerun.cmd
+echo "re-run: $(cat rerun.cmd)"
+here=$(pwd -P)
+case "$(cat rerun.cmd)" in
+  "cd $here && "* | "cd '$here' && "*) ;;
+  *) fail "the re-run line does not start in the run's folder $here" ;;
+esac
+cp a.json a.json.keep
+expect_rc 1 bash -c "$(cat rerun.cmd)"
+assert_contains out.txt "1 scenario against lws-echo"
+assert_contains out.txt "FAIL  $(pj '[s["name"] for s in d["scenarios"] if s["verdict"] == "fail"][0]' a.json)"
+assert_contains out.txt "0 passed, 1 failed, 0 errors"
+# Its results go to rerun/, never over the results the report came from.
+[ "$(pj 'len(d["scenarios"])' rerun/results.json)" = 1 ] || fail "the re-run ran more than one scenario"
+[ "$(pj 'd["scenarios"][0]["file"]' rerun/results.json)" = "$FAILED" ] || fail "the re-run ran another file"
+cmp -s a.json a.json.keep || fail "the re-run changed the run's results"
+
+# Regression: the re-run line lost the target when the run gave it as a
+# joined or bundled short option (-tFILE, -vt FILE).
+for form in "-t$LWS" "-vt $LWS"; do
+  mkdir -p "short$$" && (cd "short$$" && expect_rc 1 "$WSFAULT" run $form --no-capture \
+    --report rep "$SUITE/broken/wrong-close-code.wsf")
+  "$PY" check.py rerun "short$$/rep/index.html" "$SUITE/broken/wrong-close-code.wsf" >rerun2.cmd
+  assert_contains rerun2.cmd "--target $LWS"
+  expect_rc 1 bash -c "$(cat rerun2.cmd)"
+  assert_contains out.txt "1 scenario against lws-echo"
+  rm -rf "short$$"
+done
+
+# --- a report rebuilt from results.json is the run's own ----------------------
+expect_rc 0 "$WSFAULT" report a.json -o again --junit again.xml
+"$PY" check.py matrix rep/index.html >matrix1.html
+"$PY" check.py matrix again/index.html >matrix2.html
+diff matrix1.html matrix2.html || fail "the rebuilt report's matrix differs from the run's"
+cmp junit.xml again.xml || fail "the rebuilt JUnit differs from the run's"
+
+# --- two targets merged into one matrix --------------------------------------
+# The passing folders against a second correct server, with capture, results
+# in a folder of their own (the pcaps are found beside them).
+mkdir b
+expect_rc 0 "$WSFAULT" run --target "$RAW" --results b/results.json "$SUITE/basics" "$SUITE/wire"
+if [ "$(pj 'sum("pcap" in s for s in d["scenarios"])' b/results.json)" = 0 ]; then
+  why=$(pj '[e.get("detail") for s in d["scenarios"] for e in s.get("timeline", []) if e.get("what") == "no-capture"][:1]' b/results.json)
+  [ "$(id -u)" -ne 0 ] || fail "running as root, yet no capture: $why"
+  echo "note: no capture here ($why): the pcap checks are left out"
+  capture=false
+else
+  capture=true
+  [ "$(pj 'all("pcap" in s for s in d["scenarios"])' b/results.json)" = True ] ||
+    fail "some scenarios have no pcap"
+  [ "$(pj '[s["verdict"] for s in d["scenarios"]]' b/results.json)" = "['pass', 'pass', 'pass']" ] ||
+    fail "with capture, every scenario of basics/ and wire/ passes against zoo-raw-correct"
+fi
+raw_name=$(pj 'd["target"]["name"]' b/results.json)
+case "$raw_name" in *raw-correct*) ;; *) fail "second target's name: $raw_name" ;; esac
+
+# Regression: a report written into the folder of its results copied each
+# capture onto itself, which emptied it.
+if $capture; then
+  cp -r b same
+  expect_rc 0 "$WSFAULT" report same/results.json -o same
+  for f in b/captures/*.pcap; do
+    cmp -s "$f" "same/captures/$(basename "$f")" || fail "report -o into the results' folder changed $f"
+  done
+  assert_contains same/index.html 'href="captures/001-'
+fi
+
+expect_rc 0 "$WSFAULT" report a.json b/results.json -o merged --junit merged.xml
+expect_rc 0 xmllint --noout --schema "$XSD" merged.xml
+expect_rc 0 "$PY" check.py junit merged.xml a.json b/results.json
+expect_rc 0 "$PY" check.py page merged/index.html a.json b/results.json
+assert_contains merged.xml " [lws-echo]\""
+assert_contains merged.xml " [$raw_name]\""
+[ "$(grep -c '<testcase ' merged.xml)" -eq 8 ] || fail "merged.xml: expected 5 + 3 testcases"
+if $capture; then
+  expect_rc 0 "$PY" check.py pcaps merged/index.html b/results.json
+  [ "$(find merged/captures -name '*.pcap' | wc -l)" -eq 3 ] || fail "merged/captures: $(ls merged/captures)"
+fi
+
+# --- what is refused ----------------------------------------------------------
+expect_rc 2 "$WSFAULT" report
+assert_contains out.txt "needs at least one results file"
+expect_rc 2 "$WSFAULT" report a.json
+assert_contains out.txt "give -o DIR for HTML, --junit FILE, or both"
+printf '{\n  "format": "wsfault-results-1",\n  "scenarios": [,]\n}\n' >broken.json
+expect_rc 2 "$WSFAULT" report broken.json -o out-broken
+assert_contains out.txt "broken.json:3:"
+echo '{}' >other.json
+expect_rc 2 "$WSFAULT" report a.json other.json -o out-other --junit out-other.xml
+assert_contains out.txt "other.json: not a wsfault results file"
+for f in out-broken out-other out-other.xml; do
+  [ ! -e $f ] || fail "a refused report still wrote $f"
+done
+# Regression: a verdict the reader does not know passed for a pass in JUnit.
+"$PY" -c 'import json,sys; d=json.load(open("a.json")); d["scenarios"][0]["verdict"]="timeout"; json.dump(d,open("odd.json","w"))'
+expect_rc 2 "$WSFAULT" report odd.json -o out-odd --junit out-odd.xml
+assert_contains out.txt 'odd.json: scenario 1: unknown verdict "timeout"'
+[ ! -e out-odd.xml ] || fail "a JUnit file was written from a results file with an unknown verdict"
+expect_rc 1 "$WSFAULT" report a.json -o /proc/x
+assert_contains out.txt "/proc/x"
+expect_rc 1 "$WSFAULT" report a.json --junit /proc/x/junit.xml
+assert_contains out.txt "/proc/x/junit.xml"
+echo "ok: JUnit valid and counted, page checked, re-run line works, merge, rebuild, refusals"
