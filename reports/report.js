@@ -4,6 +4,7 @@
   "use strict";
   var boxes = document.querySelectorAll("#filter input[data-verdict]");
   function apply() {
+    if (!boxes.length) return;
     var shown = {};
     boxes.forEach(function (b) { shown[b.dataset.verdict] = b.checked; });
     document.querySelectorAll("[data-verdicts]").forEach(function (el) {
