@@ -172,6 +172,11 @@ int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t er
         if (*stamp) attr(&x, "timestamp", stamp);
         wsf_buf_appendf(&x, ">\n    <properties>\n");
         for (size_t c = 0; c < r->n_targets; c++) {
+            /* Only the targets this suite ran against. */
+            bool ran = false;
+            for (size_t i = first; i < r->n && !ran; i++)
+                ran = r->entries[i].suite == s && r->entries[i].col == c;
+            if (!ran) continue;
             wsf_buf_appendf(&x, "      <property name=\"target\"");
             attr(&x, "value", r->targets[c]);
             wsf_buf_appendf(&x, "/>\n");

@@ -417,6 +417,16 @@ fi
 
 expect_rc 0 "$WSFAULT" report a.json b/results.json -o merged --junit merged.xml
 expect_rc 0 xmllint --noout --schema "$XSD" merged.xml
+# A suite names as its targets only those it ran against: broken/ ran
+# against lws-echo alone.
+"$PY" - merged.xml <<'PYEOF' || fail "merged.xml: a suite's target properties are wrong"
+import sys, xml.etree.ElementTree as ET
+for suite in ET.parse(sys.argv[1]).getroot():
+    targets = sorted(p.get("value") for p in suite.iter("property") if p.get("name") == "target")
+    want = ["lws-echo"] if suite.get("name").endswith("/broken") else ["lws-echo", "zoo-raw-correct"]
+    if targets != want:
+        sys.exit("%s: targets %s, expected %s" % (suite.get("name"), targets, want))
+PYEOF
 expect_rc 0 "$PY" check.py junit merged.xml a.json b/results.json
 expect_rc 0 "$PY" check.py page merged/index.html a.json b/results.json
 assert_contains merged.xml " [lws-echo]\""
