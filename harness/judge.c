@@ -240,6 +240,8 @@ static bool all_patterns_found(run_ctx *c)
     return patterns_found(c, &c->step->u.expect, &last) == c->step->u.expect.n_patterns;
 }
 
+#define MAX_MARKED 100
+
 /* Marks the line's timeline event, for reports to highlight; an alarm
  * stays an alarm. */
 static void mark_line(run_ctx *c, long i, const char *mark)
@@ -570,7 +572,9 @@ static void judge_alarms(run_ctx *c)
         if (r->lines[i].abs_us < c->res->tl.origin_us) continue;
         const wsf_pattern *a = wsf_alarm_of(&t->alarms, &t->ignore, r->lines[i].text);
         if (!a) continue;
-        mark_line(c, (long)i, "alarm");
+        /* Each mark is a search of the timeline: a target spewing alarms
+         * gets its first ones marked, and the count in the check. */
+        if (count < MAX_MARKED) mark_line(c, (long)i, "alarm");
         if (first < 0) {
             first = (long)i;
             hit = a;
