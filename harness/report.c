@@ -1,12 +1,11 @@
 #include "report.h"
 #include "markup.h"
+#include "runner.h"
 
-#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *wsf_rj_str(const json_t *o, const char *key)
 {
@@ -54,28 +53,13 @@ void wsf_report_close_seen(const json_t *sc, char *out, size_t n)
     snprintf(out, n, "%s", tcp_end);
 }
 
-char *wsf_report_suite_of(const char *file)
+/* The scenario's folder ("scenarios/close"); "." for a bare file name. */
+static char *suite_of(const char *file)
 {
     char *copy = wsf_xstrdup(file);
     char *d = wsf_xstrdup(dirname(copy));
     free(copy);
     return d;
-}
-
-int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
-{
-    char *tmp = wsf_xasprintf("%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && fwrite(data, 1, len, f) == len;
-    if (f && fclose(f) != 0) ok = false;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
 }
 
 static size_t intern(char ***v, size_t *n, const char *s)
@@ -111,12 +95,8 @@ static int check_shape(const json_t *root, const char *path, char *err, size_t e
             snprintf(err, errlen, "%s: scenario %zu lacks a name, file or verdict", path, i + 1);
             return -1;
         }
-        static const char *const known[] = {"pass", "fail", "error", "known", "non-strict", "skip"};
         const char *v = json_string_value(json_object_get(sc, "verdict"));
-        bool ok = false;
-        for (size_t k = 0; k < sizeof known / sizeof *known && !ok; k++)
-            ok = !strcmp(v, known[k]);
-        if (!ok) {
+        if (wsf_verdict_parse(v) < 0) {
             /* A verdict a reader does not know must not pass for a pass. */
             wsf_buf b;
             wsf_buf_init(&b);
@@ -184,7 +164,7 @@ int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size
         json_t *sc;
         json_array_foreach(json_object_get(r->runs[i].root, "scenarios"), k, sc)
         {
-            char *s = wsf_report_suite_of(wsf_rj_str(sc, "file"));
+            char *s = suite_of(wsf_rj_str(sc, "file"));
             intern(&r->suites, &r->n_suites, s);
             free(s);
         }
@@ -203,7 +183,7 @@ int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size
                                   .file = wsf_rj_str(sc, "file"),
                                   .name = wsf_rj_str(sc, "name"),
                                   .verdict = wsf_rj_str(sc, "verdict")};
-            char *s = wsf_report_suite_of(e.file);
+            char *s = suite_of(e.file);
             e.suite = intern(&r->suites, &r->n_suites, s);
             free(s);
             wsf_report_entry *old = NULL;

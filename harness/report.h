@@ -49,8 +49,6 @@ void wsf_report_free(wsf_report *r);
 /* DIR/index.html (one self-contained page) and the captures it links, copied
  * into DIR/captures/. Returns 0, or -1 with a message. */
 int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errlen);
-/* Creates dir and its parents as needed; 0, or -1 with a message. */
-int wsf_mkdir_p(const char *dir, char *err, size_t errlen);
 /* JUnit XML: one testsuite per suite folder, one testcase per entry. */
 int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t errlen);
 
@@ -64,8 +62,6 @@ void wsf_rj_markup(wsf_buf *out, const json_t *o, const char *key);
 /* The close code the target sent ("1000"), else how its side ended ("RST",
  * "FIN"), else "". Written into out. */
 void wsf_report_close_seen(const json_t *sc, char *out, size_t n);
-/* The scenario's folder ("scenarios/close"); "." for a bare file name. */
-char *wsf_report_suite_of(const char *file);
 /* A shell command line that re-runs exactly this scenario against the same
  * target, from the folder the run was started in. */
 void wsf_report_rerun(const wsf_report_entry *e, wsf_buf *out);
@@ -73,7 +69,5 @@ void wsf_report_rerun(const wsf_report_entry *e, wsf_buf *out);
 void wsf_report_time(json_int_t us, char *out, size_t n);
 /* The scenario's timeline as an SVG sequence diagram (class "seq"). */
 void wsf_report_svg(wsf_buf *out, const wsf_report *r, const wsf_report_entry *e);
-/* Writes text to path through a temporary file renamed into place. */
-int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
 
 #endif

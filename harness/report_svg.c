@@ -118,6 +118,21 @@ static void arrow(wsf_buf *h, const row *r, int y)
                     (X_PEER + X_TARGET) / 2, y - 3);
 }
 
+/* A dot on a lane and a text beside it: the row's label, then its detail. */
+static void note(wsf_buf *h, const row *r, int y, int lane, int x, const char *anchor,
+                 const char *sep, size_t max, const char *detail, size_t dlen)
+{
+    wsf_buf_appendf(h, "<circle class=\"%s\" cx=\"%d\" cy=\"%d\" r=\"3\"/>", r->cls, lane, y);
+    wsf_buf_appendf(h, "<text class=\"%s\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">", r->cls, x, y + 4,
+                    anchor);
+    if (*r->label) {
+        wsf_markup_str(h, r->label);
+        if (dlen) wsf_buf_appendf(h, "%s", sep);
+    }
+    clip(h, detail, dlen, max);
+    wsf_buf_appendf(h, "</text>");
+}
+
 static void draw(wsf_buf *h, const row *r, int y)
 {
     const char *detail;
@@ -151,26 +166,11 @@ static void draw(wsf_buf *h, const row *r, int y)
         wsf_buf_appendf(h, "</text>");
         break;
     case ROW_PEER:
-        wsf_buf_appendf(h, "<circle class=\"%s\" cx=\"%d\" cy=\"%d\" r=\"3\"/>", r->cls, X_PEER, y);
-        wsf_buf_appendf(h, "<text class=\"%s\" x=\"%d\" y=\"%d\" text-anchor=\"end\">", r->cls,
-                        X_PEER - 8, y + 4);
-        if (*r->label) {
-            wsf_markup_str(h, r->label);
-            if (dlen) wsf_buf_appendf(h, " ");
-        }
-        clip(h, detail, dlen, *r->label ? 20 : 36);
-        wsf_buf_appendf(h, "</text>");
+        /* Left of the peer's lane, ending at it: room for less. */
+        note(h, r, y, X_PEER, X_PEER - 8, "end", " ", *r->label ? 20 : 36, detail, dlen);
         break;
     case ROW_TARGET:
-        wsf_buf_appendf(h, "<circle class=\"%s\" cx=\"%d\" cy=\"%d\" r=\"3\"/>", r->cls, X_TARGET,
-                        y);
-        wsf_buf_appendf(h, "<text class=\"%s\" x=\"%d\" y=\"%d\">", r->cls, X_TARGET + 10, y + 4);
-        if (*r->label) {
-            wsf_markup_str(h, r->label);
-            if (dlen) wsf_buf_appendf(h, ": ");
-        }
-        clip(h, detail, dlen, 80);
-        wsf_buf_appendf(h, "</text>");
+        note(h, r, y, X_TARGET, X_TARGET + 10, "start", ": ", 80, detail, dlen);
         break;
     }
     wsf_buf_appendf(h, "</g>\n");

@@ -192,21 +192,13 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "scenarios", arr);
 
-    char *tmp = wsf_xasprintf("%s.tmp.%d", path, (int)getpid());
-    int rc = json_dump_file(root, tmp, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+    char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
     json_decref(root);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        free(tmp);
+    if (!text) {
+        snprintf(err, errlen, "cannot encode the results for %s", path);
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    int rc = wsf_write_file_atomic(path, text, strlen(text), err, errlen);
+    free(text);
+    return rc;
 }

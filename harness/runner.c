@@ -45,6 +45,13 @@ const char *wsf_verdict_name(wsf_verdict v)
     }
 }
 
+int wsf_verdict_parse(const char *name)
+{
+    for (int v = 0; v < WSF_N_VERDICTS; v++)
+        if (!strcmp(name, wsf_verdict_name((wsf_verdict)v))) return v;
+    return -1;
+}
+
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
     return r->tl ? r->tl : &r->between;

@@ -23,6 +23,8 @@ typedef enum {
 } wsf_verdict;
 /* "pass", "fail", "error", "known", "non-strict", "skip" */
 const char *wsf_verdict_name(wsf_verdict v);
+/* The verdict a name stands for, or -1 (results files are read back). */
+int wsf_verdict_parse(const char *name);
 
 typedef enum {
     WSF_CHECK_PASS,

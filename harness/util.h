@@ -48,6 +48,12 @@ int wsf_parse_hex(const char *s, wsf_buf *out);
  * big to be a <what>, a NUL byte: not text). */
 int wsf_read_text_file(const char *file, const char *what, wsf_buf *out, char *err, size_t errlen);
 
+/* Creates dir and its parents as needed; 0, or -1 with a message. */
+int wsf_mkdir_p(const char *dir, char *err, size_t errlen);
+/* Writes data to path through a temporary file renamed into place, so a
+ * reader never sees half a file, even after Ctrl-C. 0, or -1 with a message. */
+int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
 /* Human text for a duration in microseconds: "1.5s", "250ms", "80us". */
 void wsf_format_duration(int64_t us, char *out, size_t outlen);
 
