@@ -19,20 +19,6 @@ static int pidfd_open(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-int wsf_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
 static void remember_line(wsf_instance *in, const char *line, size_t len)
 {
     size_t slot = in->n_last % WSF_LAST_LINES;
@@ -247,9 +233,13 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
     in->out.io.fd = in->err.io.fd = in->pidio.fd = -1;
 
     wsf_target_vars vars = *vars0;
-    vars.port = wsf_free_port();
-    in->port = vars.port;
+    in->claim.lock_fd = -1;
     char xerr[256];
+    if (wsf_port_claim(&in->claim, xerr, sizeof xerr) < 0) {
+        snprintf(err, errlen, "target '%s': %s", t->name, xerr);
+        return -1;
+    }
+    vars.port = in->port = in->claim.port;
     char *cmd = wsf_target_expand(t->command, &vars, xerr, sizeof xerr);
     char *url = cmd ? wsf_target_expand(t->url, &vars, xerr, sizeof xerr) : NULL;
     char **env = wsf_xcalloc(t->n_env + 1, sizeof *env);
@@ -322,6 +312,7 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
     rc = 0;
 out:
     if (rc < 0 && in->pid > 0) wsf_instance_stop(in);
+    if (rc < 0) wsf_port_release(&in->claim);
     free(cmd);
     free(url);
     for (size_t i = 0; i < t->n_env; i++)
@@ -333,7 +324,11 @@ out:
 
 void wsf_instance_stop(wsf_instance *in)
 {
-    if (in->pid <= 0) return;
+    /* The port is free for others once the target is gone, or never was. */
+    if (in->pid <= 0) {
+        wsf_port_release(&in->claim);
+        return;
+    }
     if (in->running) {
         kill(-in->pid, in->target->stop_signal);
         int64_t deadline = wsf_now_us() + in->target->stop_grace_us;
@@ -379,4 +374,5 @@ void wsf_instance_stop(wsf_instance *in)
     free(in->url);
     in->url = NULL;
     in->pid = 0;
+    wsf_port_release(&in->claim);
 }

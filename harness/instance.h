@@ -6,6 +6,7 @@
 #define WSF_INSTANCE_H
 
 #include "loop.h"
+#include "port.h"
 #include "target.h"
 #include "util.h"
 
@@ -39,6 +40,7 @@ typedef struct wsf_instance {
     int status; /* wait status once !running */
     int64_t started_us, exited_us;
     int port;
+    wsf_port claim;             /* held while the target runs */
     char *url;                  /* expanded */
     char *last[WSF_LAST_LINES]; /* ring of the last lines, for error messages */
     size_t n_last;
@@ -48,7 +50,7 @@ typedef struct wsf_instance {
     void *ctx;
 } wsf_instance;
 
-/* Picks a free port, expands the target's command, spawns it and waits until
+/* Claims a port (port.h), expands the target's command, spawns it and waits until
  * it is ready (port accepts, or its ready pattern is printed) or the deadline.
  * Returns 0, or -1 with why in err (with its last log lines). On -1 the
  * instance is already stopped. */
@@ -67,8 +69,5 @@ void wsf_describe_status(int status, char *out, size_t outlen);
 
 /* The last lines printed, prefixed with "  | ", joined by newlines (none at the end). */
 void wsf_instance_last_lines(const wsf_instance *in, wsf_buf *out);
-
-/* A port that was free a moment ago on 127.0.0.1 (bound to 0 and released). */
-int wsf_free_port(void);
 
 #endif

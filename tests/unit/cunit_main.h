@@ -30,6 +30,13 @@ static inline int wsf_cunit_run(const char *suite, CU_TestInfo *tests)
     return failures ? 1 : 0;
 }
 
+/* Checks expr as CU_ASSERT does and, when it fails, ends the test through
+ * its "end:" label, so what the test opened is still closed. */
+#define REQUIRE(expr)                                                                              \
+    do {                                                                                           \
+        if (!CU_assertImplementation(!!(expr), __LINE__, #expr, __FILE__, "", CU_FALSE)) goto end; \
+    } while (0)
+
 #define WSF_CUNIT_MAIN(suite, tests)                                                               \
     int main(void)                                                                                 \
     {                                                                                              \

@@ -39,13 +39,6 @@ enum {
 /* Long enough for loopback under sanitizers on a busy machine. */
 #define WAIT_MS 2000
 
-/* Checks expr as CU_ASSERT does and, when it fails, ends the test through
- * its "end:" label so what it opened is still closed. */
-#define REQUIRE(expr)                                                                              \
-    do {                                                                                           \
-        if (!CU_assertImplementation(!!(expr), __LINE__, #expr, __FILE__, "", CU_FALSE)) goto end; \
-    } while (0)
-
 /* An entry no lookup can produce, to see whether one was written. */
 static const wsf_tcp_entry untouched = {.state = -7, .inode = 7777};
 

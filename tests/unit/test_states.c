@@ -38,13 +38,6 @@ static struct {
     unsigned failures_at_start;
 } fx;
 
-/* Checks expr as CU_ASSERT does and, when it fails, ends the test through
- * its "end:" label so the sockets and the loop are still released. */
-#define REQUIRE(expr)                                                                              \
-    do {                                                                                           \
-        if (!CU_assertImplementation(!!(expr), __LINE__, #expr, __FILE__, "", CU_FALSE)) goto end; \
-    } while (0)
-
 /* --- the server side ------------------------------------------------------ */
 
 static int listen_loopback(int *port)

@@ -29,13 +29,6 @@ enum { PEER = 0, TARGET = 1 };
 #define NULL_AF_INET 2
 #define NULL_AF_INET6 10
 
-/* Checks expr as CU_ASSERT does and, when it fails, ends the test through
- * its "end:" label so what it loaded is still freed. */
-#define REQUIRE(expr)                                                                              \
-    do {                                                                                           \
-        if (!CU_assertImplementation(!!(expr), __LINE__, #expr, __FILE__, "", CU_FALSE)) goto end; \
-    } while (0)
-
 /* ---------------------------------------------------------------------------
  * The fixtures
  * ------------------------------------------------------------------------ */
