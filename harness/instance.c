@@ -233,13 +233,12 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
     in->out.io.fd = in->err.io.fd = in->pidio.fd = -1;
 
     wsf_target_vars vars = *vars0;
-    in->claim.lock_fd = -1;
     char xerr[256];
     if (wsf_port_claim(&in->claim, xerr, sizeof xerr) < 0) {
         snprintf(err, errlen, "target '%s': %s", t->name, xerr);
         return -1;
     }
-    vars.port = in->port = in->claim.port;
+    vars.port = in->claim.port;
     char *cmd = wsf_target_expand(t->command, &vars, xerr, sizeof xerr);
     char *url = cmd ? wsf_target_expand(t->url, &vars, xerr, sizeof xerr) : NULL;
     char **env = wsf_xcalloc(t->n_env + 1, sizeof *env);
@@ -263,7 +262,7 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
     for (;;) {
         if (t->ready == WSF_READY_LOG && in->ready_seen) break;
         if (t->ready == WSF_READY_PORT && wsf_now_us() >= next_probe) {
-            if (port_accepts(in->port)) break;
+            if (port_accepts(in->claim.port)) break;
             next_probe = wsf_now_us() + 10000;
         }
         if (!in->running) {
@@ -301,7 +300,7 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
                 snprintf(err, errlen,
                          "target '%s' not ready after %s: port %d never accepted a connection; "
                          "its last lines:\n%s",
-                         t->name, d, in->port, (char *)b.data);
+                         t->name, d, in->claim.port, (char *)b.data);
             wsf_buf_free(&b);
             goto out;
         }
@@ -311,8 +310,7 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
     }
     rc = 0;
 out:
-    if (rc < 0 && in->pid > 0) wsf_instance_stop(in);
-    if (rc < 0) wsf_port_release(&in->claim);
+    if (rc < 0) wsf_instance_stop(in);
     free(cmd);
     free(url);
     for (size_t i = 0; i < t->n_env; i++)
@@ -324,8 +322,11 @@ out:
 
 void wsf_instance_stop(wsf_instance *in)
 {
-    /* The port is free for others once the target is gone, or never was. */
+    /* Also after a start that failed before there was a process: the port
+     * and the URL are held from before the spawn. */
     if (in->pid <= 0) {
+        free(in->url);
+        in->url = NULL;
         wsf_port_release(&in->claim);
         return;
     }

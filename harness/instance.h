@@ -39,7 +39,6 @@ typedef struct wsf_instance {
     bool running;
     int status; /* wait status once !running */
     int64_t started_us, exited_us;
-    int port;
     wsf_port claim;             /* held while the target runs */
     char *url;                  /* expanded */
     char *last[WSF_LAST_LINES]; /* ring of the last lines, for error messages */
