@@ -43,6 +43,9 @@ static const char usage_text[] =
     "                        one .pcap per scenario in captures/ beside the results)\n"
     "      --capture-if IF   capture on this interface (default: lo for loopback\n"
     "                        targets, any otherwise)\n"
+    "      --bound NAME=VALUE  set a named bound for this server, over the target\n"
+    "                        file's: handshake-timeout, close-timeout, close-tcp,\n"
+    "                        shutdown-grace (durations), rss-growth (a size)\n"
     "  -h, --help            this text\n"
     "  -V, --version         the version\n"
     "\n"
@@ -352,9 +355,15 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"capture-if", required_argument, 0, 'I'},
                                          {"report", required_argument, 0, 'R'},
                                          {"junit", required_argument, 0, 'J'},
+                                         {"bound", required_argument, 0, 'B'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     strlist filters = {0};
+    /* --bound values, checked as they are read, applied once the runner
+     * holds the target file's. */
+    const char *bound_args[WSF_N_BOUNDS * 4];
+    size_t n_bound_args = 0;
+    wsf_bounds scratch;
     bool list = false, verbose = false, capture = true;
     const char *capture_if = NULL, *report_dir = NULL, *junit = NULL;
     int ch;
@@ -394,6 +403,19 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         case 'J':
             junit = optarg;
             break;
+        case 'B': {
+            char err[512];
+            if (n_bound_args == sizeof bound_args / sizeof *bound_args)
+                snprintf(err, sizeof err, "too many --bound options");
+            else if (wsf_bounds_set_arg(&scratch, optarg, err, sizeof err) == 0)
+                err[0] = '\0';
+            if (err[0]) {
+                fprintf(stderr, "wsfault: %s\n", err);
+                return EXIT_USAGE;
+            }
+            bound_args[n_bound_args++] = optarg;
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -489,6 +511,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_target_vars vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
     wsf_runner runner;
     wsf_runner_init(&runner, &loop, target, url, &vars);
+    /* The command line wins over the target file: checked when read. */
+    for (size_t i = 0; i < n_bound_args; i++) {
+        char err[512];
+        wsf_bounds_set_arg(&runner.bounds, bound_args[i], err, sizeof err);
+    }
     char *capture_dir = captures_dir(results_path);
     if (!outputs_writable(results_path, report_dir, junit)) {
         free(capture_dir);

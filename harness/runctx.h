@@ -45,12 +45,25 @@ char *rc_when(run_ctx *c, int64_t t_us);
 /* "close 1000 \"bye\"", "close with an empty payload", ...: code -1 is an
  * empty payload, -2 a 1-byte one, WSF_CLOSE_ANY any; reason may be NULL. */
 void rc_describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen);
+/* "close 1002 or 1007": the codes an expectation accepts. */
+void rc_describe_codes(wsf_buf *b, const wsf_expect *e);
+bool rc_code_accepted(const wsf_expect *e, int code);
+/* A received frame as a check's actual text, with when it came. */
+char *rc_describe_rx(run_ctx *c, const wsf_rx_frame *f);
+/* How the target ended TCP, with when ("the target closed TCP (FIN) at
+ * ..."), or NULL while it has not. */
+char *rc_tcp_story(run_ctx *c);
+/* The peer sends a Close with this code (-1: an empty payload), as a
+ * well-behaved client would, and puts it on the timeline. */
+void rc_send_close(run_ctx *c, int code);
 /* Takes a sample of the target's RSS into rss_max. */
 void rc_sample(run_ctx *c);
 
 /* Expectations about the target process, its log, its resources and the
  * closing facts (judge.c). */
 void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k);
+/* expect fail-connection (failure.c). */
+void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *k);
 /* Checks made when the scenario ends: "no log ... until end" and alarms. */
 void rc_judge_at_end(run_ctx *c);
 

@@ -118,6 +118,10 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     r->target = target;
     r->url = url;
     if (vars) r->vars = *vars;
+    if (target)
+        r->bounds = target->bounds;
+    else
+        wsf_bounds_defaults(&r->bounds);
     r->inst.on_line = on_target_line;
     r->inst.on_exit = on_target_exit;
     r->inst.ctx = r;
@@ -186,6 +190,17 @@ void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actu
     static const wsf_verdict gives[] = {WSF_FAIL, WSF_NONSTRICT, WSF_INFO};
     static const char *const said[] = {"failed", "non-strict", "info"};
     k->result = ok ? WSF_CHECK_PASS : missed[k->level];
+    /* A check that waited for a named bound says its value and where the
+     * value came from, so a user knows what to change for their server. */
+    const wsf_step *st = c->step;
+    wsf_bound b = st && st->line == k->line ? (st->bound ? st->bound : st->size_bound) : 0;
+    if (b && expected) {
+        char d[400];
+        wsf_bound_describe(&c->r->bounds, b, d, sizeof d);
+        char *x = wsf_xasprintf("%s (%s)", expected, d);
+        free(expected);
+        expected = x;
+    }
     k->expected = expected;
     k->actual = actual;
     k->t_us = wsf_timeline_now(&c->res->tl);
@@ -300,7 +315,7 @@ char *rc_when(run_ctx *c, int64_t t_us)
 }
 
 /* What the connection's end looked like, for "got ..." messages. */
-static char *tcp_story(run_ctx *c)
+char *rc_tcp_story(run_ctx *c)
 {
     if (c->peer.rst_in) {
         char *w = rc_when(c, c->peer.rst_in_t);
@@ -336,7 +351,7 @@ void rc_describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen)
     }
 }
 
-static char *describe_rx(run_ctx *c, const wsf_rx_frame *f)
+char *rc_describe_rx(run_ctx *c, const wsf_rx_frame *f)
 {
     wsf_buf b;
     wsf_buf_init(&b);
@@ -363,8 +378,7 @@ static char *describe_expected_frame(const wsf_expect *e)
     wsf_buf b;
     wsf_buf_init(&b);
     if (e->opcode == WSF_OP_CLOSE) {
-        rc_describe_close(&b, e->close_code, e->check_reason ? e->reason.data : NULL,
-                          e->reason.len);
+        rc_describe_codes(&b, e);
     } else {
         wsf_buf_appendf(&b, "%s frame", e->opcode < 0 ? "any" : wsf_opcode_name(e->opcode));
         if (e->payload_check == WSF_PAYLOAD_SIZE)
@@ -381,11 +395,26 @@ static char *describe_expected_frame(const wsf_expect *e)
     return (char *)b.data;
 }
 
+bool rc_code_accepted(const wsf_expect *e, int code)
+{
+    if (e->close_code == WSF_CLOSE_ANY || code == e->close_code) return true;
+    for (size_t i = 0; i < e->n_alt_codes; i++)
+        if (code == e->alt_codes[i]) return true;
+    return false;
+}
+
+void rc_describe_codes(wsf_buf *b, const wsf_expect *e)
+{
+    rc_describe_close(b, e->close_code, e->check_reason ? e->reason.data : NULL, e->reason.len);
+    for (size_t i = 0; i < e->n_alt_codes; i++)
+        wsf_buf_appendf(b, "%s%d", i + 1 == e->n_alt_codes ? " or " : ", ", e->alt_codes[i]);
+}
+
 static bool frame_matches(const wsf_expect *e, const wsf_rx_frame *f)
 {
     if (e->opcode >= 0 && f->opcode != e->opcode) return false;
     if (e->opcode == WSF_OP_CLOSE) {
-        if (e->close_code != WSF_CLOSE_ANY && f->close_code != e->close_code) return false;
+        if (!rc_code_accepted(e, f->close_code)) return false;
         if (e->check_reason && (f->reason.len != e->reason.len ||
                                 memcmp(f->reason.data, e->reason.data, e->reason.len) != 0))
             return false;
@@ -464,7 +493,7 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     char *actual = NULL;
     bool ok = false;
     if (!c->peer.response_seen) {
-        char *story = tcp_story(c);
+        char *story = rc_tcp_story(c);
         actual = story               ? story
                  : c->peer.rx_broken ? wsf_xstrdup("a response that is not HTTP")
                                      : wsf_xasprintf("no response within %s", d);
@@ -481,10 +510,12 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     rc_check_done(c, k, ok, expected, actual);
 }
 
-static void step_send(run_ctx *c, const wsf_step *st)
+typedef typeof(((wsf_step *)0)->u.send) send_args;
+
+/* Sends the message of a send step (or one made up by the runner), and puts
+ * it on the timeline as the frame it is. */
+static void send_message(run_ctx *c, const send_args *s)
 {
-    if (!peer_can_observe(c, st)) return;
-    const typeof(st->u.send) *s = &st->u.send;
     wsf_frame_hdr h = {.opcode = s->opcode, .fin = s->fin, .rsv = s->rsv, .masked = s->masked};
     wsf_buf out;
     wsf_buf_init(&out);
@@ -528,6 +559,28 @@ static void step_send(run_ctx *c, const wsf_step *st)
     wsf_buf_free(&out);
 }
 
+static void step_send(run_ctx *c, const wsf_step *st)
+{
+    if (peer_can_observe(c, st)) send_message(c, &st->u.send);
+}
+
+void rc_send_close(run_ctx *c, int code)
+{
+    send_args s = {.opcode = WSF_OP_CLOSE,
+                   .fin = true,
+                   .masked = true,
+                   .fragments = 1,
+                   .times = 1,
+                   .partial = -1};
+    wsf_buf_init(&s.payload);
+    if (code >= 0) {
+        uint8_t be[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+        wsf_buf_append(&s.payload, be, 2);
+    }
+    send_message(c, &s);
+    wsf_buf_free(&s.payload);
+}
+
 static void step_expect(run_ctx *c, const wsf_step *st)
 {
     const wsf_expect *e = &st->u.expect;
@@ -539,6 +592,10 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     char *expected = NULL, *actual = NULL;
     bool ok = false;
 
+    if (e->kind == WSF_EXP_FAIL_CONNECTION) {
+        if (peer_can_observe(c, st)) rc_judge_failure(c, st, k);
+        return;
+    }
     if (e->kind >= WSF_EXP_TARGET_ALIVE) {
         rc_judge(c, st, k);
         return;
@@ -560,10 +617,10 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         if (f) {
             ok = frame_matches(e, f);
-            actual = describe_rx(c, f);
+            actual = rc_describe_rx(c, f);
             wsf_peer_inbox_pop(&c->peer);
         } else {
-            char *story = tcp_story(c);
+            char *story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no frame: %s", story)
                            : wsf_xasprintf("no frame within %s", d);
             free(story);
@@ -576,7 +633,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         ok = f == NULL;
         if (f) {
-            actual = describe_rx(c, f);
+            actual = rc_describe_rx(c, f);
             wsf_peer_inbox_pop(&c->peer);
         }
         break;
@@ -590,7 +647,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
             actual = wsf_xasprintf("%d %s %s", c->peer.response.status, c->peer.response.reason, w);
             free(w);
         } else {
-            char *story = tcp_story(c);
+            char *story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no response: %s", story)
                            : wsf_xasprintf("no response within %s", d);
             free(story);
@@ -604,14 +661,14 @@ static void step_expect(run_ctx *c, const wsf_step *st)
                                  d);
         rc_run_until(c, tcp_ended, deadline);
         ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : tcp_ended(c);
-        actual = tcp_story(c);
+        actual = rc_tcp_story(c);
         if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
         break;
     case WSF_EXP_RST:
         expected = wsf_xasprintf("the target resets TCP (RST) within %s", d);
         rc_run_until(c, got_rst, deadline);
         ok = c->peer.rst_in;
-        actual = tcp_story(c);
+        actual = rc_tcp_story(c);
         if (!actual)
             actual = wsf_xasprintf("the connection still open after %s", d);
         else if (!ok) {
@@ -624,7 +681,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         expected = wsf_xasprintf("the connection stays open for %s", d);
         rc_run_until(c, tcp_ended, deadline);
         ok = !tcp_ended(c);
-        actual = tcp_story(c);
+        actual = rc_tcp_story(c);
         break;
     default: /* judged by rc_judge above */
         break;
@@ -759,6 +816,32 @@ static bool target_quiet(run_ctx *c)
     return wsf_now_us() - last >= SETTLE_QUIET_US || !r->inst.running;
 }
 
+/* The step with its named bounds replaced by this server's values; the
+ * copy shares everything else with the scenario's step. */
+static wsf_step with_bounds(const wsf_bounds *bs, const wsf_step *orig)
+{
+    wsf_step st = *orig;
+    if (st.bound) {
+        int64_t us = wsf_bound_effective(bs, st.bound);
+        switch (st.kind) {
+        case WSF_STEP_WAIT:
+            st.u.wait.us = us;
+            break;
+        case WSF_STEP_HANDSHAKE:
+            st.u.handshake.within_us = us;
+            break;
+        case WSF_STEP_EXPECT:
+            st.u.expect.within_us = us;
+            break;
+        default:
+            break;
+        }
+    }
+    if (st.size_bound && st.kind == WSF_STEP_EXPECT)
+        st.u.expect.size = (uint64_t)wsf_bound_effective(bs, st.size_bound);
+    return st;
+}
+
 static void run_step(run_ctx *c, const wsf_step *st)
 {
     switch (st->kind) {
@@ -879,13 +962,14 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
 
     size_t i = 0;
     for (; i < sc->n_steps && !c.stop; i++) {
-        const wsf_step *st = &sc->steps[i];
-        c.step = st;
+        wsf_step st = with_bounds(&r->bounds, &sc->steps[i]);
+        c.step = &st;
         c.step_start_us = wsf_now_us();
-        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st->line,
-                         st->text);
-        run_step(&c, st);
+        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st.line,
+                         st.text);
+        run_step(&c, &st);
     }
+    c.step = NULL;
     /* What was not reached is listed, so a report shows the whole scenario. */
     for (; i < sc->n_steps; i++) {
         const wsf_step *st = &sc->steps[i];

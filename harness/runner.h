@@ -67,6 +67,7 @@ typedef struct {
     const wsf_target *target; /* NULL: an external server at url */
     const char *url;
     wsf_target_vars vars;
+    wsf_bounds bounds; /* the server's named bounds: defaults, target file, --bound */
     wsf_instance inst;
     bool inst_up;
     char *start_error; /* set once the target failed to start: not tried again */

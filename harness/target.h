@@ -3,6 +3,7 @@
 #ifndef WSF_TARGET_H
 #define WSF_TARGET_H
 
+#include "bounds.h"
 #include "logmatch.h"
 
 #include <regex.h>
@@ -39,6 +40,7 @@ typedef struct {
     wsf_patterns alarms; /* log lines that fail any scenario: the defaults plus "alarm log" */
     wsf_patterns ignore; /* "ignore log": lines never taken for alarms */
     size_t n_known;
+    wsf_bounds bounds; /* the defaults, with this server's "bound" lines */
 } wsf_target;
 
 /* The entry that lists a scenario file as a known failure, or NULL. */
