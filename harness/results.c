@@ -88,7 +88,8 @@ static json_t *fault_precision(const wsf_timeline *tl)
     for (size_t i = 0; i < tl->n; i++) {
         const wsf_event *f = &tl->ev[i];
         /* The peer's own close at the end is cleanup, not a fault. */
-        if (f->kind == WSF_EV_STEP && !strcmp(f->what, "end")) break;
+        if (f->kind == WSF_EV_STEP && (!strcmp(f->what, "end") || !strcmp(f->what, "teardown")))
+            break;
         if (f->kind != WSF_EV_FAULT || f->dir != WSF_DIR_OUT) continue;
         bool rst = !strcmp(f->what, "rst");
         if (!rst && strcmp(f->what, "close") && strcmp(f->what, "half-close")) continue;

@@ -22,6 +22,12 @@ typedef struct {
     int64_t settle_from; /* when the scenario's own steps ended */
     struct wsf_capture *cap;
     wsf_wire_facts wire;
+    /* A frame was sent only in part (or raw bytes whose framing is
+     * unknown): a Close after it would not be read as a Close. */
+    bool frame_cut;
+    /* When wsfault began to end the connection itself (absolute; 0: not
+     * yet): what happens from then on is never the scenario's doing. */
+    int64_t teardown_us;
 } run_ctx;
 
 typedef bool (*cond_fn)(run_ctx *c);
@@ -62,6 +68,8 @@ void rc_sample(run_ctx *c);
 /* Expectations about the target process, its log, its resources and the
  * closing facts (judge.c). */
 void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k);
+/* Ends a connection the scenario left open, cleanly (teardown.c). */
+void rc_teardown(run_ctx *c);
 /* expect fail-connection (failure.c). */
 void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *k);
 /* Checks made when the scenario ends: "no log ... until end" and alarms. */

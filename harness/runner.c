@@ -441,6 +441,7 @@ static bool peer_can_observe(run_ctx *c, const wsf_step *st)
 static void step_connect(run_ctx *c, const wsf_step *st)
 {
     char err[512];
+    c->frame_cut = false;
     if (wsf_peer_connect(&c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
         0) {
         rc_error(c, st->line, "%s", err);
@@ -524,6 +525,7 @@ static void send_message(run_ctx *c, const send_args *s)
         wsf_frame_encode_fragmented(&out, &h, s->payload.data, s->payload.len, s->fragments);
     }
     size_t n = s->partial >= 0 && (size_t)s->partial < out.len ? (size_t)s->partial : out.len;
+    if (n < out.len) c->frame_cut = true;
 
     wsf_buf d;
     wsf_buf_init(&d);
@@ -859,6 +861,7 @@ static void run_step(run_ctx *c, const wsf_step *st)
         wsf_timeline_add(&c->res->tl, WSF_EV_BYTES, WSF_DIR_OUT, "raw", "%zu raw bytes",
                          st->u.raw.bytes.len);
         wsf_peer_send(&c->peer, st->u.raw.bytes.data, st->u.raw.bytes.len);
+        c->frame_cut = true;
         break;
     case WSF_STEP_RST:
         wsf_peer_rst(&c->peer);
@@ -977,11 +980,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
             rc_add_check(&c, st->line, st->text);
     }
 
-    if (c.peer.io.fd >= 0) {
-        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "end",
-                         "end of scenario: the peer closes its socket");
-        wsf_peer_close(&c.peer);
-    }
+    if (!r->loop->interrupted) rc_teardown(&c);
+    if (c.peer.io.fd >= 0) wsf_peer_close(&c.peer);
     /* Give the target's last log lines a moment to arrive through the pipes,
      * then judge what needs the whole scenario: its log, and whether it
      * survived. */
@@ -998,14 +998,23 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* A target that died is the finding, whatever went wrong after it (a
      * refused reconnect is an error only in appearance). */
     if (target_was_up && !r->inst.running && !r->loop->interrupted && !scenario_ends_target(sc)) {
-        wsf_check *k = rc_add_check(&c, 0, "target survives the scenario (implicit)");
+        /* A death once wsfault was ending the connection itself is told,
+         * but is not the scenario's doing. */
+        bool in_teardown = c.teardown_us && r->inst.exited_us >= c.teardown_us;
+        wsf_check *k = rc_add_check(&c, 0,
+                                    in_teardown ? "target survives the teardown (implicit; "
+                                                  "wsfault's own clean close)"
+                                                : "target survives the scenario (implicit)");
+        if (in_teardown) k->level = WSF_LEVEL_INFO;
         char st[96];
         wsf_describe_status(r->inst.status, st, sizeof st);
         char a[32];
         wsf_format_duration(r->inst.exited_us - res->tl.origin_us, a, sizeof a);
-        res->verdict = WSF_PASS; /* so check_done records this as the reason */
-        free(res->reason);
-        res->reason = NULL;
+        if (!in_teardown) {
+            res->verdict = WSF_PASS; /* so check_done records this as the reason */
+            free(res->reason);
+            res->reason = NULL;
+        }
         rc_check_done(&c, k, false, wsf_xstrdup("the target process still running"),
                       wsf_xasprintf("it %s at +%s", st, a));
     }
