@@ -58,10 +58,14 @@ static void testcase(wsf_buf *x, const wsf_report *r, const wsf_report_entry *e)
 {
     const json_t *sc = e->sc;
     wsf_buf_appendf(x, "    <testcase");
-    char *name = r->n_targets > 1 ? wsf_xasprintf("%s [%s]", e->name, r->targets[e->col])
-                                  : wsf_xstrdup(e->name);
-    attr(x, "name", name);
-    free(name);
+    /* Unique within the suite: CI tools key their tables on the name. */
+    wsf_buf name;
+    wsf_buf_init(&name);
+    wsf_buf_appendf(&name, "%s", e->name);
+    if (r->n_targets > 1) wsf_buf_appendf(&name, " [%s]", r->targets[e->col]);
+    if (e->rep) wsf_buf_appendf(&name, " (run %zu)", e->rep + 1);
+    attr(x, "name", (char *)name.data);
+    wsf_buf_free(&name);
     /* Dotted like a class, so CI tools group scenarios by folder. */
     const char *suite = r->suites[e->suite];
     while (*suite == '/' || !strncmp(suite, "./", 2))
@@ -179,6 +183,11 @@ int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t er
             if (!ran) continue;
             wsf_buf_appendf(&x, "      <property name=\"target\"");
             attr(&x, "value", r->targets[c]);
+            wsf_buf_appendf(&x, "/>\n");
+        }
+        for (size_t i = 0; i < r->n_notes; i++) {
+            wsf_buf_appendf(&x, "      <property name=\"note\"");
+            attr(&x, "value", r->notes[i]);
             wsf_buf_appendf(&x, "/>\n");
         }
         wsf_buf_appendf(&x, "    </properties>\n");
