@@ -171,8 +171,8 @@ static void setup_terminal(void)
 
 static const char *paint(wsf_verdict v)
 {
-    static const char *code[] = {"\033[32m", "\033[1;31m", "\033[1;35m",
-                                 "\033[33m", "\033[33m",   "\033[36m"};
+    static const char *code[] = {"\033[32m", "\033[1;31m", "\033[1;35m", "\033[33m",
+                                 "\033[33m", "\033[36m",   "\033[34m"};
     return colour ? code[v] : "";
 }
 
@@ -187,7 +187,8 @@ static void print_running(const wsf_scenario *sc, size_t i, size_t n)
 
 static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 {
-    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN", "NON-STRICT", "SKIP "};
+    static const char *label[] = {"PASS ",      "FAIL ", "ERROR", "KNOWN",
+                                  "NON-STRICT", "SKIP ", "INFO "};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
@@ -208,8 +209,12 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
         if (r->known && r->verdict == WSF_KNOWN) printf("        known failure: %s\n", r->known);
         for (size_t k = 0; k < r->n_checks; k++) {
             const wsf_check *c = &r->checks[k];
-            if (c->result != WSF_CHECK_FAIL && c->result != WSF_CHECK_NONSTRICT) continue;
-            const char *tag = c->result == WSF_CHECK_NONSTRICT ? " (SHOULD: non-strict)" : "";
+            if (c->result != WSF_CHECK_FAIL && c->result != WSF_CHECK_NONSTRICT &&
+                c->result != WSF_CHECK_INFO)
+                continue;
+            const char *tag = c->result == WSF_CHECK_NONSTRICT ? " (SHOULD: non-strict)"
+                              : c->result == WSF_CHECK_INFO    ? " (informational)"
+                                                               : "";
             if (c->line)
                 printf("        %s:%d: %s%s\n", r->sc->file, c->line, c->text, tag);
             else
@@ -217,6 +222,14 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
             printf("          expected: %s\n", c->expected ? c->expected : "");
             printf("          actual:   %s\n", c->actual ? c->actual : "");
         }
+    }
+    /* A check this run could not see is said, so a pass is not read as
+     * more than it is. */
+    for (size_t k = 0; k < r->n_checks && r->verdict != WSF_SKIP; k++) {
+        const wsf_check *c = &r->checks[k];
+        if (c->result == WSF_CHECK_SKIPPED)
+            printf("        skipped %s:%d: %s: %s\n", r->sc->file, c->line, c->text,
+                   c->actual ? c->actual : "");
     }
     if (r->verdict == WSF_PASS && r->known)
         printf("        passed, though the target file lists it as a known failure (\"%s\"): "
@@ -527,12 +540,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
            counts[WSF_ERROR]);
     /* Verdicts that do not fail the run are told apart from passes. */
     if (counts[WSF_SKIP]) printf(", %zu skipped", counts[WSF_SKIP]);
-    if (counts[WSF_KNOWN] || counts[WSF_NONSTRICT]) {
-        printf(" (and ");
-        if (counts[WSF_KNOWN])
-            printf("%zu known failure%s%s", counts[WSF_KNOWN], counts[WSF_KNOWN] == 1 ? "" : "s",
-                   counts[WSF_NONSTRICT] ? ", " : "");
-        if (counts[WSF_NONSTRICT]) printf("%zu non-strict", counts[WSF_NONSTRICT]);
+    if (counts[WSF_KNOWN] || counts[WSF_NONSTRICT] || counts[WSF_INFO]) {
+        const char *sep = " (and ";
+        if (counts[WSF_KNOWN]) {
+            printf("%s%zu known failure%s", sep, counts[WSF_KNOWN],
+                   counts[WSF_KNOWN] == 1 ? "" : "s");
+            sep = ", ";
+        }
+        if (counts[WSF_NONSTRICT]) {
+            printf("%s%zu non-strict", sep, counts[WSF_NONSTRICT]);
+            sep = ", ";
+        }
+        if (counts[WSF_INFO]) printf("%s%zu info", sep, counts[WSF_INFO]);
         printf(")");
     }
     printf("\n");

@@ -17,7 +17,8 @@
 
 extern const char wsf_asset_page[], wsf_asset_css[], wsf_asset_js[];
 
-static const char *const verdicts[] = {"fail", "error", "non-strict", "known", "skip", "pass"};
+static const char *const verdicts[] = {"fail", "error", "non-strict", "known",
+                                       "skip", "info",  "pass"};
 #define N_VERDICTS (sizeof verdicts / sizeof *verdicts)
 #define MAX_TABLE 5000 /* timeline rows in a scenario's table of every event */
 #define MAX_LOG 2000   /* log lines in a scenario's log, marked ones aside */
@@ -32,6 +33,7 @@ static const char *verdict_label(const char *v)
     if (!strcmp(v, "known")) return "KNOWN";
     if (!strcmp(v, "non-strict")) return "NON-STRICT";
     if (!strcmp(v, "skip")) return "SKIP";
+    if (!strcmp(v, "info")) return "INFO";
     return "?";
 }
 
@@ -252,6 +254,17 @@ static void matrix(wsf_buf *h, const wsf_report *r)
 
 /* --- one scenario --------------------------------------------------------------- */
 
+/* "(SHOULD)" or "(info)" after an expectation that is not a MUST; results
+ * written before levels existed say "should": true. */
+static const char *level_tag(const json_t *k)
+{
+    const char *l = wsf_rj_str(k, "level");
+    if (!strcmp(l, "should") || json_is_true(json_object_get(k, "should")))
+        return " <small>(SHOULD)</small>";
+    if (!strcmp(l, "info")) return " <small>(info)</small>";
+    return "";
+}
+
 static void checks(wsf_buf *h, const wsf_report_entry *e)
 {
     const json_t *arr = json_object_get(e->sc, "checks");
@@ -275,8 +288,7 @@ static void checks(wsf_buf *h, const wsf_report_entry *e)
             H("<span class=\"muted\">implicit</span>");
         H("</td><td><code>");
         wsf_rj_markup(h, k, "text");
-        H("</code>%s</td><td class=\"r-%s\">%s</td><td>",
-          json_is_true(json_object_get(k, "should")) ? " <small>(SHOULD)</small>" : "", cls, cls);
+        H("</code>%s</td><td class=\"r-%s\">%s</td><td>", level_tag(k), cls, cls);
         wsf_rj_markup(h, k, "expected");
         H("</td><td>");
         wsf_rj_markup(h, k, "actual");

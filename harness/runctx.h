@@ -28,9 +28,14 @@ typedef bool (*cond_fn)(run_ctx *c);
 
 /* A check for a statement (line 0: one the runner adds itself). */
 wsf_check *rc_add_check(run_ctx *c, int line, const char *text);
-/* Judges it: takes ownership of expected and actual. A failed SHOULD makes
- * the scenario non-strict; a failed MUST fails it and stops it. */
+/* Judges it: takes ownership of expected and actual. A failed MUST fails
+ * the scenario and stops it; a failed SHOULD makes it non-strict and a
+ * failed informational check gives it the verdict info, and it goes on. */
 void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual);
+/* The check cannot be judged in this run (why, e.g. no process to look at
+ * with --url): recorded as skipped, the scenario goes on, the verdict is
+ * unchanged. Takes ownership of expected. */
+void rc_check_skip(run_ctx *c, wsf_check *k, char *expected, const char *why);
 /* The scenario cannot go on: error verdict, with why. */
 void rc_error(run_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Runs the loop until cond holds or the absolute deadline; false on timeout. */

@@ -40,6 +40,8 @@ const char *wsf_verdict_name(wsf_verdict v)
         return "non-strict";
     case WSF_SKIP:
         return "skip";
+    case WSF_INFO:
+        return "info";
     default:
         return "error";
     }
@@ -171,26 +173,48 @@ wsf_check *rc_add_check(run_ctx *c, int line, const char *text)
     return k;
 }
 
+/* How much each verdict weighs, for "the strongest failure gives the
+ * verdict": a MUST outranks a SHOULD, which outranks an informational one. */
+static int weight(wsf_verdict v)
+{
+    return v == WSF_FAIL ? 3 : v == WSF_NONSTRICT ? 2 : v == WSF_INFO ? 1 : 0;
+}
+
 void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual)
 {
-    k->result = ok ? WSF_CHECK_PASS : k->should ? WSF_CHECK_NONSTRICT : WSF_CHECK_FAIL;
+    static const wsf_check_result missed[] = {WSF_CHECK_FAIL, WSF_CHECK_NONSTRICT, WSF_CHECK_INFO};
+    static const wsf_verdict gives[] = {WSF_FAIL, WSF_NONSTRICT, WSF_INFO};
+    static const char *const said[] = {"failed", "non-strict", "info"};
+    k->result = ok ? WSF_CHECK_PASS : missed[k->level];
     k->expected = expected;
     k->actual = actual;
     k->t_us = wsf_timeline_now(&c->res->tl);
     if (ok) return;
-    wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, k->should ? "non-strict" : "failed",
-                     "line %d: %s", k->line, k->text);
-    wsf_verdict v = c->res->verdict;
-    /* A MUST outranks a SHOULD; the first of each kind gives the reason. */
-    if (v == WSF_PASS || (v == WSF_NONSTRICT && !k->should)) {
-        c->res->verdict = k->should ? WSF_NONSTRICT : WSF_FAIL;
+    wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, said[k->level], "line %d: %s",
+                     k->line, k->text);
+    wsf_verdict v = c->res->verdict, mine = gives[k->level];
+    /* The first failure of the strongest kind gives the reason. An error
+     * or a skip already said why the scenario could not be judged. */
+    if ((v == WSF_PASS || weight(v) > 0) && weight(mine) > weight(v)) {
+        c->res->verdict = mine;
         free(c->res->reason);
         c->res->reason = wsf_xasprintf("line %d: %s: expected %s, got %s", k->line, k->text,
                                        expected, actual ? actual : "?");
     }
-    /* After a SHOULD the scenario goes on: what comes next is still worth
-     * knowing. After a MUST, later steps would judge a broken premise. */
-    if (!k->should) c->stop = true;
+    /* After a SHOULD or an informational miss the scenario goes on: what
+     * comes next is still worth knowing. After a MUST, later steps would
+     * judge a broken premise. */
+    if (k->level == WSF_LEVEL_MUST) c->stop = true;
+}
+
+void rc_check_skip(run_ctx *c, wsf_check *k, char *expected, const char *why)
+{
+    k->result = WSF_CHECK_SKIPPED;
+    k->expected = expected;
+    k->actual = wsf_xasprintf("not judged: %s", why);
+    k->t_us = wsf_timeline_now(&c->res->tl);
+    wsf_timeline_add(&c->res->tl, WSF_EV_NOTE, WSF_DIR_NONE, "skipped", "line %d: %s: %s", k->line,
+                     k->text, why);
 }
 
 void rc_sample(run_ctx *c)
@@ -509,7 +533,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     const wsf_expect *e = &st->u.expect;
     int64_t deadline = c->step_start_us + e->within_us;
     wsf_check *k = rc_add_check(c, st->line, st->text);
-    k->should = st->should;
+    k->level = st->level;
     char d[32];
     wsf_format_duration(e->within_us, d, sizeof d);
     char *expected = NULL, *actual = NULL;

@@ -277,6 +277,11 @@ static bool parse_within(parser *p, wsf_expect *e)
     return wsf_cur_end(c);
 }
 
+const char *wsf_level_name(wsf_level l)
+{
+    return l == WSF_LEVEL_SHOULD ? "should" : l == WSF_LEVEL_INFO ? "info" : "must";
+}
+
 static const char *const state_names[] = {"connecting", "open", "closing-sent", "closing-received",
                                           "closed"};
 
@@ -758,16 +763,20 @@ static bool parse_statement(parser *p, const char *line, size_t len)
         return wsf_cur_end(c);
     }
     /* "must" is "expect" said the RFC's way; "should" is its SHOULD: a miss
-     * makes the scenario non-strict instead of failed. */
-    if (!strcmp(kw, "expect") || !strcmp(kw, "must") || !strcmp(kw, "should")) {
+     * makes the scenario non-strict instead of failed; "info" is for what
+     * the RFC leaves open: a miss is reported and changes nothing. */
+    if (!strcmp(kw, "expect") || !strcmp(kw, "must") || !strcmp(kw, "should") ||
+        !strcmp(kw, "info")) {
         st = new_step(p, WSF_STEP_EXPECT, line, len);
-        st->should = kw[0] == 's';
+        st->level = kw[0] == 's'   ? WSF_LEVEL_SHOULD
+                    : kw[0] == 'i' ? WSF_LEVEL_INFO
+                                   : WSF_LEVEL_MUST;
         return parse_expect(p, st);
     }
     wsf_cur_error_at(c, kwt,
                      "expected a statement (scenario, description, rfc, tags, connect, "
                      "handshake, send, rst, half-close, close, stall, resume, trickle, "
-                     "wait, signal, expect, must, should), found '%s'",
+                     "wait, signal, expect, must, should, info), found '%s'",
                      kw);
     return false;
 }

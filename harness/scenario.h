@@ -121,11 +121,23 @@ typedef struct {
 
 #define WSF_CLOSE_ANY (-3)
 
+/* How much an expectation weighs (RFC 2119's words): a failed MUST fails
+ * the scenario and stops it; a failed SHOULD makes it non-strict; a failed
+ * informational one is reported and changes nothing (the RFC is silent). */
+typedef enum {
+    WSF_LEVEL_MUST,
+    WSF_LEVEL_SHOULD,
+    WSF_LEVEL_INFO,
+} wsf_level;
+
+/* "must", "should", "info". */
+const char *wsf_level_name(wsf_level l);
+
 typedef struct {
     wsf_step_kind kind;
-    bool should; /* a SHOULD: failing it makes the verdict non-strict, not fail */
-    int line;    /* 1-based line in the file, for messages and results */
-    char *text;  /* the step's source line, trimmed, for reports */
+    wsf_level level; /* expect/must: MUST; should: SHOULD; info: informational */
+    int line;        /* 1-based line in the file, for messages and results */
+    char *text;      /* the step's source line, trimmed, for reports */
     union {
         struct {
             uint64_t rcvbuf, sndbuf; /* 0: system default */

@@ -241,14 +241,14 @@ static void test_statement_errors(void)
     parse_fails(HEAD "frobnicate now\n",
                 "t.wsf:2:1: expected a statement (scenario, description, rfc, tags, connect, "
                 "handshake, send, rst, half-close, close, stall, resume, trickle, wait, signal, "
-                "expect, must, should), found 'frobnicate'");
+                "expect, must, should, info), found 'frobnicate'");
     parse_fails(HEAD "\"send\"\n", "t.wsf:2:1: expected a statement (scenario, connect, handshake, "
                                    "send, expect, ...), found string \"send\"");
     /* Errors stop the parse: a later bad line is never reached. */
     parse_fails(HEAD "  bogus\nalso bogus\n",
                 "t.wsf:2:3: expected a statement (scenario, description, rfc, tags, connect, "
                 "handshake, send, rst, half-close, close, stall, resume, trickle, wait, signal, "
-                "expect, must, should), found 'bogus'");
+                "expect, must, should, info), found 'bogus'");
 }
 
 /* ---------------------------------------------------------------------------
@@ -1144,7 +1144,7 @@ static void test_signal(void)
         if (st) {
             CU_ASSERT_EQUAL(st->kind, WSF_STEP_SIGNAL);
             CU_ASSERT_EQUAL(st->u.signal.sig, cases[i].sig);
-            CU_ASSERT_FALSE(st->should);
+            CU_ASSERT_EQUAL(st->level, WSF_LEVEL_MUST);
             CU_ASSERT_STRING_EQUAL(st->text, cases[i].line);
         }
         wsf_scenario_free(s);
@@ -1166,26 +1166,28 @@ static void test_must_and_should(void)
 {
     static const struct {
         const char *line;
-        bool should;
+        wsf_level level;
         wsf_expect_kind kind;
     } cases[] = {
-        {"expect tcp fin within 2s", false, WSF_EXP_FIN},
-        {"must tcp fin within 2s", false, WSF_EXP_FIN},
-        {"should tcp fin within 2s", true, WSF_EXP_FIN},
-        {"must close 1000 within 1s", false, WSF_EXP_FRAME},
-        {"should close 1000 within 1s", true, WSF_EXP_FRAME},
-        {"should closing clean", true, WSF_EXP_CLOSING},
-        {"must target exited 0 within 3s", false, WSF_EXP_TARGET_EXITED},
-        {"should socket released within 2s", true, WSF_EXP_SOCKET_RELEASED},
-        {"should no log /Traceback/ until end", true, WSF_EXP_NO_LOG},
-        {"should no frame for 1s", true, WSF_EXP_NO_FRAME},
+        {"expect tcp fin within 2s", WSF_LEVEL_MUST, WSF_EXP_FIN},
+        {"must tcp fin within 2s", WSF_LEVEL_MUST, WSF_EXP_FIN},
+        {"should tcp fin within 2s", WSF_LEVEL_SHOULD, WSF_EXP_FIN},
+        {"must close 1000 within 1s", WSF_LEVEL_MUST, WSF_EXP_FRAME},
+        {"should close 1000 within 1s", WSF_LEVEL_SHOULD, WSF_EXP_FRAME},
+        {"should closing clean", WSF_LEVEL_SHOULD, WSF_EXP_CLOSING},
+        {"must target exited 0 within 3s", WSF_LEVEL_MUST, WSF_EXP_TARGET_EXITED},
+        {"should socket released within 2s", WSF_LEVEL_SHOULD, WSF_EXP_SOCKET_RELEASED},
+        {"should no log /Traceback/ until end", WSF_LEVEL_SHOULD, WSF_EXP_NO_LOG},
+        {"should no frame for 1s", WSF_LEVEL_SHOULD, WSF_EXP_NO_FRAME},
+        {"info close 1002 within 1s", WSF_LEVEL_INFO, WSF_EXP_FRAME},
+        {"info tcp closed within 1s", WSF_LEVEL_INFO, WSF_EXP_CLOSED},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         wsf_step *st;
         wsf_scenario *s = one_step(cases[i].line, &st);
         if (st) {
             CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
-            CU_ASSERT_EQUAL(st->should, cases[i].should);
+            CU_ASSERT_EQUAL(st->level, cases[i].level);
             CU_ASSERT_EQUAL(st->u.expect.kind, cases[i].kind);
             /* Reports show the line as written, with its own first word. */
             CU_ASSERT_STRING_EQUAL(st->text, cases[i].line);
@@ -1240,7 +1242,7 @@ static void test_expect_target(void)
         if (st) {
             const wsf_expect *e = &st->u.expect;
             CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
-            CU_ASSERT_FALSE(st->should);
+            CU_ASSERT_EQUAL(st->level, WSF_LEVEL_MUST);
             CU_ASSERT_EQUAL(e->kind, cases[i].kind);
             CU_ASSERT_EQUAL(e->within_us, cases[i].within_us);
             CU_ASSERT_EQUAL(e->for_time, cases[i].for_time);
@@ -1532,10 +1534,10 @@ static void test_closing_facts_file(void)
         CU_ASSERT_EQUAL(s->steps[5].u.expect.kind, WSF_EXP_STATES);
         CU_ASSERT_EQUAL(s->steps[5].u.expect.n_states, 4);
         CU_ASSERT_EQUAL(s->steps[5].line, 7);
-        CU_ASSERT_FALSE(s->steps[7].should);
-        CU_ASSERT_TRUE(s->steps[8].should);
+        CU_ASSERT_EQUAL(s->steps[7].level, WSF_LEVEL_MUST);
+        CU_ASSERT_EQUAL(s->steps[8].level, WSF_LEVEL_SHOULD);
         CU_ASSERT_EQUAL(s->steps[8].u.expect.fact, WSF_FACT_CLEAN);
-        CU_ASSERT_TRUE(s->steps[9].should);
+        CU_ASSERT_EQUAL(s->steps[9].level, WSF_LEVEL_SHOULD);
         CU_ASSERT_EQUAL(s->steps[9].u.expect.fact, WSF_FACT_DROPPED);
         CU_ASSERT_TRUE(s->steps[9].u.expect.by_target);
     }
