@@ -279,6 +279,8 @@ static void checks(wsf_buf *h, const wsf_report_entry *e)
         const char *cls = !strcmp(res, "pass")         ? "pass"
                           : !strcmp(res, "fail")       ? "fail"
                           : !strcmp(res, "non-strict") ? "non-strict"
+                          : !strcmp(res, "info")       ? "info"
+                          : !strcmp(res, "skipped")    ? "skipped"
                                                        : "not-reached";
         json_int_t line = wsf_rj_int(k, "line", 0);
         H("<tr class=\"r-%s\"><td>", cls);
@@ -349,7 +351,8 @@ static void target_log(wsf_buf *h, const wsf_report_entry *e)
     H("</ol>\n");
 }
 
-/* The scenario's text with line numbers; the lines of failed checks marked. */
+/* The scenario's text with line numbers; the lines of failed checks marked,
+ * and those of informational ones that did not hold, apart. */
 static void source(wsf_buf *h, const wsf_report_entry *e)
 {
     const json_t *src = json_object_get(e->sc, "source");
@@ -373,6 +376,8 @@ static void source(wsf_buf *h, const wsf_report_entry *e)
             const char *res = wsf_rj_str(k, "result");
             if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
                 cls = "failed";
+            else if (!strcmp(res, "info") && strcmp(cls, "failed"))
+                cls = "info";
             else if (!strcmp(res, "pass") && !*cls)
                 cls = "passed";
         }

@@ -28,7 +28,8 @@ static void seconds(wsf_buf *x, const char *name, json_int_t us)
     wsf_buf_appendf(x, " %s=\"%.3f\"", name, us < 0 ? 0.0 : (double)us / 1e6);
 }
 
-/* The failed expectations, as the terminal prints them. */
+/* The expectations that did not hold, as the terminal prints them: failed
+ * MUSTs, failed SHOULDs and informational ones, each tagged. */
 static void failed_checks(wsf_buf *x, const wsf_report_entry *e)
 {
     size_t i;
@@ -36,7 +37,7 @@ static void failed_checks(wsf_buf *x, const wsf_report_entry *e)
     json_array_foreach(json_object_get(e->sc, "checks"), i, k)
     {
         const char *res = wsf_rj_str(k, "result");
-        if (strcmp(res, "fail") && strcmp(res, "non-strict")) continue;
+        if (strcmp(res, "fail") && strcmp(res, "non-strict") && strcmp(res, "info")) continue;
         json_int_t line = wsf_rj_int(k, "line", 0);
         if (line > 0) {
             wsf_markup_str(x, e->file);
@@ -44,6 +45,7 @@ static void failed_checks(wsf_buf *x, const wsf_report_entry *e)
         }
         wsf_rj_markup(x, k, "text");
         if (!strcmp(res, "non-strict")) wsf_buf_appendf(x, " (SHOULD: non-strict)");
+        if (!strcmp(res, "info")) wsf_buf_appendf(x, " (informational)");
         wsf_buf_appendf(x, "\n  expected: ");
         wsf_rj_markup(x, k, "expected");
         wsf_buf_appendf(x, "\n  actual:   ");
@@ -114,6 +116,12 @@ static void testcase(wsf_buf *x, const wsf_report *r, const wsf_report_entry *e)
     wsf_markup_str(x, r->targets[e->col]);
     if (!strcmp(v, "non-strict")) {
         wsf_buf_appendf(x, "\nonly SHOULD expectations failed:\n");
+        failed_checks(x, e);
+    }
+    /* Informational: the RFC is silent, so a pass, with what was seen. */
+    if (!strcmp(v, "info")) {
+        wsf_buf_appendf(x, "\nonly informational expectations did not hold (reported, never "
+                           "failing):\n");
         failed_checks(x, e);
     }
     wsf_buf_appendf(x, "\nre-run: ");

@@ -1,5 +1,6 @@
 # Reports, as a user relies on them: the fixture suite tests/data/report-suite
-# (two passes, a fail, an error and a skip against lws-echo without capture)
+# (two passes, a fail, an error, a skip and an info against lws-echo without
+# capture)
 # run with --report and --junit. The JUnit file is valid against
 # tests/data/junit.xsd (the core Jenkins, GitHub and GitLab read) and its
 # counts agree with results.json; the HTML page shows the matrix, opens what
@@ -223,6 +224,14 @@ def check_junit(xml_path, res, targets):
             tag = {"fail": "failure", "error": "error", "skip": "skipped", "known": "skipped"}.get(v)
             if [c.tag for c in outcome] != ([tag] if tag else []):
                 die("%s (%s): outcome %s" % (name, v, [c.tag for c in outcome]))
+            if v == "info":
+                # Passing, with what did not hold in its output.
+                out = tc.find("system-out").text or ""
+                if "verdict: info" not in out or "informational" not in out:
+                    die("%s: <system-out> does not say info:\n%s" % (name, out))
+                for k in s["checks"]:
+                    if k["result"] == "info" and (k["expected"] not in out or k["actual"] not in out):
+                        die("%s: <system-out> lacks the informational check\n%s" % (name, out))
             if not tag:
                 continue
             o = outcome[0]
@@ -261,6 +270,24 @@ def check_page(path, res, targets):
         if "v-" + v not in d.cls():
             die("section for %s has class %s, expected v-%s" % (f, d.cls(), v))
         want_open = v in ("fail", "error")
+        if v == "info":
+            # The informational check in its own row and mark; its line too.
+            table = one(d.find("table", "checks"), "table.checks in the section for " + f)
+            rows = table.find("tr", "r-info")
+            infos = [k for k in s["checks"] if k["result"] == "info"]
+            if not infos or len(rows) != len(infos):
+                die("section for %s: %d tr.r-info rows for %d informational checks"
+                    % (f, len(rows), len(infos)))
+            for tr, k in zip(rows, infos):
+                cells = [td.text().strip() for td in tr.find("td")]
+                if "(info)" not in cells[1] or cells[2] != "info" or k["actual"] not in cells:
+                    die("section for %s: informational row %s" % (f, cells))
+            lines = one(d.find("ol", "source"), "ol.source in the section for " + f).find("li")
+            for k in infos:
+                if "info" not in lines[k["line"] - 1].cls():
+                    die("section for %s: source line %d is not marked info" % (f, k["line"]))
+            if d.find("tr", "r-fail"):
+                die("section for %s: an informational result shown as a failure" % f)
         if ("open" in d.attrs) != want_open:
             die("section for %s (%s) is %s" % (f, v, "open" if "open" in d.attrs else "closed"))
         if not d.find("svg", "seq"):
@@ -281,6 +308,14 @@ def check_page(path, res, targets):
                            and r[cols.index("actual")] == k["actual"] for r in rows):
                     die("section for %s: no failed row with expected %r and actual %r in %s"
                         % (f, k["expected"], k["actual"], rows))
+    # A count per verdict, and a filter box for it.
+    counts = one(page.find("div", id="counts"), "div#counts")
+    for v in {s["verdict"] for s in res.values()}:
+        n = sum(s["verdict"] == v for s in res.values())
+        badge = one(counts.find("span", "v-" + v), "count badge for " + v).text().strip()
+        if badge != "%d %s" % (n, v):
+            die("the count badge for %s says %r, expected %r" % (v, badge, "%d %s" % (n, v)))
+        one(page.find("input", **{"data-verdict": v}), "filter box for " + v)
     # One script, the page's own, at its end.
     at = raw.find("<script")
     end = raw.find("</script>", at)
@@ -358,7 +393,7 @@ bad_case '<testcase name="x"/><properties/>'
 # Run from this folder with relative outputs: the re-run line later cds here.
 expect_rc 1 "$WSFAULT" run --target "$LWS" --no-capture --results a.json \
   --report rep --junit junit.xml "$SUITE"
-assert_contains out.txt "2 passed, 1 failed, 1 errors, 1 skipped"
+assert_contains out.txt "2 passed, 1 failed, 1 errors, 1 skipped (and 1 info)"
 assert_contains out.txt "report: rep/index.html"
 assert_contains out.txt "junit: junit.xml"
 [ "$(pj '[s["verdict"] for s in d["scenarios"]].count("pass")' a.json)" -ge 2 ] ||
@@ -419,8 +454,8 @@ else
   capture=true
   [ "$(pj 'all("pcap" in s for s in d["scenarios"])' b/results.json)" = True ] ||
     fail "some scenarios have no pcap"
-  [ "$(pj '[s["verdict"] for s in d["scenarios"]]' b/results.json)" = "['pass', 'pass', 'pass']" ] ||
-    fail "with capture, every scenario of basics/ and wire/ passes against zoo-raw-correct"
+  [ "$(pj '[s["verdict"] for s in d["scenarios"]]' b/results.json)" = "['pass', 'pass', 'info', 'pass']" ] ||
+    fail "with capture, basics/ and wire/ pass against zoo-raw-correct (the informational one: info)"
 fi
 raw_name=$(pj 'd["target"]["name"]' b/results.json)
 case "$raw_name" in *raw-correct*) ;; *) fail "second target's name: $raw_name" ;; esac
@@ -452,10 +487,10 @@ expect_rc 0 "$PY" check.py junit merged.xml a.json b/results.json
 expect_rc 0 "$PY" check.py page merged/index.html a.json b/results.json
 assert_contains merged.xml " [lws-echo]\""
 assert_contains merged.xml " [$raw_name]\""
-[ "$(grep -c '<testcase ' merged.xml)" -eq 8 ] || fail "merged.xml: expected 5 + 3 testcases"
+[ "$(grep -c '<testcase ' merged.xml)" -eq 10 ] || fail "merged.xml: expected 6 + 4 testcases"
 if $capture; then
   expect_rc 0 "$PY" check.py pcaps merged/index.html b/results.json
-  [ "$(find merged/captures -name '*.pcap' | wc -l)" -eq 3 ] || fail "merged/captures: $(ls merged/captures)"
+  [ "$(find merged/captures -name '*.pcap' | wc -l)" -eq 4 ] || fail "merged/captures: $(ls merged/captures)"
 fi
 
 # --- merging never drops a run ------------------------------------------------
@@ -469,7 +504,7 @@ expect_rc 0 "$PY" check.py page rerun-merged/index.html \
   "a.json=lws-echo (a.json)" "rerun/results.json=lws-echo (results.json)"
 expect_rc 0 "$PY" check.py junit rerun-merged.xml \
   "a.json=lws-echo (a.json)" "rerun/results.json=lws-echo (results.json)"
-[ "$(grep -c '<testcase ' rerun-merged.xml)" -eq 6 ] || fail "rerun-merged.xml: expected 5 + 1 testcases"
+[ "$(grep -c '<testcase ' rerun-merged.xml)" -eq 7 ] || fail "rerun-merged.xml: expected 6 + 1 testcases"
 for f in rerun-merged/index.html rerun-merged.xml; do
   assert_contains $f "2 runs against targets named lws-echo (a.json, rerun/results.json)"
 done
@@ -503,7 +538,7 @@ expect_rc 0 "$WSFAULT" report twice.json -o twice --junit twice.xml
 expect_rc 0 xmllint --noout --schema "$XSD" twice.xml
 expect_rc 0 "$PY" check.py page twice/index.html twice.json
 expect_rc 0 "$PY" check.py junit twice.xml twice.json
-[ "$(grep -c '<testcase ' twice.xml)" -eq 6 ] || fail "twice.xml: expected 6 testcases"
+[ "$(grep -c '<testcase ' twice.xml)" -eq 7 ] || fail "twice.xml: expected 7 testcases"
 assert_contains twice/index.html "the second run&#39;s own reason"
 assert_contains twice/index.html "ran 2 times in twice.json"
 assert_contains twice.xml "ran 2 times in twice.json"
