@@ -42,27 +42,18 @@ static void emit_line(wsf_instance *in, wsf_stream *s, const char *line, size_t 
     if (in->on_line) in->on_line(in->ctx, s->name, now, line, len);
 }
 
+static void emit_stream_line(void *ctx, const char *line, size_t len)
+{
+    wsf_stream *s = ctx;
+    emit_line(s->owner, s, line, len);
+}
+
 /* Splits what arrived into lines; a line longer than WSF_MAX_LINE is cut
  * into pieces so a target cannot make the harness hold unbounded text. */
 static void split_lines(wsf_instance *in, wsf_stream *s, bool eof)
 {
-    wsf_buf *b = &s->partial;
-    for (;;) {
-        uint8_t *nl = b->len ? memchr(b->data, '\n', b->len) : NULL;
-        size_t n;
-        if (nl)
-            n = (size_t)(nl - b->data);
-        else if (b->len >= WSF_MAX_LINE)
-            n = WSF_MAX_LINE;
-        else if (eof && b->len)
-            n = b->len;
-        else
-            break;
-        size_t linelen = n;
-        if (linelen && b->data[linelen - 1] == '\r') linelen--;
-        emit_line(in, s, (const char *)b->data, linelen);
-        wsf_buf_consume(b, nl ? n + 1 : n);
-    }
+    (void)in;
+    wsf_split_lines(&s->partial, eof, WSF_MAX_LINE, emit_stream_line, s);
 }
 
 static void read_stream(wsf_stream *s)

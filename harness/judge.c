@@ -13,13 +13,22 @@
 /* fds and sockets are looked at this often while waiting for them. */
 #define POLL_US 10000
 
-static bool target_needed(run_ctx *c, const wsf_step *st)
+/* With --url there is no process to look at: a check that needs one is
+ * skipped with the reason, and the rest of the scenario is still judged. */
+static bool target_needed(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     if (c->r->target) return true;
-    rc_error(c, st->line,
-             "'%s' needs a target wsfault starts (--target); with --url there is no process "
-             "to watch",
-             st->text);
+    rc_check_skip(c, k, wsf_xstrdup(st->text),
+                  "with --url there is no process to watch (--target starts one)");
+    return false;
+}
+
+/* The log is the target's output, or with --url the file --log follows. */
+static bool log_needed(run_ctx *c, const wsf_step *st, wsf_check *k)
+{
+    if (c->r->target || c->r->tail_open) return true;
+    rc_check_skip(c, k, wsf_xstrdup(st->text),
+                  "with --url there is no log to read (--log FILE follows the server's)");
     return false;
 }
 
@@ -527,23 +536,23 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
     case WSF_EXP_TARGET_ALIVE:
     case WSF_EXP_TARGET_EXITED:
     case WSF_EXP_TARGET_KILLED:
-        if (target_needed(c, st)) judge_process(c, st, k);
+        if (target_needed(c, st, k)) judge_process(c, st, k);
         break;
     case WSF_EXP_RSS_BELOW:
     case WSF_EXP_RSS_GROWTH:
-        if (target_needed(c, st)) judge_rss(c, st, k);
+        if (target_needed(c, st, k)) judge_rss(c, st, k);
         break;
     case WSF_EXP_FDS_BASELINE:
-        if (target_needed(c, st)) judge_fds(c, st, k);
+        if (target_needed(c, st, k)) judge_fds(c, st, k);
         break;
     case WSF_EXP_SOCKET_RELEASED:
         judge_socket(c, st, k);
         break;
     case WSF_EXP_LOG:
-        if (target_needed(c, st)) judge_log(c, st, k);
+        if (log_needed(c, st, k)) judge_log(c, st, k);
         break;
     case WSF_EXP_NO_LOG:
-        if (target_needed(c, st)) judge_no_log(c, st, k);
+        if (log_needed(c, st, k)) judge_no_log(c, st, k);
         break;
     case WSF_EXP_STATES:
         judge_states(c, st, k);
@@ -564,13 +573,12 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
 static void judge_alarms(run_ctx *c)
 {
     wsf_runner *r = c->r;
-    const wsf_target *t = r->target;
     long first = -1;
     size_t count = 0;
     const wsf_pattern *hit = NULL;
     for (size_t i = 0; i < r->n_lines; i++) {
         if (r->lines[i].abs_us < c->res->tl.origin_us) continue;
-        const wsf_pattern *a = wsf_alarm_of(&t->alarms, &t->ignore, r->lines[i].text);
+        const wsf_pattern *a = wsf_alarm_of(r->alarms, r->ignore, r->lines[i].text);
         if (!a) continue;
         /* Each mark is a search of the timeline: a target spewing alarms
          * gets its first ones marked, and the count in the check. */
@@ -597,7 +605,7 @@ void rc_judge_at_end(run_ctx *c)
     for (size_t i = 0; i < sc->n_steps; i++) {
         const wsf_step *st = &sc->steps[i];
         if (st->kind != WSF_STEP_EXPECT || st->u.expect.kind != WSF_EXP_NO_LOG ||
-            !st->u.expect.until_end || !c->r->target)
+            !st->u.expect.until_end || !(c->r->target || c->r->tail_open))
             continue;
         /* Its check was added, unjudged, when the step ran (or listed as
          * not reached); judge it now only if the scenario got that far. */
@@ -612,5 +620,5 @@ void rc_judge_at_end(run_ctx *c)
                           hit < 0 ? NULL : quote_line(c, hit));
         }
     }
-    if (c->r->target) judge_alarms(c);
+    if (c->r->target || c->r->tail_open) judge_alarms(c);
 }

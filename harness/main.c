@@ -43,6 +43,9 @@ static const char usage_text[] =
     "                        one .pcap per scenario in captures/ beside the results)\n"
     "      --capture-if IF   capture on this interface (default: lo for loopback\n"
     "                        targets, any otherwise)\n"
+    "      --log FILE        follow a log file the server writes (from its end):\n"
+    "                        its lines are judged like a target's output (alarms,\n"
+    "                        expect log); with --url the only way to see a log\n"
     "      --bound NAME=VALUE  set a named bound for this server, over the target\n"
     "                        file's: handshake-timeout, close-timeout, close-tcp,\n"
     "                        shutdown-grace (durations), rss-growth (a size)\n"
@@ -356,6 +359,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"report", required_argument, 0, 'R'},
                                          {"junit", required_argument, 0, 'J'},
                                          {"bound", required_argument, 0, 'B'},
+                                         {"log", required_argument, 0, 'L'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     strlist filters = {0};
@@ -365,7 +369,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     size_t n_bound_args = 0;
     wsf_bounds scratch;
     bool list = false, verbose = false, capture = true;
-    const char *capture_if = NULL, *report_dir = NULL, *junit = NULL;
+    const char *capture_if = NULL, *report_dir = NULL, *junit = NULL, *log_file = NULL;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhV", opts, NULL)) != -1) {
@@ -402,6 +406,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             break;
         case 'J':
             junit = optarg;
+            break;
+        case 'L':
+            log_file = optarg;
             break;
         case 'B': {
             char err[512];
@@ -515,6 +522,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     for (size_t i = 0; i < n_bound_args; i++) {
         char err[512];
         wsf_bounds_set_arg(&runner.bounds, bound_args[i], err, sizeof err);
+    }
+    if (log_file) {
+        char err[1024];
+        if (wsf_runner_follow_log(&runner, log_file, err, sizeof err) < 0) {
+            fprintf(stderr, "wsfault: %s\n", err);
+            wsf_runner_finish(&runner);
+            wsf_loop_close(&loop);
+            free(bindir);
+            free(targetdir);
+            rc = EXIT_USAGE;
+            goto out;
+        }
     }
     char *capture_dir = captures_dir(results_path);
     if (!outputs_writable(results_path, report_dir, junit)) {

@@ -77,9 +77,10 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
         r->lines = wsf_xrealloc(r->lines, r->cap_lines * sizeof *r->lines);
     }
     wsf_log_streams s = !strcmp(stream, "stderr") ? WSF_LOG_STDERR : WSF_LOG_STDOUT;
+    /* A followed log file is the log, whatever the streams are. */
+    bool is_log = !r->target || (r->target->log & s) != 0;
     /* Regexes stop at a NUL; a line with one is matched up to it. */
-    r->lines[r->n_lines++] =
-        (struct wsf_line){abs_us, (r->target->log & s) != 0, r->line_no, wsf_xstrndup(line, len)};
+    r->lines[r->n_lines++] = (struct wsf_line){abs_us, is_log, r->line_no, wsf_xstrndup(line, len)};
 }
 
 static void clear_lines(wsf_runner *r)
@@ -118,10 +119,16 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     r->target = target;
     r->url = url;
     if (vars) r->vars = *vars;
-    if (target)
+    if (target) {
         r->bounds = target->bounds;
-    else
+        r->alarms = &target->alarms;
+        r->ignore = &target->ignore;
+    } else {
         wsf_bounds_defaults(&r->bounds);
+        wsf_patterns_add_default_alarms(&r->own_alarms);
+        r->alarms = &r->own_alarms;
+        r->ignore = &r->own_ignore;
+    }
     r->inst.on_line = on_target_line;
     r->inst.on_exit = on_target_exit;
     r->inst.ctx = r;
@@ -133,8 +140,20 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     wsf_ws_accept(key, accept);
 }
 
+int wsf_runner_follow_log(wsf_runner *r, const char *path, char *err, size_t errlen)
+{
+    if (wsf_logtail_open(&r->tail, r->loop, path, on_target_line, r, err, errlen) < 0) return -1;
+    r->log_file = path;
+    r->tail_open = true;
+    return 0;
+}
+
 void wsf_runner_finish(wsf_runner *r)
 {
+    if (r->tail_open) wsf_logtail_close(&r->tail);
+    r->tail_open = false;
+    wsf_patterns_free(&r->own_alarms);
+    wsf_patterns_free(&r->own_ignore);
     if (r->inst_up) wsf_instance_stop(&r->inst);
     r->inst_up = false;
     wsf_timeline_free(&r->between);
@@ -815,7 +834,7 @@ static bool target_quiet(run_ctx *c)
     wsf_runner *r = c->r;
     int64_t last = r->n_lines ? r->lines[r->n_lines - 1].abs_us : 0;
     if (last < c->settle_from) last = c->settle_from;
-    return wsf_now_us() - last >= SETTLE_QUIET_US || !r->inst.running;
+    return wsf_now_us() - last >= SETTLE_QUIET_US || (r->target && !r->inst.running);
 }
 
 /* The step with its named bounds replaced by this server's values; the
@@ -954,6 +973,12 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
                                                            : "capture turned off (--no-capture)");
         c.stop = true;
     }
+    if (res->verdict == WSF_PASS && !r->target && scenario_ends_target(sc)) {
+        res->verdict = WSF_SKIP;
+        res->reason = wsf_xstrdup("skip: it signals the target or expects it to exit, and with "
+                                  "--url there is no process (--target starts one)");
+        c.stop = true;
+    }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
     if (target_was_up) {
         c.fd_baseline = wsf_proc_fd_count(r->inst.pid);
@@ -985,12 +1010,13 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* Give the target's last log lines a moment to arrive through the pipes,
      * then judge what needs the whole scenario: its log, and whether it
      * survived. */
-    if (r->target && r->inst_up) {
+    if ((r->target && r->inst_up) || r->tail_open) {
         c.settle_from = wsf_now_us();
         int64_t stop = c.settle_from + SETTLE_MAX_US;
         while (!target_quiet(&c) && wsf_now_us() < stop && !r->loop->interrupted)
             wsf_loop_run_once(r->loop, wsf_now_us() + SETTLE_QUIET_US);
-        wsf_instance_drain(&r->inst);
+        if (r->target) wsf_instance_drain(&r->inst);
+        if (r->tail_open) wsf_logtail_poll(&r->tail);
     }
     capture_end(&c);
     if (res->verdict != WSF_ERROR && res->verdict != WSF_SKIP && !r->loop->interrupted)

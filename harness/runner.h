@@ -4,6 +4,7 @@
 #define WSF_RUNNER_H
 
 #include "instance.h"
+#include "logtail.h"
 #include "loop.h"
 #include "peer.h"
 #include "scenario.h"
@@ -68,6 +69,14 @@ typedef struct {
     const char *url;
     wsf_target_vars vars;
     wsf_bounds bounds; /* the server's named bounds: defaults, target file, --bound */
+    /* --log FILE: the log of a server wsfault does not start, followed. */
+    const char *log_file;
+    wsf_logtail tail;
+    bool tail_open;
+    /* The alarm patterns and the lines exempt from them: the target file's,
+     * or with --url the defaults. */
+    const wsf_patterns *alarms, *ignore;
+    wsf_patterns own_alarms, own_ignore;
     wsf_instance inst;
     bool inst_up;
     char *start_error; /* set once the target failed to start: not tried again */
@@ -97,6 +106,9 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
                      const wsf_target_vars *vars);
 /* Runs one scenario; the result owns its timeline and texts. */
 void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *out);
+/* Follows a log file the server writes (--log), from its end; -1 with why
+ * in err. */
+int wsf_runner_follow_log(wsf_runner *r, const char *path, char *err, size_t errlen);
 /* Stops the target if it runs. */
 void wsf_runner_finish(wsf_runner *r);
 void wsf_result_free(wsf_result *res);

@@ -472,3 +472,24 @@ int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *
     free(tmp);
     return 0;
 }
+
+void wsf_split_lines(wsf_buf *b, bool eof, size_t max,
+                     void (*emit)(void *ctx, const char *line, size_t len), void *ctx)
+{
+    for (;;) {
+        uint8_t *nl = b->len ? memchr(b->data, '\n', b->len) : NULL;
+        size_t n;
+        if (nl)
+            n = (size_t)(nl - b->data);
+        else if (b->len >= max)
+            n = max;
+        else if (eof && b->len)
+            n = b->len;
+        else
+            break;
+        size_t linelen = n;
+        if (linelen && b->data[linelen - 1] == '\r') linelen--;
+        emit(ctx, (const char *)b->data, linelen);
+        wsf_buf_consume(b, nl ? n + 1 : n);
+    }
+}

@@ -4,6 +4,7 @@
 #define WSF_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,13 @@ void wsf_buf_append(wsf_buf *b, const void *p, size_t n);
 void wsf_buf_appendf(wsf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void wsf_buf_consume(wsf_buf *b, size_t n); /* drop n bytes from the front */
 void wsf_buf_reset(wsf_buf *b);
+
+/* Hands each whole line in partial to emit (without "\n" or a "\r" before
+ * it) and keeps the rest; a line longer than max is cut into pieces, so a
+ * writer cannot make the reader hold unbounded text. At eof what is left
+ * is a line too. */
+void wsf_split_lines(wsf_buf *partial, bool eof, size_t max,
+                     void (*emit)(void *ctx, const char *line, size_t len), void *ctx);
 
 /* "500ms", "2s", "1.5s", "100us", "1m" -> microseconds. A unit is required.
  * Returns 0 on success, -1 if the text is not a duration. */
