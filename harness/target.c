@@ -95,8 +95,8 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
     const wsf_token *kwt = wsf_cur_peek(c);
     const char *kw = kwt->text;
     if (kwt->kind != WSF_TOK_WORD) {
-        wsf_cur_expected(c,
-                         "a key (name, command, url, ready, stop, log, env, alarm, ignore, known)");
+        wsf_cur_expected(c, "a key (name, command, url, ready, stop, signal-to, log, env, alarm, "
+                            "ignore, known)");
         return false;
     }
     c->i++;
@@ -192,6 +192,17 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
             return false;
         return wsf_cur_end(c);
     }
+    if (!strcmp(kw, "signal-to")) {
+        if (wsf_cur_accept(c, "main"))
+            t->signal_to = WSF_SIGNAL_MAIN;
+        else if (wsf_cur_accept(c, "group"))
+            t->signal_to = WSF_SIGNAL_GROUP;
+        else {
+            wsf_cur_expected(c, "main or group after 'signal-to'");
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
     if (!strcmp(kw, "log")) {
         if (wsf_cur_accept(c, "stderr"))
             t->log = WSF_LOG_STDERR;
@@ -240,8 +251,8 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         return true;
     }
     wsf_cur_error_at(c, kwt,
-                     "expected a key (name, command, url, ready, stop, log, env, alarm, ignore, "
-                     "known), found '%s'",
+                     "expected a key (name, command, url, ready, stop, signal-to, log, env, "
+                     "alarm, ignore, known), found '%s'",
                      kw);
     return false;
 }
@@ -349,6 +360,35 @@ const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file
     return NULL;
 }
 
+/* N for a variable named portN (1 to WSF_TARGET_PORTS; plain "port" is 1),
+ * or 0. */
+static int port_number(const char *name, size_t n)
+{
+    if (n < 4 || strncmp(name, "port", 4) != 0) return 0;
+    if (n == 4) return 1;
+    if (n != 5 || name[4] < '1' || name[4] > '0' + WSF_TARGET_PORTS) return 0;
+    return name[4] - '0';
+}
+
+static unsigned ports_in(const char *s)
+{
+    unsigned used = 0;
+    for (const char *v = strstr(s, "${"); v; v = strstr(v + 2, "${")) {
+        const char *end = strchr(v, '}');
+        if (!end) break;
+        used |= 1u << port_number(v + 2, (size_t)(end - v - 2));
+    }
+    return used & ~1u; /* bit 0: not a port */
+}
+
+unsigned wsf_target_ports_used(const wsf_target *t)
+{
+    unsigned used = ports_in(t->command) | ports_in(t->url);
+    for (size_t i = 0; i < t->n_env; i++)
+        used |= ports_in(t->env[i]);
+    return used;
+}
+
 char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size_t errlen)
 {
     wsf_buf b;
@@ -367,8 +407,11 @@ char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size
         }
         size_t n = (size_t)(end - s - 2);
         const char *name = s + 2;
-        if (n == 4 && !strncmp(name, "port", 4))
+        int port = port_number(name, n);
+        if (port == 1)
             wsf_buf_appendf(&b, "%d", v->port);
+        else if (port > 1)
+            wsf_buf_appendf(&b, "%d", v->more_ports[port - 2]);
         else if (n == 4 && !strncmp(name, "host", 4))
             wsf_buf_appendf(&b, "%s", v->host);
         else if (n == 6 && !strncmp(name, "bindir", 6))
@@ -377,8 +420,9 @@ char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size
             wsf_buf_appendf(&b, "%s", v->targetdir);
         else {
             snprintf(err, errlen,
-                     "unknown variable '${%.*s}' (known: port, host, bindir, targetdir)", (int)n,
-                     name);
+                     "unknown variable '${%.*s}' (known: port, port2 to port%d, host, bindir, "
+                     "targetdir)",
+                     (int)n, name, WSF_TARGET_PORTS);
             wsf_buf_free(&b);
             return NULL;
         }
