@@ -209,6 +209,29 @@ fail:
     return -1;
 }
 
+/* ${port} always, since url and readiness need it; ${port2} and up only
+ * when used, so a target of one port does not hold eight. */
+static int claim_ports(wsf_instance *in, wsf_target_vars *vars, char *err, size_t errlen)
+{
+    if (wsf_port_claim(&in->claim, err, errlen) < 0) return -1;
+    vars->port = in->claim.port;
+    unsigned used = wsf_target_ports_used(in->target);
+    for (int i = 0; i < WSF_TARGET_PORTS - 1; i++) {
+        vars->more_ports[i] = 0;
+        if (!(used & (1u << (i + 2)))) continue;
+        if (wsf_port_claim(&in->more_claims[i], err, errlen) < 0) return -1;
+        vars->more_ports[i] = in->more_claims[i].port;
+    }
+    return 0;
+}
+
+static void release_ports(wsf_instance *in)
+{
+    wsf_port_release(&in->claim);
+    for (int i = 0; i < WSF_TARGET_PORTS - 1; i++)
+        wsf_port_release(&in->more_claims[i]);
+}
+
 int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_vars *vars0,
                        wsf_loop *loop, char *err, size_t errlen)
 {
@@ -225,11 +248,11 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
 
     wsf_target_vars vars = *vars0;
     char xerr[256];
-    if (wsf_port_claim(&in->claim, xerr, sizeof xerr) < 0) {
+    if (claim_ports(in, &vars, xerr, sizeof xerr) < 0) {
         snprintf(err, errlen, "target '%s': %s", t->name, xerr);
+        release_ports(in);
         return -1;
     }
-    vars.port = in->claim.port;
     char *cmd = wsf_target_expand(t->command, &vars, xerr, sizeof xerr);
     char *url = cmd ? wsf_target_expand(t->url, &vars, xerr, sizeof xerr) : NULL;
     char **env = wsf_xcalloc(t->n_env + 1, sizeof *env);
@@ -318,7 +341,7 @@ void wsf_instance_stop(wsf_instance *in)
     if (in->pid <= 0) {
         free(in->url);
         in->url = NULL;
-        wsf_port_release(&in->claim);
+        release_ports(in);
         return;
     }
     if (in->running) {
@@ -366,5 +389,5 @@ void wsf_instance_stop(wsf_instance *in)
     free(in->url);
     in->url = NULL;
     in->pid = 0;
-    wsf_port_release(&in->claim);
+    release_ports(in);
 }

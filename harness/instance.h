@@ -44,12 +44,15 @@ typedef struct wsf_instance {
     char *last[WSF_LAST_LINES]; /* ring of the last lines, for error messages */
     size_t n_last;
     bool ready_seen; /* a line matched the ready pattern */
+    /* ${port2} ... ${port8}, those the target uses, held like claim. */
+    wsf_port more_claims[WSF_TARGET_PORTS - 1];
     wsf_line_fn on_line;
     wsf_exit_fn on_exit;
     void *ctx;
 } wsf_instance;
 
-/* Claims a port (port.h), expands the target's command, spawns it and waits until
+/* Claims a port (port.h) for ${port} and for each ${portN} the target uses,
+ * expands the target's command, spawns it and waits until
  * it is ready (port accepts, or its ready pattern is printed) or the deadline.
  * Returns 0, or -1 with why in err (with its last log lines). On -1 the
  * instance is already stopped. */

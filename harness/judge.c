@@ -121,9 +121,26 @@ static void judge_process(run_ctx *c, const wsf_step *st, wsf_check *k)
 
 /* --- resources --------------------------------------------------------------- */
 
+/* The target is its whole process group: a launcher in front of the server,
+ * a master and its workers, each counted. The text says which processes
+ * were looked at: "...; the target's process group now: 2 processes: sh
+ * 4242 (3 fds), python3 4243 (53 fds)". */
+static char *with_group(run_ctx *c, char *text, int what)
+{
+    wsf_proc_group g;
+    wsf_proc_group_read("/proc", c->r->inst.pid, what, &g);
+    wsf_buf b;
+    wsf_buf_init(&b);
+    wsf_buf_appendf(&b, "%s; the target's process group now: ", text);
+    wsf_proc_group_describe(&g, what, &b);
+    wsf_proc_group_free(&g);
+    free(text);
+    return (char *)b.data;
+}
+
 static bool fds_back(run_ctx *c)
 {
-    int n = wsf_proc_fd_count(c->r->inst.pid);
+    int n = wsf_proc_group_fd_total(c->r->inst.pid);
     return n >= 0 && n <= c->fd_baseline;
 }
 
@@ -132,39 +149,64 @@ static void judge_fds(run_ctx *c, const wsf_step *st, wsf_check *k)
     const wsf_expect *e = &st->u.expect;
     char d[32];
     wsf_format_duration(e->within_us, d, sizeof d);
-    char *expected = wsf_xasprintf("the target's open fds back to %d (at the start) within %s",
+    char *expected = wsf_xasprintf("the open fds of the target's process group back to %d (at "
+                                   "the start) within %s",
                                    c->fd_baseline, d);
     if (!c->r->inst.running) {
         rc_check_done(c, k, false, expected, exit_story(c));
         return;
     }
     bool ok = poll_until(c, fds_back, c->step_start_us + e->within_us);
-    int n = wsf_proc_fd_count(c->r->inst.pid);
+    int n = wsf_proc_group_fd_total(c->r->inst.pid);
     char *actual = ok ? wsf_xasprintf("%d open fds", n)
                       : wsf_xasprintf("%d open fds after %s, %+d over the %d at the start", n, d,
                                       n - c->fd_baseline, c->fd_baseline);
-    rc_check_done(c, k, ok, expected, actual);
+    rc_check_done(c, k, ok, expected, with_group(c, actual, WSF_PROC_FDS));
 }
 
-/* The first of this scenario's connections the target still holds. */
-static int held_connection(run_ctx *c, wsf_tcp_entry *e, uint16_t *port)
+/* The target's processes, when wsfault started them; g is emptied when not. */
+static bool target_group(run_ctx *c, wsf_proc_group *g)
+{
+    *g = (wsf_proc_group){0};
+    return c->r->target && c->r->inst.pid > 0 &&
+           wsf_proc_group_read("/proc", c->r->inst.pid, 0, g) >= 0;
+}
+
+/* The first of this scenario's connections the target still holds, and in
+ * *who which of its processes has it ("fd 7 of python3 4243"), or NULL when
+ * that is not known. The socket table says only that some process holds an
+ * entry (inode not 0): with the target's processes at hand, an entry none of
+ * them has among its fds is not the target's. Without them (--url), or when
+ * a process's fds cannot be read, a held entry counts as the target's. */
+static int held_connection(run_ctx *c, wsf_tcp_entry *e, uint16_t *port, char **who)
 {
     uint16_t tport = wsf_peer_target_port(&c->peer);
-    for (size_t i = 0; i < c->peer.n_local_ports; i++) {
+    wsf_proc_group g;
+    bool mine = target_group(c, &g);
+    int held = 0;
+    for (size_t i = 0; i < c->peer.n_local_ports && held == 0; i++) {
         int r = wsf_tcp_held(tport, c->peer.local_ports[i], e);
+        if (r == 1 && mine) {
+            int fd = -1;
+            int p = wsf_proc_group_socket(&g, e->inode, &fd);
+            if (p == -1) continue;
+            if (who && p >= 0)
+                *who = wsf_xasprintf("fd %d of %s %d", fd, g.procs[p].name, (int)g.procs[p].pid);
+        }
         if (r != 0) {
             *port = c->peer.local_ports[i];
-            return r;
+            held = r;
         }
     }
-    return 0;
+    wsf_proc_group_free(&g);
+    return held;
 }
 
 static bool sockets_released(run_ctx *c)
 {
     wsf_tcp_entry e;
     uint16_t port;
-    return held_connection(c, &e, &port) == 0;
+    return held_connection(c, &e, &port, NULL) == 0;
 }
 
 static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
@@ -178,14 +220,22 @@ static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
     bool ok = poll_until(c, sockets_released, c->step_start_us + e->within_us);
     wsf_tcp_entry te;
     uint16_t port = 0;
-    int held = ok ? 0 : held_connection(c, &te, &port);
+    char *who = NULL;
+    int held = ok ? 0 : held_connection(c, &te, &port, &who);
     char *actual = NULL;
     if (held < 0)
         actual = wsf_xstrdup("the kernel's socket tables (/proc/net/tcp) cannot be read");
     else if (held > 0)
         actual = wsf_xasprintf("after %s the target still holds its end of the connection from "
-                               "port %u, in %s",
-                               d, port, wsf_tcp_state_name(te.state));
+                               "port %u, in %s%s%s%s",
+                               d, port, wsf_tcp_state_name(te.state), who ? " (" : "",
+                               who ? who : "", who ? ")" : "");
+    free(who);
+    wsf_proc_group g;
+    if (target_group(c, &g)) {
+        wsf_proc_group_free(&g);
+        actual = with_group(c, actual ? actual : wsf_xstrdup("none held"), 0);
+    }
     rc_check_done(c, k, ok && held == 0, expected, actual);
 }
 
@@ -198,11 +248,13 @@ static void judge_rss(run_ctx *c, const wsf_step *st, wsf_check *k)
     char *expected, *actual;
     bool ok;
     if (e->kind == WSF_EXP_RSS_BELOW) {
-        expected = wsf_xasprintf("the target's RSS below %s throughout", limit);
+        expected =
+            wsf_xasprintf("the RSS of the target's process group below %s throughout", limit);
         ok = c->rss_max >= 0 && (uint64_t)c->rss_max < e->size;
         actual = wsf_xasprintf("a peak of %s (%s at the start)", peak, start);
     } else {
-        expected = wsf_xasprintf("the target's RSS to grow by less than %s", limit);
+        expected =
+            wsf_xasprintf("the RSS of the target's process group to grow by less than %s", limit);
         ok = c->rss_max >= 0 && (uint64_t)(c->rss_max - c->rss_start) < e->size;
         char *growth = mib(c->rss_max - c->rss_start);
         actual = wsf_xasprintf("grew by %s, from %s to a peak of %s", growth, start, peak);
@@ -211,7 +263,7 @@ static void judge_rss(run_ctx *c, const wsf_step *st, wsf_check *k)
     free(limit);
     free(peak);
     free(start);
-    rc_check_done(c, k, ok, expected, actual);
+    rc_check_done(c, k, ok, expected, with_group(c, actual, WSF_PROC_RSS));
 }
 
 /* --- the log ------------------------------------------------------------------ */

@@ -1,15 +1,21 @@
 #include "procfs.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-int wsf_proc_fd_count(pid_t pid)
+/* A process group is found by reading every /proc/N/stat: the kernel has no
+ * list of a group's members. That is about 3 us per process on the machine
+ * (0.25 ms for 80), cheap enough for a sample every 10 ms. */
+
+static int fd_count_in(const char *root, pid_t pid)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%d/fd", root, (int)pid);
     DIR *d = opendir(path);
     if (!d) return -1;
     int n = 0;
@@ -20,17 +26,194 @@ int wsf_proc_fd_count(pid_t pid)
     return n;
 }
 
-int64_t wsf_proc_rss(pid_t pid)
+/* -1 when the status file cannot be read; 0 when it has no VmRSS line, as a
+ * zombie's has not: it holds no memory. */
+static int64_t rss_in(const char *root, pid_t pid, int64_t none)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    char path[PATH_MAX], line[256];
+    snprintf(path, sizeof path, "%s/%d/status", root, (int)pid);
     FILE *f = fopen(path, "r");
     if (!f) return -1;
     int64_t kib = -1;
     while (fgets(line, sizeof line, f))
         if (sscanf(line, "VmRSS: %" SCNd64 " kB", &kib) == 1) break;
     fclose(f);
-    return kib < 0 ? -1 : kib * 1024;
+    return kib < 0 ? none : kib * 1024;
+}
+
+int wsf_proc_fd_count(pid_t pid)
+{
+    return fd_count_in("/proc", pid);
+}
+
+int64_t wsf_proc_rss(pid_t pid)
+{
+    return rss_in("/proc", pid, -1);
+}
+
+/* "1234 (nginx: worker) S 1 1230 ...": the name may hold blanks and ')',
+ * so the fields are read after its last ')'. Returns 0 and the process
+ * group, or -1. */
+static int read_stat(const char *root, pid_t pid, char *name, size_t namelen, pid_t *pgrp)
+{
+    char path[PATH_MAX], buf[512];
+    snprintf(path, sizeof path, "%s/%d/stat", root, (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    int ppid, group;
+    char state;
+    if (!open || !close || close < open ||
+        sscanf(close + 1, " %c %d %d", &state, &ppid, &group) != 3)
+        return -1;
+    size_t len = (size_t)(close - open - 1);
+    if (len >= namelen) len = namelen - 1;
+    memcpy(name, open + 1, len);
+    name[len] = '\0';
+    *pgrp = group;
+    return 0;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+    pid_t x = ((const wsf_proc *)a)->pid, y = ((const wsf_proc *)b)->pid;
+    return (x > y) - (x < y);
+}
+
+int wsf_proc_group_read(const char *root, pid_t pgid, int what, wsf_proc_group *g)
+{
+    *g = (wsf_proc_group){.root = root};
+    DIR *d = opendir(root);
+    if (!d) return -1;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0) continue;
+        wsf_proc p = {.pid = (pid_t)pid, .fds = -1, .rss = -1};
+        pid_t group;
+        if (read_stat(root, p.pid, p.name, sizeof p.name, &group) < 0 || group != pgid) continue;
+        if (what & WSF_PROC_FDS) p.fds = fd_count_in(root, p.pid);
+        if (what & WSF_PROC_RSS) {
+            p.rss = rss_in(root, p.pid, 0);
+            if (p.rss < 0) continue; /* it ended meanwhile */
+        }
+        if (g->n == cap) {
+            cap = cap ? cap * 2 : 8;
+            g->procs = wsf_xrealloc(g->procs, cap * sizeof *g->procs);
+        }
+        g->procs[g->n++] = p;
+    }
+    closedir(d);
+    if (g->n) qsort(g->procs, g->n, sizeof *g->procs, by_pid);
+    return (int)g->n;
+}
+
+void wsf_proc_group_free(wsf_proc_group *g)
+{
+    free(g->procs);
+    g->procs = NULL;
+    g->n = 0;
+}
+
+int wsf_proc_group_fds(const wsf_proc_group *g, int *unreadable)
+{
+    int total = 0, bad = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (g->procs[i].fds < 0)
+            bad++;
+        else
+            total += g->procs[i].fds;
+    }
+    if (unreadable) *unreadable = bad;
+    return total;
+}
+
+int64_t wsf_proc_group_rss(const wsf_proc_group *g)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->procs[i].rss > 0) total += g->procs[i].rss;
+    return total;
+}
+
+int wsf_proc_group_fd_total(pid_t pgid)
+{
+    wsf_proc_group g;
+    int n = wsf_proc_group_read("/proc", pgid, WSF_PROC_FDS, &g);
+    int total = n > 0 ? wsf_proc_group_fds(&g, NULL) : -1;
+    wsf_proc_group_free(&g);
+    return total;
+}
+
+int64_t wsf_proc_group_rss_total(pid_t pgid)
+{
+    wsf_proc_group g;
+    int n = wsf_proc_group_read("/proc", pgid, WSF_PROC_RSS, &g);
+    int64_t total = n > 0 ? wsf_proc_group_rss(&g) : -1;
+    wsf_proc_group_free(&g);
+    return total;
+}
+
+#define NAMED 8
+
+void wsf_proc_group_describe(const wsf_proc_group *g, int what, wsf_buf *out)
+{
+    wsf_buf_appendf(out, "%zu process%s", g->n, g->n == 1 ? "" : "es");
+    for (size_t i = 0; i < g->n && i < NAMED; i++) {
+        const wsf_proc *p = &g->procs[i];
+        wsf_buf_appendf(out, "%s", i ? ", " : ": ");
+        wsf_escape_bytes((const uint8_t *)p->name, strlen(p->name), sizeof p->name, out);
+        wsf_buf_appendf(out, " %d", (int)p->pid);
+        if ((what & WSF_PROC_FDS) && p->fds >= 0)
+            wsf_buf_appendf(out, " (%d fd%s)", p->fds, p->fds == 1 ? "" : "s");
+        else if (what & WSF_PROC_FDS)
+            wsf_buf_appendf(out, " (fds unreadable)");
+        else if (what & WSF_PROC_RSS)
+            wsf_buf_appendf(out, " (%.1f MiB)", p->rss / 1048576.0);
+    }
+    if (g->n > NAMED) wsf_buf_appendf(out, ", and %zu more", g->n - NAMED);
+}
+
+/* Whether pid has socket `inode` open: 1 (its fd in *fd), 0, or -1 when its
+ * fds cannot be read. */
+static int has_socket(const char *root, pid_t pid, const char *want, int *fd)
+{
+    char path[PATH_MAX], link[64];
+    snprintf(path, sizeof path, "%s/%d/fd", root, (int)pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    int found = 0;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        ssize_t n = readlinkat(dirfd(d), e->d_name, link, sizeof link - 1);
+        if (n < 0) continue;
+        link[n] = '\0';
+        if (!strcmp(link, want)) {
+            *fd = atoi(e->d_name);
+            found = 1;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+int wsf_proc_group_socket(const wsf_proc_group *g, unsigned long inode, int *fd)
+{
+    char want[64];
+    snprintf(want, sizeof want, "socket:[%lu]", inode);
+    int unknown = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        int r = has_socket(g->root, g->procs[i].pid, want, fd);
+        if (r > 0) return (int)i;
+        if (r < 0) unknown = 1;
+    }
+    return unknown ? -2 : -1;
 }
 
 const char *wsf_tcp_state_name(int state)

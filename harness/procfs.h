@@ -1,7 +1,10 @@
-/* What the kernel knows about the target: its open fds and memory from
- * /proc/PID, and who holds which TCP connection from /proc/net/tcp{,6}. */
+/* What the kernel knows about the target: the processes of its process
+ * group, their open fds and memory from /proc/PID, and who holds which TCP
+ * connection from /proc/net/tcp{,6} and the fds that point at it. */
 #ifndef WSF_PROCFS_H
 #define WSF_PROCFS_H
+
+#include "util.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -10,6 +13,48 @@
 int wsf_proc_fd_count(pid_t pid);
 /* Resident set size of pid in bytes (VmRSS), or -1. */
 int64_t wsf_proc_rss(pid_t pid);
+
+/* One process of a group, as /proc showed it when the group was read. */
+typedef struct {
+    pid_t pid;
+    char name[16]; /* its comm: the program's name, cut at 15 bytes */
+    int fds;       /* open fds; -1 when /proc/PID/fd cannot be read, or not asked */
+    int64_t rss;   /* bytes; 0 for a process without memory (a zombie); -1 unread */
+} wsf_proc;
+
+/* The processes of one process group, in pid order. */
+typedef struct {
+    const char *root; /* "/proc", or a folder laid out like it (tests) */
+    wsf_proc *procs;
+    size_t n;
+} wsf_proc_group;
+
+enum { WSF_PROC_FDS = 1, WSF_PROC_RSS = 2 };
+
+/* Reads the processes whose process group is pgid, with what `what` asks for
+ * (WSF_PROC_FDS, WSF_PROC_RSS). A process that ends while it is read is left
+ * out. Returns the number of processes, or -1 when the root cannot be read;
+ * free the group with wsf_proc_group_free either way. */
+int wsf_proc_group_read(const char *root, pid_t pgid, int what, wsf_proc_group *g);
+void wsf_proc_group_free(wsf_proc_group *g);
+
+/* Totals over the group: the fds of the processes whose fds could be read
+ * (*unreadable, if not NULL, gets how many could not), and the RSS. */
+int wsf_proc_group_fds(const wsf_proc_group *g, int *unreadable);
+int64_t wsf_proc_group_rss(const wsf_proc_group *g);
+
+/* The same read from /proc at once, for samples: -1 when nothing is read. */
+int wsf_proc_group_fd_total(pid_t pgid);
+int64_t wsf_proc_group_rss_total(pid_t pgid);
+
+/* "3 processes: nginx 1234, nginx 1235, lws-echo 1240", and with `what`
+ * each one's fds or RSS ("lws-echo 1240 (12 fds)"); at most 8 are named. */
+void wsf_proc_group_describe(const wsf_proc_group *g, int what, wsf_buf *out);
+
+/* Which process of the group has socket `inode` among its fds: its index
+ * (and the fd in *fd), or -1 when none has it and every process's fds could
+ * be read, or -2 when none of those read has it but some could not be read. */
+int wsf_proc_group_socket(const wsf_proc_group *g, unsigned long inode, int *fd);
 
 typedef struct {
     int state;           /* TCP state number as the kernel gives it (1..12) */

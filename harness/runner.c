@@ -254,7 +254,9 @@ void rc_check_skip(run_ctx *c, wsf_check *k, char *expected, const char *why)
 void rc_sample(run_ctx *c)
 {
     if (!c->r->target || !c->r->inst_up || !c->r->inst.running) return;
-    int64_t rss = wsf_proc_rss(c->r->inst.pid);
+    /* The whole process group, summed: a process that came or went between
+     * two samples counts in those it was there for. */
+    int64_t rss = wsf_proc_group_rss_total(c->r->inst.pid);
     if (rss > c->rss_max) c->rss_max = rss;
     c->next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
 }
@@ -793,7 +795,9 @@ static void capture_end(run_ctx *c)
     c->cap = NULL;
 }
 
-/* Signals go to the target's own process, as a service manager's would. */
+/* Signals go to the target's own process, as a service manager's would, or
+ * with "signal-to group" to its whole process group: the server behind a
+ * launcher script, a master and its workers. */
 static void step_signal(run_ctx *c, const wsf_step *st)
 {
     wsf_runner *r = c->r;
@@ -808,9 +812,23 @@ static void step_signal(run_ctx *c, const wsf_step *st)
         rc_error(c, st->line, "'%s': the target is not running", st->text);
         return;
     }
-    kill(r->inst.pid, st->u.signal.sig);
-    wsf_timeline_add(&c->res->tl, WSF_EV_FAULT, WSF_DIR_NONE, "signal", "SIG%s to pid %d",
-                     wsf_signal_name(st->u.signal.sig), (int)r->inst.pid);
+    const char *sig = wsf_signal_name(st->u.signal.sig);
+    if (r->target->signal_to == WSF_SIGNAL_MAIN) {
+        kill(r->inst.pid, st->u.signal.sig);
+        wsf_timeline_add(&c->res->tl, WSF_EV_FAULT, WSF_DIR_NONE, "signal", "SIG%s to pid %d", sig,
+                         (int)r->inst.pid);
+        return;
+    }
+    wsf_proc_group g;
+    wsf_proc_group_read("/proc", r->inst.pid, 0, &g);
+    wsf_buf who;
+    wsf_buf_init(&who);
+    wsf_proc_group_describe(&g, 0, &who);
+    wsf_proc_group_free(&g);
+    kill(-r->inst.pid, st->u.signal.sig);
+    wsf_timeline_add(&c->res->tl, WSF_EV_FAULT, WSF_DIR_NONE, "signal",
+                     "SIG%s to process group %d (%s)", sig, (int)r->inst.pid, (char *)who.data);
+    wsf_buf_free(&who);
 }
 
 /* A scenario that stops the target on purpose is judged by what it expects
@@ -981,8 +999,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
     if (target_was_up) {
-        c.fd_baseline = wsf_proc_fd_count(r->inst.pid);
-        c.rss_start = c.rss_max = wsf_proc_rss(r->inst.pid);
+        c.fd_baseline = wsf_proc_group_fd_total(r->inst.pid);
+        c.rss_start = c.rss_max = wsf_proc_group_rss_total(r->inst.pid);
         c.next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
     } else {
         c.next_sample_us = INT64_MAX;

@@ -119,7 +119,7 @@ static bool parse_bound(wsf_cursor *c, wsf_target *t)
 }
 
 /* Every key, for the messages that list them. */
-#define KEYS "name, command, url, ready, stop, log, env, alarm, ignore, known, bound"
+#define KEYS "name, command, url, ready, stop, signal-to, log, env, alarm, ignore, known, bound"
 
 static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t len)
 {
@@ -220,6 +220,17 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         if (wsf_cur_accept(c, "grace") &&
             !wsf_cur_duration(c, "a duration after 'grace' (e.g. 3s)", &t->stop_grace_us))
             return false;
+        return wsf_cur_end(c);
+    }
+    if (!strcmp(kw, "signal-to")) {
+        if (wsf_cur_accept(c, "main"))
+            t->signal_to = WSF_SIGNAL_MAIN;
+        else if (wsf_cur_accept(c, "group"))
+            t->signal_to = WSF_SIGNAL_GROUP;
+        else {
+            wsf_cur_expected(c, "main or group after 'signal-to'");
+            return false;
+        }
         return wsf_cur_end(c);
     }
     if (!strcmp(kw, "log")) {
@@ -378,6 +389,35 @@ const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file
     return NULL;
 }
 
+/* N for a variable named portN (1 to WSF_TARGET_PORTS; plain "port" is 1),
+ * or 0. */
+static int port_number(const char *name, size_t n)
+{
+    if (n < 4 || strncmp(name, "port", 4) != 0) return 0;
+    if (n == 4) return 1;
+    if (n != 5 || name[4] < '1' || name[4] > '0' + WSF_TARGET_PORTS) return 0;
+    return name[4] - '0';
+}
+
+static unsigned ports_in(const char *s)
+{
+    unsigned used = 0;
+    for (const char *v = strstr(s, "${"); v; v = strstr(v + 2, "${")) {
+        const char *end = strchr(v, '}');
+        if (!end) break;
+        used |= 1u << port_number(v + 2, (size_t)(end - v - 2));
+    }
+    return used & ~1u; /* bit 0: not a port */
+}
+
+unsigned wsf_target_ports_used(const wsf_target *t)
+{
+    unsigned used = ports_in(t->command) | ports_in(t->url);
+    for (size_t i = 0; i < t->n_env; i++)
+        used |= ports_in(t->env[i]);
+    return used;
+}
+
 char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size_t errlen)
 {
     wsf_buf b;
@@ -396,8 +436,11 @@ char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size
         }
         size_t n = (size_t)(end - s - 2);
         const char *name = s + 2;
-        if (n == 4 && !strncmp(name, "port", 4))
+        int port = port_number(name, n);
+        if (port == 1)
             wsf_buf_appendf(&b, "%d", v->port);
+        else if (port > 1)
+            wsf_buf_appendf(&b, "%d", v->more_ports[port - 2]);
         else if (n == 4 && !strncmp(name, "host", 4))
             wsf_buf_appendf(&b, "%s", v->host);
         else if (n == 6 && !strncmp(name, "bindir", 6))
@@ -406,8 +449,9 @@ char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size
             wsf_buf_appendf(&b, "%s", v->targetdir);
         else {
             snprintf(err, errlen,
-                     "unknown variable '${%.*s}' (known: port, host, bindir, targetdir)", (int)n,
-                     name);
+                     "unknown variable '${%.*s}' (known: port, port2 to port%d, host, bindir, "
+                     "targetdir)",
+                     (int)n, name, WSF_TARGET_PORTS);
             wsf_buf_free(&b);
             return NULL;
         }

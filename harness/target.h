@@ -20,6 +20,11 @@ typedef struct {
     int line;
 } wsf_known;
 typedef enum { WSF_LOG_STDERR = 1, WSF_LOG_STDOUT = 2, WSF_LOG_BOTH = 3 } wsf_log_streams;
+/* Where a scenario's `signal` step goes ("signal-to main|group"). */
+typedef enum { WSF_SIGNAL_MAIN, WSF_SIGNAL_GROUP } wsf_signal_to;
+
+/* ${port}, ${port2} ... ${port8}: the ports a target may claim. */
+#define WSF_TARGET_PORTS 8
 
 typedef struct {
     char *file;          /* the target file's path */
@@ -33,6 +38,7 @@ typedef struct {
     int64_t ready_within_us;
     int stop_signal;       /* sent to the target's process group */
     int64_t stop_grace_us; /* then SIGKILL */
+    wsf_signal_to signal_to;
     wsf_log_streams log;
     char **env; /* "NAME=value", added to the environment */
     size_t n_env;
@@ -57,11 +63,17 @@ typedef struct {
     const char *host;      /* 127.0.0.1 */
     const char *bindir;    /* folder of the wsfault executable */
     const char *targetdir; /* folder of the target file */
+    /* ${port2} ... ${port8}; 0 for those not claimed. */
+    int more_ports[WSF_TARGET_PORTS - 1];
 } wsf_target_vars;
 
-/* Expands ${port} ${host} ${bindir} ${targetdir}; unknown names are an error:
- * returns NULL and a message in err. */
+/* Expands ${port} (also ${port1}), ${port2} ... ${port8}, ${host}, ${bindir},
+ * ${targetdir}; unknown names are an error: returns NULL and a message in err. */
 char *wsf_target_expand(const char *s, const wsf_target_vars *v, char *err, size_t errlen);
+
+/* The ports the target's command, url and env use: bit N for ${portN}, bit
+ * 1 for ${port}. Only those are claimed. */
+unsigned wsf_target_ports_used(const wsf_target *t);
 
 /* Splits a command into argv (NULL-terminated): words split on blanks, with
  * "double" or 'single' quotes grouping. NULL with a message on bad quoting. */

@@ -49,7 +49,7 @@ assert_contains out.txt "bad.target:4:7: expected 'port' or 'log /regex/' after 
 # Mistakes in ${...} and quoting are file errors found before anything runs.
 printf 'name x\ncommand srv --port ${prot}\nurl ws://127.0.0.1:${port}/\n' >var.target
 expect_rc 2 "$WSFAULT" run --target var.target "$SRC/scenarios"
-assert_contains out.txt "var.target:2:9: unknown variable '\${prot}' (known: port, host, bindir, targetdir)"
+assert_contains out.txt "var.target:2:9: unknown variable '\${prot}' (known: port, port2 to port8, host, bindir, targetdir)"
 printf 'name x\ncommand srv "--port ${port}\nurl ws://127.0.0.1:${port}/\n' >quote.target
 expect_rc 2 "$WSFAULT" run --target quote.target "$SRC/scenarios"
 assert_contains out.txt 'quote.target:2:9: unterminated " quote in command'

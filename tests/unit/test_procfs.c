@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -378,6 +380,260 @@ static void test_rss(void)
     CU_ASSERT_EQUAL(wsf_proc_rss(NO_SUCH_PID), -1);
 }
 
+/* ---------------------------------------------------------------------------
+ * Process groups, from a folder laid out like /proc
+ * ------------------------------------------------------------------------ */
+
+static char root[] = "/tmp/wsf-proc-XXXXXX";
+
+static void put(const char *rel, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void mkdir_in(const char *rel)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    CU_ASSERT_FATAL(mkdir(path, 0755) == 0);
+}
+
+static void link_in(const char *rel, const char *target)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    CU_ASSERT_FATAL(symlink(target, path) == 0);
+}
+
+/* A process: its stat line (pid, name, state, parent, group), VmRSS in KiB
+ * (-1: no such line, as a zombie's status) and fds (-1: no fd folder, as
+ * when it cannot be read); fd 0 of each is socket:[inode] when inode != 0. */
+static void fake_process(int pid, const char *name, char state, int ppid, int pgrp, int rss_kib,
+                         int fds, unsigned long inode)
+{
+    char rel[64], text[256];
+    snprintf(rel, sizeof rel, "%d", pid);
+    mkdir_in(rel);
+    snprintf(rel, sizeof rel, "%d/stat", pid);
+    snprintf(text, sizeof text, "%d (%s) %c %d %d %d 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1\n", pid,
+             name, state, ppid, pgrp, pgrp);
+    put(rel, text);
+    snprintf(rel, sizeof rel, "%d/status", pid);
+    if (rss_kib >= 0)
+        snprintf(text, sizeof text, "Name:\t%s\nVmPeak:\t 9999 kB\nVmRSS:\t %d kB\nThreads:\t1\n",
+                 name, rss_kib);
+    else
+        snprintf(text, sizeof text, "Name:\t%s\nState:\tZ (zombie)\nThreads:\t1\n", name);
+    put(rel, text);
+    if (fds < 0) return;
+    snprintf(rel, sizeof rel, "%d/fd", pid);
+    mkdir_in(rel);
+    for (int fd = 0; fd < fds; fd++) {
+        char target[64];
+        if (fd == 0 && inode)
+            snprintf(target, sizeof target, "socket:[%lu]", inode);
+        else
+            snprintf(target, sizeof target, "/dev/null");
+        snprintf(rel, sizeof rel, "%d/fd/%d", pid, fd);
+        link_in(rel, target);
+    }
+}
+
+static void make_fake_proc(void)
+{
+    CU_ASSERT_FATAL(mkdtemp(root) != NULL);
+    /* Group 100: a launcher shell, the server it forked (with a name that
+     * has blanks and parentheses, as a process may give itself), and a
+     * zombie whose fds cannot be read. */
+    fake_process(100, "sh", 'S', 1, 100, 1000, 3, 0);
+    fake_process(101, "srv (worker) 1", 'S', 100, 100, 2048, 5, 777);
+    fake_process(102, "z", 'Z', 100, 100, -1, -1, 0);
+    /* Another group, with a child of 100 that left it (setsid). */
+    fake_process(200, "other", 'S', 1, 200, 4096, 2, 555);
+    fake_process(103, "escaped", 'S', 100, 103, 512, 1, 0);
+    /* Group 300: eleven processes. */
+    for (int i = 0; i < 11; i++)
+        fake_process(300 + i, "w", 'S', 300, 300, 10, 1, 0);
+    /* What else lies in /proc: not processes. */
+    mkdir_in("self");
+    put("uptime", "12.0 3.0\n");
+    mkdir_in("12x");
+}
+
+static void remove_fake_proc(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static char *describe(const wsf_proc_group *g, int what)
+{
+    wsf_buf b;
+    wsf_buf_init(&b);
+    wsf_proc_group_describe(g, what, &b);
+    return (char *)b.data;
+}
+
+static void check_describe(const wsf_proc_group *g, int what, const char *want)
+{
+    char *got = describe(g, what);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    if (strcmp(got, want) != 0) fprintf(stderr, "\n  got:  %s\n  want: %s\n", got, want);
+    free(got);
+}
+
+static void test_group_fixture(void)
+{
+    make_fake_proc();
+    wsf_proc_group g;
+
+    /* Members by process group, not by parent: 103 left the group. */
+    CU_ASSERT_EQUAL(wsf_proc_group_read(root, 100, WSF_PROC_FDS | WSF_PROC_RSS, &g), 3);
+    REQUIRE(g.n == 3);
+    CU_ASSERT_EQUAL(g.procs[0].pid, 100);
+    CU_ASSERT_STRING_EQUAL(g.procs[0].name, "sh");
+    CU_ASSERT_EQUAL(g.procs[0].fds, 3);
+    CU_ASSERT_EQUAL(g.procs[0].rss, 1000 * 1024);
+    CU_ASSERT_EQUAL(g.procs[1].pid, 101);
+    CU_ASSERT_STRING_EQUAL(g.procs[1].name, "srv (worker) 1");
+    CU_ASSERT_EQUAL(g.procs[1].fds, 5);
+    CU_ASSERT_EQUAL(g.procs[1].rss, 2048 * 1024);
+    /* A zombie holds no memory; its fds are unknown. */
+    CU_ASSERT_EQUAL(g.procs[2].pid, 102);
+    CU_ASSERT_EQUAL(g.procs[2].fds, -1);
+    CU_ASSERT_EQUAL(g.procs[2].rss, 0);
+
+    int unreadable = -1;
+    CU_ASSERT_EQUAL(wsf_proc_group_fds(&g, &unreadable), 8);
+    CU_ASSERT_EQUAL(unreadable, 1);
+    CU_ASSERT_EQUAL(wsf_proc_group_rss(&g), (1000 + 2048) * 1024);
+
+    check_describe(&g, 0, "3 processes: sh 100, srv (worker) 1 101, z 102");
+    check_describe(
+        &g, WSF_PROC_FDS,
+        "3 processes: sh 100 (3 fds), srv (worker) 1 101 (5 fds), z 102 (fds unreadable)");
+    check_describe(&g, WSF_PROC_RSS,
+                   "3 processes: sh 100 (1.0 MiB), srv (worker) 1 101 (2.0 MiB), z 102 (0.0 MiB)");
+
+    /* Sockets: found by inode in the fds, with the fd. Not found, it may
+     * still be the zombie's, whose fds could not be read. */
+    int fd = -1;
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, 777, &fd), 1);
+    CU_ASSERT_EQUAL(fd, 0);
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, 555, &fd), -2);
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, 77, &fd), -2);
+    wsf_proc_group_free(&g);
+    CU_ASSERT_PTR_NULL(g.procs);
+
+    /* Every fd folder read: not found means no process of the group has it. */
+    CU_ASSERT_EQUAL(wsf_proc_group_read(root, 200, 0, &g), 1);
+    CU_ASSERT_EQUAL(g.procs[0].fds, -1); /* not asked for */
+    CU_ASSERT_EQUAL(g.procs[0].rss, -1);
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, 555, &fd), 0);
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, 777, &fd), -1);
+    check_describe(&g, 0, "1 process: other 200");
+    wsf_proc_group_free(&g);
+
+    /* Eight named, the rest counted. */
+    CU_ASSERT_EQUAL(wsf_proc_group_read(root, 300, WSF_PROC_FDS, &g), 11);
+    CU_ASSERT_EQUAL(wsf_proc_group_fds(&g, NULL), 11);
+    check_describe(&g, 0,
+                   "11 processes: w 300, w 301, w 302, w 303, w 304, w 305, w 306, w 307, "
+                   "and 3 more");
+    wsf_proc_group_free(&g);
+
+    /* No such group; no such folder. */
+    CU_ASSERT_EQUAL(wsf_proc_group_read(root, 999, WSF_PROC_FDS, &g), 0);
+    check_describe(&g, 0, "0 processes");
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, 777, &fd), -1);
+    wsf_proc_group_free(&g);
+    CU_ASSERT_EQUAL(wsf_proc_group_read(WSF_TEST_DATA "/no-such-proc", 100, 0, &g), -1);
+    CU_ASSERT_EQUAL(g.n, 0);
+end:
+    wsf_proc_group_free(&g);
+    remove_fake_proc();
+}
+
+/* ---------------------------------------------------------------------------
+ * A real process group: a child in a group of its own, and its child, which
+ * opens fds, touches memory and holds a socket. What the group read shows
+ * is what each process shows alone, summed.
+ * ------------------------------------------------------------------------ */
+
+#define GRANDCHILD_FDS 20
+#define GRANDCHILD_MEM (16u << 20)
+
+struct ready_msg {
+    pid_t grandchild;
+    unsigned long inode;
+};
+
+static void grandchild(int report)
+{
+    for (int i = 0; i < GRANDCHILD_FDS; i++)
+        if (open("/dev/null", O_RDONLY) < 0) _exit(1);
+    char *p = malloc(GRANDCHILD_MEM);
+    if (!p) _exit(1);
+    memset(p, 0x5a, GRANDCHILD_MEM);
+    __asm__ volatile("" : : "r"(p) : "memory");
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct ready_msg m = {getpid(), inode_of(s)};
+    if (write(report, &m, sizeof m) != sizeof m) _exit(1);
+    for (;;)
+        pause();
+}
+
+static void test_group_live(void)
+{
+    int pipefd[2];
+    CU_ASSERT_FATAL(pipe(pipefd) == 0);
+    pid_t child = fork();
+    CU_ASSERT_FATAL(child >= 0);
+    if (child == 0) {
+        setpgid(0, 0);
+        close(pipefd[0]);
+        if (fork() == 0) grandchild(pipefd[1]);
+        for (;;)
+            pause();
+    }
+    setpgid(child, child);
+    close(pipefd[1]);
+    struct ready_msg m = {0};
+    wsf_proc_group g = {0};
+    REQUIRE(read(pipefd[0], &m, sizeof m) == sizeof m);
+
+    REQUIRE(wsf_proc_group_read("/proc", child, WSF_PROC_FDS | WSF_PROC_RSS, &g) == 2);
+    CU_ASSERT_EQUAL(g.procs[0].pid, child);
+    CU_ASSERT_EQUAL(g.procs[1].pid, m.grandchild);
+    CU_ASSERT_EQUAL(g.procs[0].fds, wsf_proc_fd_count(child));
+    CU_ASSERT_EQUAL(g.procs[1].fds, wsf_proc_fd_count(m.grandchild));
+    CU_ASSERT(g.procs[1].fds >= GRANDCHILD_FDS + 1);
+    CU_ASSERT(g.procs[1].rss >= (int64_t)(GRANDCHILD_MEM * 3 / 4));
+    CU_ASSERT_EQUAL(wsf_proc_group_fd_total(child), wsf_proc_group_fds(&g, NULL));
+    CU_ASSERT_EQUAL(wsf_proc_group_fds(&g, NULL), g.procs[0].fds + g.procs[1].fds);
+    /* The grandchild's memory is in the sum. */
+    CU_ASSERT(wsf_proc_group_rss_total(child) >= (int64_t)(GRANDCHILD_MEM * 3 / 4));
+
+    /* Its socket is found in its fds; this process's own is not the group's. */
+    int fd = -1;
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, m.inode, &fd), 1);
+    CU_ASSERT(fd >= 3);
+    int mine = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CU_ASSERT_EQUAL(wsf_proc_group_socket(&g, inode_of(mine), &fd), -1);
+    close(mine);
+end:
+    wsf_proc_group_free(&g);
+    kill(-child, SIGKILL);
+    waitpid(child, NULL, 0);
+    close(pipefd[0]);
+}
+
 static CU_TestInfo tests[] = {
     {"table: IPv4", test_table_v4},
     {"table: IPv6", test_table_v6},
@@ -387,6 +643,8 @@ static CU_TestInfo tests[] = {
     {"live: a connection through CLOSE_WAIT to released", test_live_sockets},
     {"fd count", test_fd_count},
     {"rss", test_rss},
+    {"group: from a fixture folder", test_group_fixture},
+    {"group: a real child and grandchild", test_group_live},
     CU_TEST_INFO_NULL,
 };
 

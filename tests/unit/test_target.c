@@ -151,11 +151,13 @@ static void test_command_free_text(void)
     parse_fails("name t\ncommand echo it's # not a comment\nurl ws://h/\n",
                 "t.target:2:9: unterminated ' quote in command");
     parse_fails("name t\ncommand srv --port ${prot}\nurl ws://h/\n",
-                "t.target:2:9: unknown variable '${prot}' (known: port, host, bindir, targetdir)");
+                "t.target:2:9: unknown variable '${prot}' (known: port, port2 to port8, host, "
+                "bindir, targetdir)");
     parse_fails("name t\ncommand srv\nurl ws://h:${porT}/\n",
-                "t.target:3:5: unknown variable '${porT}' (known: port, host, bindir, targetdir)");
-    parse_fails(BASE "env A=${x}\n",
-                "t.target:4:5: unknown variable '${x}' (known: port, host, bindir, targetdir)");
+                "t.target:3:5: unknown variable '${porT}' (known: port, port2 to port8, host, "
+                "bindir, targetdir)");
+    parse_fails(BASE "env A=${x}\n", "t.target:4:5: unknown variable '${x}' (known: port, port2 to "
+                                     "port8, host, bindir, targetdir)");
 }
 
 static void test_command_comments(void)
@@ -280,6 +282,28 @@ static void test_stop(void)
     parse_fails(BASE "stop signal TERM 3s\n", "t.target:4:18: expected end of line, found '3s'");
 }
 
+static void test_signal_to(void)
+{
+    /* The default: a scenario's signal goes to the process wsfault started. */
+    wsf_target *t = parse_ok(BASE);
+    if (t) CU_ASSERT_EQUAL(t->signal_to, WSF_SIGNAL_MAIN);
+    wsf_target_free(t);
+
+    t = parse_ok(BASE "signal-to group\n");
+    if (t) CU_ASSERT_EQUAL(t->signal_to, WSF_SIGNAL_GROUP);
+    wsf_target_free(t);
+    /* The last one counts, as for every key. */
+    t = parse_ok(BASE "signal-to group\nsignal-to main # back to the default\n");
+    if (t) CU_ASSERT_EQUAL(t->signal_to, WSF_SIGNAL_MAIN);
+    wsf_target_free(t);
+
+    parse_fails(BASE "signal-to\n",
+                "t.target:4:10: expected main or group after 'signal-to', found end of line");
+    parse_fails(BASE "signal-to children\n",
+                "t.target:4:11: expected main or group after 'signal-to', found 'children'");
+    parse_fails(BASE "signal-to group now\n", "t.target:4:17: expected end of line, found 'now'");
+}
+
 static void test_log(void)
 {
     static const struct {
@@ -352,12 +376,13 @@ static void test_errors(void)
 {
     parse_fails(BASE "restart always\n",
                 "t.target:4:1: expected a key (name, command, url, ready, "
-                "stop, log, env, alarm, ignore, known, bound), found 'restart'");
+                "stop, signal-to, log, env, alarm, ignore, known, bound), found "
+                "'restart'");
     /* A key must be a word; the message says what it found, like all others.
      * (It used to stop at "expected a key (...)".) */
     parse_fails(BASE "\"name\" t\n",
                 "t.target:4:1: expected a key (name, command, url, ready, "
-                "stop, log, env, alarm, ignore, known, bound), found string \"name\"");
+                "stop, signal-to, log, env, alarm, ignore, known, bound), found string \"name\"");
     parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
 
     /* Each required key is named when it is missing. */
@@ -374,6 +399,7 @@ static void test_errors(void)
 
 static const wsf_target_vars vars = {
     .port = 8080,
+    .more_ports = {9002, 9003, 9004, 9005, 9006, 9007, 9008},
     .host = "127.0.0.1",
     .bindir = "/opt/wsf/bin",
     .targetdir = "/srv/targets",
@@ -402,6 +428,11 @@ static void test_expand(void)
     if (s) CU_ASSERT_STRING_EQUAL(s, "80808080");
     free(s);
 
+    /* ${port1} is ${port}; ${port2} ... ${port8} are the other ports. */
+    s = wsf_target_expand("${port1} ${port2} ${port8}/${port3}", &vars, err, sizeof err);
+    if (s) CU_ASSERT_STRING_EQUAL(s, "8080 9002 9008/9003");
+    free(s);
+
     s = wsf_target_expand("", &vars, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL(s);
     if (s) CU_ASSERT_STRING_EQUAL(s, "");
@@ -413,19 +444,30 @@ static void test_expand_errors(void)
     err[0] = '\0';
     char *s = wsf_target_expand("srv --dir ${tmpdir}/x", &vars, err, sizeof err);
     CU_ASSERT_PTR_NULL(s);
-    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${tmpdir}' (known: port, host, bindir, "
-                                "targetdir)");
+    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${tmpdir}' (known: port, port2 to port8, "
+                                "host, bindir, targetdir)");
     free(s);
 
     s = wsf_target_expand("${PORT}", &vars, err, sizeof err);
     CU_ASSERT_PTR_NULL(s);
-    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${PORT}' (known: port, host, bindir, "
-                                "targetdir)");
+    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${PORT}' (known: port, port2 to port8, "
+                                "host, bindir, targetdir)");
     free(s);
+
+    /* Eight ports, no more; and no port0. */
+    static const char *const not_ports[] = {"${port9}", "${port0}", "${port10}", "${port-2}",
+                                            "${ports}"};
+    for (size_t i = 0; i < sizeof not_ports / sizeof *not_ports; i++) {
+        s = wsf_target_expand(not_ports[i], &vars, err, sizeof err);
+        CU_ASSERT_PTR_NULL(s);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "(known: port, port2 to port8, host, bindir"));
+        free(s);
+    }
 
     s = wsf_target_expand("a${}b", &vars, err, sizeof err);
     CU_ASSERT_PTR_NULL(s);
-    CU_ASSERT_STRING_EQUAL(err, "unknown variable '${}' (known: port, host, bindir, targetdir)");
+    CU_ASSERT_STRING_EQUAL(
+        err, "unknown variable '${}' (known: port, port2 to port8, host, bindir, targetdir)");
     free(s);
 
     s = wsf_target_expand("srv --port ${port", &vars, err, sizeof err);
@@ -437,6 +479,33 @@ static void test_expand_errors(void)
     CU_ASSERT_PTR_NULL(s);
     CU_ASSERT_STRING_EQUAL(err, "unterminated '${' in '${'");
     free(s);
+}
+
+/* Which ${portN} a target uses, in command, url or env: those are claimed. */
+static unsigned ports_used(const char *text)
+{
+    wsf_target *t = parse_ok(text);
+    unsigned used = t ? wsf_target_ports_used(t) : 0xdead;
+    wsf_target_free(t);
+    return used;
+}
+
+static void test_ports_used(void)
+{
+    CU_ASSERT_EQUAL(ports_used(BASE), 1u << 1);
+    CU_ASSERT_EQUAL(ports_used("name t\ncommand srv --port ${port1}\nurl ws://h/\n"), 1u << 1);
+    CU_ASSERT_EQUAL(ports_used("name t\ncommand srv\nurl ws://h/\n"), 0);
+    CU_ASSERT_EQUAL(ports_used(BASE "env BACKEND=${port2}\n"), (1u << 1) | (1u << 2));
+    /* Not in order, not all of them: only what is used. */
+    CU_ASSERT_EQUAL(ports_used("name t\ncommand proxy ${port} ${port8} ${port3}\n"
+                               "url ws://h:${port}/\n"),
+                    (1u << 1) | (1u << 3) | (1u << 8));
+    CU_ASSERT_EQUAL(ports_used("name t\ncommand srv ${port2}${port2} ${host}\nurl ws://h/\n"),
+                    1u << 2);
+    /* A bad one is a parse error before anything is claimed. */
+    parse_fails("name t\ncommand srv ${port9}\nurl ws://h/\n",
+                "t.target:2:9: unknown variable '${port9}' (known: port, port2 to port8, host, "
+                "bindir, targetdir)");
 }
 
 /* ---------------------------------------------------------------------------
@@ -704,12 +773,14 @@ static CU_TestInfo tests[] = {
     {"url", test_url},
     {"ready", test_ready},
     {"stop", test_stop},
+    {"signal-to", test_signal_to},
     {"log", test_log},
     {"env", test_env},
     {"layout", test_layout},
     {"errors", test_errors},
     {"expand", test_expand},
     {"expand errors", test_expand_errors},
+    {"ports used", test_ports_used},
     {"split command", test_split_command},
     {"split command errors", test_split_command_errors},
     {"signals", test_signals},
