@@ -20,6 +20,9 @@ typedef struct {
     int64_t rss_start, rss_max;
     int64_t next_sample_us;
     int64_t settle_from; /* when the scenario's own steps ended */
+    /* When wsfault began ending the connections itself (absolute, like the
+     * lines' abs_us; 0: not yet): alarms from then on are only noted. */
+    int64_t teardown_us;
     struct wsf_capture *cap;
     wsf_wire_facts wire;
 } run_ctx;

@@ -76,8 +76,8 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     }
     wsf_log_streams s = !strcmp(stream, "stderr") ? WSF_LOG_STDERR : WSF_LOG_STDOUT;
     /* Regexes stop at a NUL; a line with one is matched up to it. */
-    r->lines[r->n_lines++] =
-        (struct wsf_line){abs_us, (r->target->log & s) != 0, r->line_no, wsf_xstrndup(line, len)};
+    r->lines[r->n_lines++] = (struct wsf_line){abs_us, (r->target->log & s) != 0, s, r->line_no,
+                                               wsf_xstrndup(line, len)};
 }
 
 static void clear_lines(wsf_runner *r)

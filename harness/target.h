@@ -33,6 +33,8 @@ typedef struct {
     int stop_signal;       /* sent to the target's process group */
     int64_t stop_grace_us; /* then SIGKILL */
     wsf_log_streams log;
+    char *level_pattern; /* "log level /RE/": its first group is a record's level word */
+    regex_t level_re;
     char **env; /* "NAME=value", added to the environment */
     size_t n_env;
     wsf_known *known;    /* scenarios this target is known to fail */
