@@ -303,8 +303,16 @@ static bool all_patterns_found(run_ctx *c)
 
 #define MAX_MARKED 100
 
-/* Marks the line's timeline event, for reports to highlight; an alarm
- * stays an alarm. */
+/* How strongly a mark asks for attention: an alarm stays an alarm, and a
+ * line a check cites stays cited when an alarm in it is only noted. */
+static int mark_rank(const char *mark)
+{
+    return !mark ? 0 : !strcmp(mark, "alarm") ? 3 : !strcmp(mark, "match") ? 2 : 1;
+}
+
+/* Marks the line's timeline event, for reports to highlight: "match" (a
+ * check cites it), "alarm" (it fails the scenario), "noted" (an alarm that
+ * does not: a low level, or the teardown). */
 static void mark_line(run_ctx *c, long i, const char *mark)
 {
     uint32_t no = c->r->lines[i].no;
@@ -312,7 +320,7 @@ static void mark_line(run_ctx *c, long i, const char *mark)
     for (size_t k = 0; k < tl->n; k++) {
         wsf_event *e = &tl->ev[k];
         if (e->kind != WSF_EV_LOG || e->line_no != no) continue;
-        if (!e->mark || strcmp(e->mark, "alarm")) e->mark = mark;
+        if (mark_rank(mark) > mark_rank(e->mark)) e->mark = mark;
         return;
     }
 }
@@ -620,35 +628,130 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
     }
 }
 
-/* The alarm check every scenario gets: no line of the target's output,
- * while the scenario ran, matches an alarm pattern (unless ignored). */
+/* One stream's log record being read, for the alarms. */
+typedef struct {
+    wsf_recorder rec;
+    wsf_record_alarm ra;
+    long first; /* its first line, or -1 */
+} alarm_reader;
+
+/* What the alarms found: the first record that fails, and how many. */
+typedef struct {
+    long first, hit;
+    wsf_log_level level;
+    const wsf_pattern *alarm;
+    size_t fails, marked;
+} alarm_tally;
+
+/* The text of a record's line, escaped, for a check or a note. */
+static void append_line(wsf_buf *b, run_ctx *c, long i)
+{
+    const char *text = c->r->lines[i].text;
+    wsf_buf_appendf(b, "\"");
+    wsf_escape_bytes((const uint8_t *)text, strlen(text), 200, b);
+    wsf_buf_appendf(b, "\"");
+}
+
+/* An alarm that does not fail the scenario, said on its timeline where the
+ * record begins. */
+static void note_alarm(run_ctx *c, const alarm_reader *a, bool teardown)
+{
+    wsf_buf b;
+    wsf_buf_init(&b);
+    wsf_buf_appendf(&b, "/%s/ ", a->ra.alarm->src);
+    if (teardown)
+        wsf_buf_appendf(&b, "during teardown (after the scenario's last step, while wsfault "
+                            "ended its connections), so not failing");
+    else
+        wsf_buf_appendf(&b, "in a record at level %s, below warning, so not failing",
+                        wsf_log_level_name(a->ra.level));
+    wsf_buf_appendf(&b, ": ");
+    append_line(&b, c, a->first);
+    if (a->ra.hit != a->first) {
+        wsf_buf_appendf(&b, ", at its line ");
+        append_line(&b, c, a->ra.hit);
+    }
+    wsf_timeline_add_at(&c->res->tl, c->r->lines[a->first].abs_us, WSF_EV_NOTE, WSF_DIR_NONE,
+                        "alarm-noted", (char *)b.data);
+    wsf_buf_free(&b);
+}
+
+/* Judges the record a has read, once it is whole. */
+static void settle_record(run_ctx *c, const alarm_reader *a, alarm_tally *t)
+{
+    if (a->first < 0 || !a->ra.alarm) return;
+    int64_t begun = c->r->lines[a->first].abs_us;
+    if (begun < c->res->tl.origin_us) return; /* printed before this scenario */
+    bool teardown = c->teardown_us && begun >= c->teardown_us;
+    wsf_alarm_verdict v = wsf_record_alarm_verdict(&a->ra, teardown);
+    if (v == WSF_ALARM_NONE) return;
+    /* Each mark is a search of the timeline: a target spewing alarms gets
+     * its first ones marked and noted, and the count in the check. */
+    if (t->marked++ >= MAX_MARKED) {
+        if (v == WSF_ALARM_FAILS) t->fails++;
+        return;
+    }
+    if (v == WSF_ALARM_NOTED) {
+        mark_line(c, a->ra.hit, "noted");
+        note_alarm(c, a, teardown);
+        return;
+    }
+    mark_line(c, a->ra.hit, "alarm");
+    if (t->fails++ == 0) {
+        t->first = a->first;
+        t->hit = a->ra.hit;
+        t->level = a->ra.level;
+        t->alarm = a->ra.alarm;
+    }
+}
+
+/* The alarm check every scenario gets: no log record of the target's, while
+ * the scenario ran, has a line matching an alarm pattern (unless an ignore
+ * pattern exempts the record), at warning level or above, or at an unknown
+ * one; crashes and sanitizer reports at any level. */
 static void judge_alarms(run_ctx *c)
 {
     wsf_runner *r = c->r;
-    long first = -1;
-    size_t count = 0;
-    const wsf_pattern *hit = NULL;
+    const wsf_target *t = r->target;
+    const regex_t *level_re = t && t->level_pattern ? &t->level_re : NULL;
+    alarm_reader streams[2] = {{.first = -1}, {.first = -1}};
+    alarm_tally tally = {0};
     for (size_t i = 0; i < r->n_lines; i++) {
-        if (r->lines[i].abs_us < c->res->tl.origin_us) continue;
-        const wsf_pattern *a = wsf_alarm_of(r->alarms, r->ignore, r->lines[i].text);
-        if (!a) continue;
-        /* Each mark is a search of the timeline: a target spewing alarms
-         * gets its first ones marked, and the count in the check. */
-        if (count < MAX_MARKED) mark_line(c, (long)i, "alarm");
-        if (first < 0) {
-            first = (long)i;
-            hit = a;
+        const struct wsf_line *l = &r->lines[i];
+        alarm_reader *a = &streams[l->stream == WSF_LOG_STDERR ? 0 : 1];
+        if (wsf_record_feed(&a->rec, l->text, l->abs_us, level_re)) {
+            settle_record(c, a, &tally);
+            a->first = (long)i;
+            wsf_record_alarm_begin(&a->ra, a->rec.level);
         }
-        count++;
+        wsf_record_alarm_line(&a->ra, r->alarms, r->ignore, l->text, (long)i);
     }
-    if (first < 0) return;
+    settle_record(c, &streams[0], &tally);
+    settle_record(c, &streams[1], &tally);
+    if (!tally.fails) return;
+
     wsf_check *k = rc_add_check(c, 0, "no alarm in the target's output (implicit)");
-    char *q = quote_line(c, first);
-    char *actual = count > 1 ? wsf_xasprintf("%s, matching /%s/ (and %zu more alarming lines)", q,
-                                             hit->src, count - 1)
-                             : wsf_xasprintf("%s, matching /%s/", q, hit->src);
+    wsf_buf b;
+    wsf_buf_init(&b);
+    char *q = quote_line(c, tally.first);
+    wsf_buf_appendf(&b, "%s (level %s)", q, wsf_log_level_name(tally.level));
     free(q);
-    rc_check_done(c, k, false, wsf_xstrdup("no line matching an alarm pattern"), actual);
+    if (tally.hit == tally.first) {
+        wsf_buf_appendf(&b, ", matching /%s/", tally.alarm->src);
+    } else {
+        char *when = ago(c, r->lines[tally.hit].abs_us);
+        wsf_buf_appendf(&b, ", whose line at %s: ", when);
+        free(when);
+        append_line(&b, c, tally.hit);
+        wsf_buf_appendf(&b, " matches /%s/", tally.alarm->src);
+    }
+    if (tally.fails > 1)
+        wsf_buf_appendf(&b, " (and %zu more alarming record%s)", tally.fails - 1,
+                        tally.fails == 2 ? "" : "s");
+    rc_check_done(c, k, false,
+                  wsf_xstrdup("no log record at warning or above (or of unknown level) matching an "
+                              "alarm pattern, nor a crash at any level"),
+                  (char *)b.data);
 }
 
 void rc_judge_at_end(run_ctx *c)

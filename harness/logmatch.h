@@ -4,6 +4,8 @@
 #ifndef WSF_LOGMATCH_H
 #define WSF_LOGMATCH_H
 
+#include "logrecord.h"
+
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 typedef struct {
     char *src;
     regex_t re;
+    bool any_level; /* a crash or a sanitizer report: fails in a record of any level */
 } wsf_pattern;
 
 typedef struct {
@@ -33,5 +36,31 @@ void wsf_patterns_add_default_alarms(wsf_patterns *ps);
  * ignore pattern matches it too. NULL when the line is fine. */
 const wsf_pattern *wsf_alarm_of(const wsf_patterns *alarms, const wsf_patterns *ignore,
                                 const char *line);
+
+/* What the patterns say of one log record, line by line: the line that
+ * raised its alarm (a crash or sanitizer line over any other), and whether
+ * an ignore pattern exempts the whole record. */
+typedef struct {
+    wsf_log_level level;
+    const wsf_pattern *alarm; /* NULL: none yet */
+    long hit;                 /* the caller's id of the line that raised it */
+    bool ignored;
+} wsf_record_alarm;
+
+typedef enum {
+    WSF_ALARM_NONE,  /* no alarm, or an ignored one */
+    WSF_ALARM_NOTED, /* below warning, or during the scenario's teardown */
+    WSF_ALARM_FAILS,
+} wsf_alarm_verdict;
+
+/* Starts a record at this level. */
+void wsf_record_alarm_begin(wsf_record_alarm *ra, wsf_log_level level);
+/* Looks at the record's next line (id: the caller's, kept in hit). */
+void wsf_record_alarm_line(wsf_record_alarm *ra, const wsf_patterns *alarms,
+                           const wsf_patterns *ignore, const char *line, long id);
+/* The record's verdict: an alarm fails at warning and above or an unknown
+ * level, a crash or sanitizer alarm at any level; during teardown every
+ * alarm is only noted. */
+wsf_alarm_verdict wsf_record_alarm_verdict(const wsf_record_alarm *ra, bool teardown);
 
 #endif

@@ -307,7 +307,8 @@ static void checks(wsf_buf *h, const wsf_report_entry *e)
 }
 
 /* The target's output during the scenario (and just before it, from the
- * lines printed between scenarios), cited and alarming lines highlighted. */
+ * lines printed between scenarios), cited and alarming lines highlighted,
+ * and, more quietly, alarms only noted (a low level, or the teardown). */
 static void target_log(wsf_buf *h, const wsf_report_entry *e)
 {
     const json_t *tl = json_object_get(e->sc, "timeline");
@@ -336,7 +337,10 @@ static void target_log(wsf_buf *h, const wsf_report_entry *e)
             left_out = 0;
         }
         json_int_t t = wsf_rj_int(ev, "t_us", 0);
-        const char *cls = !strcmp(mark, "alarm") ? "alarm" : !strcmp(mark, "match") ? "match" : "";
+        const char *cls = !strcmp(mark, "alarm")   ? "alarm"
+                          : !strcmp(mark, "match") ? "match"
+                          : !strcmp(mark, "noted") ? "noted"
+                                                   : "";
         if (!*cls && t < 0) cls = "before";
         char ts[32];
         wsf_report_time(t, ts, sizeof ts);
@@ -345,7 +349,9 @@ static void target_log(wsf_buf *h, const wsf_report_entry *e)
         H("</span>");
         wsf_rj_markup(h, ev, "detail");
         if (*cls && strcmp(cls, "before"))
-            H(" <small>(%s)</small>", !strcmp(cls, "alarm") ? "alarm" : "cited by a check");
+            H(" <small>(%s)</small>", !strcmp(cls, "alarm")   ? "alarm"
+                                      : !strcmp(cls, "noted") ? "alarm noted, not failing"
+                                                              : "cited by a check");
         H("</li>\n");
     }
     H("</ol>\n");

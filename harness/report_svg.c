@@ -81,6 +81,7 @@ static int classify(const json_t *ev, row *r)
         const char *mark = wsf_rj_str(ev, "mark");
         r->cls = !strcmp(mark, "alarm")   ? "log alarm"
                  : !strcmp(mark, "match") ? "log match"
+                 : !strcmp(mark, "noted") ? "log noted"
                                           : "log";
     } else if (!strcmp(kind, "target")) {
         r->kind = ROW_TARGET;

@@ -80,7 +80,8 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     /* A followed log file is the log, whatever the streams are. */
     bool is_log = !r->target || (r->target->log & s) != 0;
     /* Regexes stop at a NUL; a line with one is matched up to it. */
-    r->lines[r->n_lines++] = (struct wsf_line){abs_us, is_log, r->line_no, wsf_xstrndup(line, len)};
+    r->lines[r->n_lines++] =
+        (struct wsf_line){abs_us, is_log, s, r->line_no, wsf_xstrndup(line, len)};
 }
 
 static void clear_lines(wsf_runner *r)

@@ -88,8 +88,9 @@ typedef struct {
      * log expectations and alarms (the timeline keeps escaped copies). */
     struct wsf_line {
         int64_t abs_us;
-        bool is_log; /* from a stream the target file calls its log */
-        uint32_t no; /* the line's number, shared with its timeline event */
+        bool is_log;            /* from a stream the target file calls its log */
+        wsf_log_streams stream; /* lines of one stream group into records */
+        uint32_t no;            /* the line's number, shared with its timeline event */
         char *text;
     } * lines;
     size_t n_lines, cap_lines;

@@ -234,6 +234,30 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         return wsf_cur_end(c);
     }
     if (!strcmp(kw, "log")) {
+        if (wsf_cur_accept(c, "level")) {
+            const wsf_token *re;
+            if (!wsf_cur_regex(c, "a /regular expression/ after 'level'", &re)) return false;
+            regex_t compiled;
+            int rc = regcomp(&compiled, re->text, REG_EXTENDED);
+            if (rc != 0) {
+                char msg[128];
+                regerror(rc, &compiled, msg, sizeof msg);
+                wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
+                return false;
+            }
+            if (compiled.re_nsub < 1) {
+                regfree(&compiled);
+                wsf_cur_error_at(c, re,
+                                 "expected a group ( ) around the level word in /%s/, found none",
+                                 re->text);
+                return false;
+            }
+            if (t->level_pattern) regfree(&t->level_re);
+            free(t->level_pattern);
+            t->level_re = compiled;
+            t->level_pattern = wsf_xstrdup(re->text);
+            return wsf_cur_end(c);
+        }
         if (wsf_cur_accept(c, "stderr"))
             t->log = WSF_LOG_STDERR;
         else if (wsf_cur_accept(c, "stdout"))
@@ -241,7 +265,7 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         else if (wsf_cur_accept(c, "both"))
             t->log = WSF_LOG_BOTH;
         else {
-            wsf_cur_expected(c, "stderr, stdout or both");
+            wsf_cur_expected(c, "stderr, stdout, both or level /regex/");
             return false;
         }
         return wsf_cur_end(c);
@@ -357,6 +381,8 @@ void wsf_target_free(wsf_target *t)
     if (!t) return;
     if (t->ready_pattern) regfree(&t->ready_re);
     free(t->ready_pattern);
+    if (t->level_pattern) regfree(&t->level_re);
+    free(t->level_pattern);
     for (size_t i = 0; i < t->n_env; i++)
         free(t->env[i]);
     free(t->env);

@@ -40,6 +40,8 @@ typedef struct {
     int64_t stop_grace_us; /* then SIGKILL */
     wsf_signal_to signal_to;
     wsf_log_streams log;
+    char *level_pattern; /* "log level /RE/": its first group is a record's level word */
+    regex_t level_re;
     char **env; /* "NAME=value", added to the environment */
     size_t n_env;
     wsf_known *known;    /* scenarios this target is known to fail */

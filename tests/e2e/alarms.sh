@@ -8,8 +8,11 @@ expect_rc 1 "$WSFAULT" run --target "$SRC/targets/zoo/traceback-on-reset.target"
   "$SRC/scenarios/rst/after-handshake.wsf"
 assert_contains out.txt "FAIL  RST right after the handshake"
 assert_contains out.txt "no alarm in the target's output (implicit)"
-assert_contains out.txt "expected: no line matching an alarm pattern"
-assert_contains out.txt ': "Traceback (most recent call last):", matching /Traceback/'
+assert_contains out.txt "expected: no log record at warning or above (or of unknown level) matching an alarm pattern, nor a crash at any level"
+# The zoo server's lines carry no level: the record (its first line, then
+# the traceback) is of unknown level, so it fails.
+assert_contains out.txt ': "zoo-websockets: connection handler failed" (level unknown), whose line at +'
+assert_contains out.txt ': "Traceback (most recent call last):" matches /Traceback/'
 [ "$(json 'd["scenarios"][0]["checks"][-1]["result"]' r.json)" = "fail" ] || fail "check result"
 
 expect_rc 0 "$WSFAULT" run --target "$SRC/tests/data/targets/traceback-relaxed.target" \
@@ -25,4 +28,31 @@ sed -i "s|\${bindir}|$(dirname "$WSFAULT")|" strict.target
 expect_rc 1 "$WSFAULT" run --target strict.target --results r3.json \
   "$SRC/scenarios/close/clean-peer-initiated.wsf"
 assert_contains out.txt "matching /close received/"
-echo "ok: alarms fail with evidence, ignore relaxes, alarm adds"
+
+# Levels: a traceback logged at DEBUG with its header line is noted, not
+# failing (a note on the timeline, the line marked "noted" in the report);
+# the same record at ERROR fails, quoting its first line and the line that
+# matched.
+leveled_target() { # NAME LEVEL
+  sed "s/^name .*/name $1/; s|^command .*|command  /bin/sh -c \"printf '$2:app:handled a reset\\\\nTraceback (most recent call last):\\\\n  File x.py, line 1, in f\\\\nValueError: x\\\\n' >\&2; exec $(dirname "$WSFAULT")/lws-echo --port \${port}\"|" \
+    "$SRC/targets/lws-echo.target" >"$1.target"
+}
+leveled_target debug-traceback DEBUG
+expect_rc 0 "$WSFAULT" run --target debug-traceback.target --results r4.json \
+  "$SRC/scenarios/close/clean-peer-initiated.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
+[ "$(json '[e["detail"] for e in d["scenarios"][0]["timeline"] if e.get("what") == "alarm-noted"][0]' r4.json)" = \
+  '/Traceback/ in a record at level debug, below warning, so not failing: "DEBUG:app:handled a reset", at its line "Traceback (most recent call last):"' ] ||
+  fail "the DEBUG traceback should be noted on the timeline"
+[ "$(json '[e.get("mark") for e in d["scenarios"][0]["timeline"] if "Traceback" in e.get("detail","") and e["kind"] == "log"]' r4.json)" = "['noted']" ] ||
+  fail "the DEBUG traceback's line should be marked noted"
+"$WSFAULT" report r4.json -o rep4 >/dev/null
+assert_contains rep4/index.html '<li class="noted">'
+assert_contains rep4/index.html '(alarm noted, not failing)'
+
+leveled_target error-traceback ERROR
+expect_rc 1 "$WSFAULT" run --target error-traceback.target --results r5.json \
+  "$SRC/scenarios/close/clean-peer-initiated.wsf"
+assert_contains out.txt ': "ERROR:app:handled a reset" (level error), whose line at +'
+assert_contains out.txt ': "Traceback (most recent call last):" matches /Traceback/'
+echo "ok: alarms fail with evidence, ignore relaxes, alarm adds, levels below warning are noted"

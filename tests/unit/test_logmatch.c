@@ -97,6 +97,17 @@ static void test_default_alarms_list(void)
     CU_ASSERT_EQUAL(alarms.n, sizeof want / sizeof *want);
     for (size_t i = 0; i < alarms.n && i < sizeof want / sizeof *want; i++)
         CU_ASSERT_STRING_EQUAL(alarms.p[i].src, want[i]);
+    /* Crashes and sanitizer reports fail at any level; the others follow
+     * their record's level. */
+    static const char *const any_level[] = {"Assertion .* failed", "Segmentation fault",
+                                            "AddressSanitizer",    "LeakSanitizer",
+                                            "runtime error:",      "panic:"};
+    for (size_t i = 0; i < alarms.n; i++) {
+        bool want_any = false;
+        for (size_t j = 0; j < sizeof any_level / sizeof *any_level; j++)
+            if (!strcmp(alarms.p[i].src, any_level[j])) want_any = true;
+        CU_ASSERT_EQUAL(alarms.p[i].any_level, want_any);
+    }
     /* Appending twice appends twice: the caller decides. */
     wsf_patterns_add_default_alarms(&alarms);
     CU_ASSERT_EQUAL(alarms.n, 2 * (sizeof want / sizeof *want));

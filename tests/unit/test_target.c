@@ -322,8 +322,10 @@ static void test_log(void)
         wsf_target_free(t);
     }
 
-    parse_fails(BASE "log both2\n", "t.target:4:5: expected stderr, stdout or both, found 'both2'");
-    parse_fails(BASE "log\n", "t.target:4:4: expected stderr, stdout or both, found end of line");
+    parse_fails(BASE "log both2\n",
+                "t.target:4:5: expected stderr, stdout, both or level /regex/, found 'both2'");
+    parse_fails(BASE "log\n",
+                "t.target:4:4: expected stderr, stdout, both or level /regex/, found end of line");
     parse_fails(BASE "log stderr stdout\n", "t.target:4:12: expected end of line, found 'stdout'");
 }
 
@@ -763,8 +765,39 @@ static void test_bound_args(void)
     CU_ASSERT_EQUAL(bs.value[WSF_BOUND_CLOSE_TIMEOUT], 5000000);
 }
 
+static void test_log_level(void)
+{
+    wsf_target *t = parse_ok(BASE "log level /^[^|]*\\|([A-Z])\\|/\n");
+    if (t) {
+        CU_ASSERT_STRING_EQUAL(t->level_pattern, "^[^|]*\\|([A-Z])\\|");
+        CU_ASSERT_EQUAL(wsf_log_level_of("12:00 |D| Traceback", &t->level_re), WSF_LOG_DEBUG);
+        /* It leaves the streams alone. */
+        CU_ASSERT_EQUAL(t->log, WSF_LOG_BOTH);
+    }
+    wsf_target_free(t);
+    /* A second one replaces the first. */
+    t = parse_ok(BASE "log level /(x)/\nlog level /lvl=([a-z]+)/\n");
+    if (t) CU_ASSERT_STRING_EQUAL(t->level_pattern, "lvl=([a-z]+)");
+    wsf_target_free(t);
+    /* Without one, no regex: the common forms apply. */
+    t = parse_ok(BASE "log stderr\n");
+    if (t) CU_ASSERT_PTR_NULL(t->level_pattern);
+    wsf_target_free(t);
+
+    parse_fails(
+        BASE "log level /[A-Z]+/\n",
+        "t.target:4:11: expected a group ( ) around the level word in /[A-Z]+/, found none");
+    parse_fails(BASE "log level /(unclosed/\n",
+                "t.target:4:11: bad regular expression: Unmatched ( or \\(");
+    parse_fails(BASE "log level DEBUG\n",
+                "t.target:4:11: expected a /regular expression/ after 'level', found 'DEBUG'");
+    parse_fails(BASE "log level /(x)/ extra\n",
+                "t.target:4:17: expected end of line, found 'extra'");
+}
+
 static CU_TestInfo tests[] = {
     {"known", test_known},
+    {"log level", test_log_level},
     {"reference target", test_reference_target},
     {"defaults", test_defaults},
     {"name", test_name},
