@@ -63,6 +63,9 @@ typedef struct {
     wsf_loop *loop;
     const wsf_target *target; /* NULL: an external server at url */
     const char *url;
+    /* Sent by every handshake unless the scenario's own options replace
+     * them: the target file's, overridden by the command line's. NULL: none. */
+    const wsf_handshake_defaults *handshake;
     wsf_target_vars vars;
     wsf_instance inst;
     bool inst_up;

@@ -3,6 +3,7 @@
 #ifndef WSF_TARGET_H
 #define WSF_TARGET_H
 
+#include "handshake.h"
 #include "logmatch.h"
 
 #include <regex.h>
@@ -39,6 +40,8 @@ typedef struct {
     wsf_patterns alarms; /* log lines that fail any scenario: the defaults plus "alarm log" */
     wsf_patterns ignore; /* "ignore log": lines never taken for alarms */
     size_t n_known;
+    /* "header", "subprotocol", "origin", "path": sent by every handshake. */
+    wsf_handshake_defaults handshake;
 } wsf_target;
 
 /* The entry that lists a scenario file as a known failure, or NULL. */
