@@ -49,6 +49,9 @@ static const char usage_text[] =
     "      --path /P         the request path of every handshake, not the URL's\n"
     "                        (these four win over the target file's; a scenario's\n"
     "                        own handshake options win over both)\n"
+    "      --bound NAME=VALUE  set a named bound for this server, over the target\n"
+    "                        file's: handshake-timeout, close-timeout, close-tcp,\n"
+    "                        shutdown-grace (durations), rss-growth (a size)\n"
     "  -h, --help            this text\n"
     "  -V, --version         the version\n"
     "\n"
@@ -177,8 +180,8 @@ static void setup_terminal(void)
 
 static const char *paint(wsf_verdict v)
 {
-    static const char *code[] = {"\033[32m", "\033[1;31m", "\033[1;35m",
-                                 "\033[33m", "\033[33m",   "\033[36m"};
+    static const char *code[] = {"\033[32m", "\033[1;31m", "\033[1;35m", "\033[33m",
+                                 "\033[33m", "\033[36m",   "\033[34m"};
     return colour ? code[v] : "";
 }
 
@@ -193,7 +196,8 @@ static void print_running(const wsf_scenario *sc, size_t i, size_t n)
 
 static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
 {
-    static const char *label[] = {"PASS ", "FAIL ", "ERROR", "KNOWN", "NON-STRICT", "SKIP "};
+    static const char *label[] = {"PASS ",      "FAIL ", "ERROR", "KNOWN",
+                                  "NON-STRICT", "SKIP ", "INFO "};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
@@ -214,8 +218,12 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
         if (r->known && r->verdict == WSF_KNOWN) printf("        known failure: %s\n", r->known);
         for (size_t k = 0; k < r->n_checks; k++) {
             const wsf_check *c = &r->checks[k];
-            if (c->result != WSF_CHECK_FAIL && c->result != WSF_CHECK_NONSTRICT) continue;
-            const char *tag = c->result == WSF_CHECK_NONSTRICT ? " (SHOULD: non-strict)" : "";
+            if (c->result != WSF_CHECK_FAIL && c->result != WSF_CHECK_NONSTRICT &&
+                c->result != WSF_CHECK_INFO)
+                continue;
+            const char *tag = c->result == WSF_CHECK_NONSTRICT ? " (SHOULD: non-strict)"
+                              : c->result == WSF_CHECK_INFO    ? " (informational)"
+                                                               : "";
             if (c->line)
                 printf("        %s:%d: %s%s\n", r->sc->file, c->line, c->text, tag);
             else
@@ -223,6 +231,14 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
             printf("          expected: %s\n", c->expected ? c->expected : "");
             printf("          actual:   %s\n", c->actual ? c->actual : "");
         }
+    }
+    /* A check this run could not see is said, so a pass is not read as
+     * more than it is. */
+    for (size_t k = 0; k < r->n_checks && r->verdict != WSF_SKIP; k++) {
+        const wsf_check *c = &r->checks[k];
+        if (c->result == WSF_CHECK_SKIPPED)
+            printf("        skipped %s:%d: %s: %s\n", r->sc->file, c->line, c->text,
+                   c->actual ? c->actual : "");
     }
     if (r->verdict == WSF_PASS && r->known)
         printf("        passed, though the target file lists it as a known failure (\"%s\"): "
@@ -375,12 +391,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"subprotocol", required_argument, 0, 'P'},
                                          {"origin", required_argument, 0, 'O'},
                                          {"path", required_argument, 0, 'A'},
+                                         {"bound", required_argument, 0, 'B'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     /* The command line's handshake defaults, and those of the run: the
      * target file's overridden by them. */
     wsf_handshake_defaults cli_handshake = {0}, handshake = {0};
     strlist filters = {0};
+    /* --bound values, checked as they are read, applied once the runner
+     * holds the target file's. */
+    const char *bound_args[WSF_N_BOUNDS * 4];
+    size_t n_bound_args = 0;
+    wsf_bounds scratch;
     bool list = false, verbose = false, capture = true;
     const char *capture_if = NULL, *report_dir = NULL, *junit = NULL;
     int ch;
@@ -430,6 +452,19 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                 return EXIT_USAGE;
             }
             break;
+        case 'B': {
+            char err[512];
+            if (n_bound_args == sizeof bound_args / sizeof *bound_args)
+                snprintf(err, sizeof err, "too many --bound options");
+            else if (wsf_bounds_set_arg(&scratch, optarg, err, sizeof err) == 0)
+                err[0] = '\0';
+            if (err[0]) {
+                fprintf(stderr, "wsfault: %s\n", err);
+                return EXIT_USAGE;
+            }
+            bound_args[n_bound_args++] = optarg;
+            break;
+        }
         case 'h':
             fputs(usage_text, stdout);
             return 0;
@@ -528,6 +563,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_runner runner;
     wsf_runner_init(&runner, &loop, target, url, &vars);
     runner.handshake = &handshake;
+    /* The command line wins over the target file: checked when read. */
+    for (size_t i = 0; i < n_bound_args; i++) {
+        char err[512];
+        wsf_bounds_set_arg(&runner.bounds, bound_args[i], err, sizeof err);
+    }
     char *capture_dir = captures_dir(results_path);
     if (!outputs_writable(results_path, report_dir, junit)) {
         free(capture_dir);
@@ -580,12 +620,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
            counts[WSF_ERROR]);
     /* Verdicts that do not fail the run are told apart from passes. */
     if (counts[WSF_SKIP]) printf(", %zu skipped", counts[WSF_SKIP]);
-    if (counts[WSF_KNOWN] || counts[WSF_NONSTRICT]) {
-        printf(" (and ");
-        if (counts[WSF_KNOWN])
-            printf("%zu known failure%s%s", counts[WSF_KNOWN], counts[WSF_KNOWN] == 1 ? "" : "s",
-                   counts[WSF_NONSTRICT] ? ", " : "");
-        if (counts[WSF_NONSTRICT]) printf("%zu non-strict", counts[WSF_NONSTRICT]);
+    if (counts[WSF_KNOWN] || counts[WSF_NONSTRICT] || counts[WSF_INFO]) {
+        const char *sep = " (and ";
+        if (counts[WSF_KNOWN]) {
+            printf("%s%zu known failure%s", sep, counts[WSF_KNOWN],
+                   counts[WSF_KNOWN] == 1 ? "" : "s");
+            sep = ", ";
+        }
+        if (counts[WSF_NONSTRICT]) {
+            printf("%s%zu non-strict", sep, counts[WSF_NONSTRICT]);
+            sep = ", ";
+        }
+        if (counts[WSF_INFO]) printf("%s%zu info", sep, counts[WSF_INFO]);
         printf(")");
     }
     printf("\n");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *wsf_rj_str(const json_t *o, const char *key)
 {
@@ -122,6 +123,7 @@ static int cmp_entry(const void *a, const void *b)
     if (x->suite != y->suite) return x->suite < y->suite ? -1 : 1;
     int c = strcmp(x->file, y->file);
     if (c) return c;
+    if (x->rep != y->rep) return x->rep < y->rep ? -1 : 1;
     return x->col < y->col ? -1 : x->col > y->col;
 }
 
@@ -130,33 +132,141 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void note(wsf_report *r, char *text)
+{
+    r->notes = wsf_xrealloc(r->notes, (r->n_notes + 1) * sizeof *r->notes);
+    r->notes[r->n_notes++] = text;
+}
+
+/* The last k components of a path ("a/results.json" for k = 2), or all of it. */
+static const char *path_suffix(const char *path, size_t k)
+{
+    const char *p = path + strlen(path);
+    while (p > path) {
+        if (p[-1] == '/' && --k == 0) break;
+        p--;
+    }
+    return p;
+}
+
+/* Whether the last k components of these paths tell them apart, or are all
+ * there is to them. */
+static bool suffixes_tell_apart(const wsf_report *r, const size_t *runs, size_t n, size_t k)
+{
+    bool whole = true, differ = true;
+    for (size_t i = 0; i < n; i++) {
+        const char *a = path_suffix(r->runs[runs[i]].path, k);
+        whole = whole && a == r->runs[runs[i]].path;
+        for (size_t j = i + 1; j < n && differ; j++)
+            differ = strcmp(a, path_suffix(r->runs[runs[j]].path, k)) != 0;
+    }
+    return differ || whole;
+}
+
+/* The column labels. Runs against targets of one name (a rerun, two builds
+ * of one server, shards) would read as one target: each gets its results
+ * file's path, as few of its last components as tell them apart. */
+static void label_columns(wsf_report *r, const char **names)
+{
+    r->targets = wsf_xcalloc(r->n_runs ? r->n_runs : 1, sizeof *r->targets);
+    r->n_targets = r->n_runs;
+    size_t *same = wsf_xcalloc(r->n_runs ? r->n_runs : 1, sizeof *same);
+    for (size_t i = 0; i < r->n_runs; i++) {
+        if (r->targets[i]) continue;
+        size_t n = 0, depth = 1;
+        for (size_t j = i; j < r->n_runs; j++)
+            if (!strcmp(names[j], names[i])) same[n++] = j;
+        if (n == 1) {
+            r->targets[i] = wsf_xstrdup(names[i]);
+            continue;
+        }
+        /* Distinct files have distinct paths: at worst the whole paths. */
+        while (!suffixes_tell_apart(r, same, n, depth))
+            depth++;
+        wsf_buf files;
+        wsf_buf_init(&files);
+        for (size_t j = 0; j < n; j++) {
+            const char *path = r->runs[same[j]].path;
+            r->targets[same[j]] = wsf_xasprintf("%s (%s)", names[i], path_suffix(path, depth));
+            wsf_buf_appendf(&files, "%s%s", j ? ", " : "", path);
+        }
+        note(r, wsf_xasprintf("%zu runs against targets named %s (%s): each has a column of its "
+                              "own, labelled by its results file, so none hides another.",
+                              n, names[i], (char *)files.data));
+        wsf_buf_free(&files);
+    }
+    free(same);
+}
+
+/* Scenarios that are in one results file more than once (run twice on one
+ * command line, or results joined by hand): each run is kept, in a row of
+ * its own, and said. */
+static void note_repeats(wsf_report *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const wsf_report_entry *e = &r->entries[i];
+        bool last = e->rep > 0;
+        for (size_t j = i + 1; j < r->n && last; j++)
+            last = !(r->entries[j].col == e->col && !strcmp(r->entries[j].file, e->file));
+        if (!last) continue;
+        char *marks = e->rep == 1 ? wsf_xstrdup("the second marked (run 2)")
+                                  : wsf_xasprintf("marked (run 2) to (run %zu)", e->rep + 1);
+        note(r, wsf_xasprintf("%s ran %zu times in %s: each run has a row of its own, %s.", e->file,
+                              e->rep + 1, e->run->path, marks));
+        free(marks);
+    }
+}
+
+/* Reads one results file into a new run, unless it is a file read already
+ * (under this path or another): that is noted and skipped. */
+static int load_run(wsf_report *r, const char *path, struct stat *seen, char *err, size_t errlen)
+{
+    struct stat *st = &seen[r->n_runs];
+    if (stat(path, st) == 0)
+        for (size_t i = 0; i < r->n_runs; i++)
+            if (seen[i].st_dev == st->st_dev && seen[i].st_ino == st->st_ino) {
+                note(r, wsf_xasprintf("%s is %s, given again: it is read once.", path,
+                                      r->runs[i].path));
+                return 0;
+            }
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je);
+    if (!root) {
+        if (je.line > 0)
+            snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
+        else
+            snprintf(err, errlen, "%s: %s", path, je.text);
+        return -1;
+    }
+    wsf_report_run *run = &r->runs[r->n_runs++];
+    run->root = root;
+    run->path = wsf_xstrdup(path);
+    char *copy = wsf_xstrdup(path);
+    run->dir = wsf_xstrdup(dirname(copy));
+    free(copy);
+    return check_shape(root, path, err, errlen);
+}
+
 int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->runs = wsf_xcalloc(n ? n : 1, sizeof *r->runs);
-    for (size_t i = 0; i < n; i++) {
-        json_error_t je;
-        json_t *root = json_load_file(paths[i], JSON_ALLOW_NUL, &je);
-        if (!root) {
-            if (je.line > 0)
-                snprintf(err, errlen, "%s:%d: %s", paths[i], je.line, je.text);
-            else
-                snprintf(err, errlen, "%s: %s", paths[i], je.text);
-            return -1;
-        }
-        wsf_report_run *run = &r->runs[r->n_runs++];
-        run->root = root;
-        run->path = wsf_xstrdup(paths[i]);
-        char *copy = wsf_xstrdup(paths[i]);
-        run->dir = wsf_xstrdup(dirname(copy));
-        free(copy);
-        if (check_shape(root, paths[i], err, errlen) < 0) return -1;
-        const json_t *t = json_object_get(root, "target");
-        const char *label = wsf_rj_str(t, "name");
-        if (!*label) label = wsf_rj_str(t, "url");
-        if (!*label) label = "target";
-        run->col = intern(&r->targets, &r->n_targets, label);
+    struct stat *seen = wsf_xcalloc(n ? n : 1, sizeof *seen);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = load_run(r, paths[i], seen, err, errlen);
+    free(seen);
+    if (rc < 0) return -1;
+
+    const char **names = wsf_xcalloc(r->n_runs ? r->n_runs : 1, sizeof *names);
+    for (size_t i = 0; i < r->n_runs; i++) {
+        const json_t *t = json_object_get(r->runs[i].root, "target");
+        names[i] = wsf_rj_str(t, "name");
+        if (!*names[i]) names[i] = wsf_rj_str(t, "url");
+        if (!*names[i]) names[i] = "target";
     }
+    label_columns(r, names);
+    free(names);
 
     /* Suites first, sorted, so entries can sort by suite index. */
     for (size_t i = 0; i < r->n_runs; i++) {
@@ -179,28 +289,22 @@ int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size
         {
             wsf_report_entry e = {.sc = sc,
                                   .run = run,
-                                  .col = run->col,
+                                  .col = i,
                                   .file = wsf_rj_str(sc, "file"),
                                   .name = wsf_rj_str(sc, "name"),
                                   .verdict = wsf_rj_str(sc, "verdict")};
             char *s = suite_of(e.file);
             e.suite = intern(&r->suites, &r->n_suites, s);
             free(s);
-            wsf_report_entry *old = NULL;
-            for (size_t j = 0; j < r->n && !old; j++)
-                if (r->entries[j].col == e.col && !strcmp(r->entries[j].file, e.file))
-                    old = &r->entries[j];
-            if (old) {
-                e.id = old->id;
-                *old = e;
-                continue;
-            }
+            for (size_t j = 0; j < r->n; j++)
+                if (r->entries[j].col == e.col && !strcmp(r->entries[j].file, e.file)) e.rep++;
             e.id = wsf_xasprintf("s%zu-%zu", r->n + 1, e.col + 1);
             r->entries = wsf_xrealloc(r->entries, (r->n + 1) * sizeof *r->entries);
             r->entries[r->n++] = e;
         }
     }
     qsort(r->entries, r->n, sizeof *r->entries, cmp_entry);
+    note_repeats(r);
     return 0;
 }
 
@@ -221,6 +325,9 @@ void wsf_report_free(wsf_report *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->entries[i].id);
     free(r->entries);
+    for (size_t i = 0; i < r->n_notes; i++)
+        free(r->notes[i]);
+    free(r->notes);
     memset(r, 0, sizeof *r);
 }
 

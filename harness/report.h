@@ -9,37 +9,47 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* One results file. */
+/* One results file: one column of the matrix, the column of its index. */
 typedef struct {
     json_t *root;
     char *path;
-    char *dir;  /* its folder: pcap paths in it are relative to this */
-    size_t col; /* its target's column */
+    char *dir; /* its folder: pcap paths in it are relative to this */
 } wsf_report_run;
 
 /* One scenario run against one target. */
 typedef struct {
     json_t *sc; /* the scenario's object in its results file */
     const wsf_report_run *run;
-    size_t col;   /* the target's column in the matrix */
+    size_t col;   /* the run's column in the matrix */
     size_t suite; /* index in suites */
+    size_t rep;   /* 0; 1 for the second run of its file in one results file, ... */
     char *id;     /* unique, safe as an HTML id: "s12-3" */
     const char *file;
     const char *name;
     const char *verdict; /* pass fail error known non-strict skip */
 } wsf_report_entry;
 
+/* Merging drops no run: every results file has a column, every scenario in
+ * it an entry. A file given twice (the same file under any path) is read
+ * once. */
 typedef struct {
     wsf_report_run *runs;
     size_t n_runs;
-    char **targets; /* column labels: the target's name, or its URL */
+    /* Column labels: the target's name (or its URL), with the shortest
+     * suffix of the results file's path that tells apart the runs whose
+     * targets share that name: "lws-echo (a/results.json)". */
+    char **targets;
     size_t n_targets;
     char **suites; /* the scenario files' folders, sorted */
     size_t n_suites;
-    /* Sorted by suite, then file, then column. When one scenario ran twice
-     * against one target (a rerun merged in), the later file's run is kept. */
+    /* Sorted by suite, then file, then repeat, then column: a matrix row is
+     * one file and repeat. */
     wsf_report_entry *entries;
     size_t n;
+    /* Plain sentences for the reader where the merge made a choice: columns
+     * labelled by their files, a file given twice, a scenario run twice. */
+    char **notes;
+    size_t n_notes;
 } wsf_report;
 
 /* Reads and checks the results files; returns 0, or -1 with "file: why". */

@@ -17,7 +17,8 @@
 
 extern const char wsf_asset_page[], wsf_asset_css[], wsf_asset_js[];
 
-static const char *const verdicts[] = {"fail", "error", "non-strict", "known", "skip", "pass"};
+static const char *const verdicts[] = {"fail", "error", "non-strict", "known",
+                                       "skip", "info",  "pass"};
 #define N_VERDICTS (sizeof verdicts / sizeof *verdicts)
 #define MAX_TABLE 5000 /* timeline rows in a scenario's table of every event */
 #define MAX_LOG 2000   /* log lines in a scenario's log, marked ones aside */
@@ -32,6 +33,7 @@ static const char *verdict_label(const char *v)
     if (!strcmp(v, "known")) return "KNOWN";
     if (!strcmp(v, "non-strict")) return "NON-STRICT";
     if (!strcmp(v, "skip")) return "SKIP";
+    if (!strcmp(v, "info")) return "INFO";
     return "?";
 }
 
@@ -146,7 +148,7 @@ static void summary(wsf_buf *h, const wsf_report *r)
             H("</th></tr>\n");
         }
         H("<tr><td>target</td><td>");
-        T(r->targets[r->runs[i].col]);
+        T(r->targets[i]);
         member(h, " <span class=\"muted\">(", t, "file", ")</span>");
         H(" <code>");
         wsf_rj_markup(h, t, "url");
@@ -165,6 +167,21 @@ static void summary(wsf_buf *h, const wsf_report *r)
         H("</td></tr>\n");
     }
     H("</table>\n");
+    if (!r->n_notes) return;
+    H("<ul class=\"notes\" id=\"notes\">\n");
+    for (size_t i = 0; i < r->n_notes; i++) {
+        H("<li>");
+        T(r->notes[i]);
+        H("</li>\n");
+    }
+    H("</ul>\n");
+}
+
+/* " (run 2)": how a scenario's second run in one results file is told from
+ * its first, everywhere it is shown. */
+static void repeat(wsf_buf *h, const wsf_report_entry *e)
+{
+    if (e->rep) H(" <span class=\"repeat\">(run %zu)</span>", e->rep + 1);
 }
 
 static void filter(wsf_buf *h)
@@ -201,13 +218,16 @@ static void matrix(wsf_buf *h, const wsf_report *r)
         H("</th></tr>\n");
         while (i < r->n && r->entries[i].suite == suite) {
             size_t j = i;
-            while (j < r->n && !strcmp(r->entries[j].file, r->entries[i].file))
+            while (j < r->n && !strcmp(r->entries[j].file, r->entries[i].file) &&
+                   r->entries[j].rep == r->entries[i].rep)
                 j++;
             H("<tr data-verdicts=\"");
             row_verdicts(h, r, i, j);
             H("\"><td><a href=\"#%s\">", r->entries[i].id);
             wsf_rj_markup(h, r->entries[i].sc, "name");
-            H("</a><br><small class=\"muted\">");
+            H("</a>");
+            repeat(h, &r->entries[i]);
+            H("<br><small class=\"muted\">");
             T(r->entries[i].file);
             H("</small></td>");
             size_t k = i;
@@ -234,6 +254,17 @@ static void matrix(wsf_buf *h, const wsf_report *r)
 
 /* --- one scenario --------------------------------------------------------------- */
 
+/* "(SHOULD)" or "(info)" after an expectation that is not a MUST; results
+ * written before levels existed say "should": true. */
+static const char *level_tag(const json_t *k)
+{
+    const char *l = wsf_rj_str(k, "level");
+    if (!strcmp(l, "should") || json_is_true(json_object_get(k, "should")))
+        return " <small>(SHOULD)</small>";
+    if (!strcmp(l, "info")) return " <small>(info)</small>";
+    return "";
+}
+
 static void checks(wsf_buf *h, const wsf_report_entry *e)
 {
     const json_t *arr = json_object_get(e->sc, "checks");
@@ -248,6 +279,8 @@ static void checks(wsf_buf *h, const wsf_report_entry *e)
         const char *cls = !strcmp(res, "pass")         ? "pass"
                           : !strcmp(res, "fail")       ? "fail"
                           : !strcmp(res, "non-strict") ? "non-strict"
+                          : !strcmp(res, "info")       ? "info"
+                          : !strcmp(res, "skipped")    ? "skipped"
                                                        : "not-reached";
         json_int_t line = wsf_rj_int(k, "line", 0);
         H("<tr class=\"r-%s\"><td>", cls);
@@ -257,8 +290,7 @@ static void checks(wsf_buf *h, const wsf_report_entry *e)
             H("<span class=\"muted\">implicit</span>");
         H("</td><td><code>");
         wsf_rj_markup(h, k, "text");
-        H("</code>%s</td><td class=\"r-%s\">%s</td><td>",
-          json_is_true(json_object_get(k, "should")) ? " <small>(SHOULD)</small>" : "", cls, cls);
+        H("</code>%s</td><td class=\"r-%s\">%s</td><td>", level_tag(k), cls, cls);
         wsf_rj_markup(h, k, "expected");
         H("</td><td>");
         wsf_rj_markup(h, k, "actual");
@@ -319,7 +351,8 @@ static void target_log(wsf_buf *h, const wsf_report_entry *e)
     H("</ol>\n");
 }
 
-/* The scenario's text with line numbers; the lines of failed checks marked. */
+/* The scenario's text with line numbers; the lines of failed checks marked,
+ * and those of informational ones that did not hold, apart. */
 static void source(wsf_buf *h, const wsf_report_entry *e)
 {
     const json_t *src = json_object_get(e->sc, "source");
@@ -343,6 +376,8 @@ static void source(wsf_buf *h, const wsf_report_entry *e)
             const char *res = wsf_rj_str(k, "result");
             if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
                 cls = "failed";
+            else if (!strcmp(res, "info") && strcmp(cls, "failed"))
+                cls = "info";
             else if (!strcmp(res, "pass") && !*cls)
                 cls = "passed";
         }
@@ -424,6 +459,7 @@ static void scenario(wsf_buf *h, const wsf_report *r, const wsf_report_entry *e,
       open ? " open" : "");
     badge(h, e->verdict);
     wsf_rj_markup(h, sc, "name");
+    repeat(h, e);
     if (r->n_targets > 1) {
         H(" <span class=\"muted\">against ");
         T(r->targets[e->col]);

@@ -28,7 +28,8 @@ static void seconds(wsf_buf *x, const char *name, json_int_t us)
     wsf_buf_appendf(x, " %s=\"%.3f\"", name, us < 0 ? 0.0 : (double)us / 1e6);
 }
 
-/* The failed expectations, as the terminal prints them. */
+/* The expectations that did not hold, as the terminal prints them: failed
+ * MUSTs, failed SHOULDs and informational ones, each tagged. */
 static void failed_checks(wsf_buf *x, const wsf_report_entry *e)
 {
     size_t i;
@@ -36,7 +37,7 @@ static void failed_checks(wsf_buf *x, const wsf_report_entry *e)
     json_array_foreach(json_object_get(e->sc, "checks"), i, k)
     {
         const char *res = wsf_rj_str(k, "result");
-        if (strcmp(res, "fail") && strcmp(res, "non-strict")) continue;
+        if (strcmp(res, "fail") && strcmp(res, "non-strict") && strcmp(res, "info")) continue;
         json_int_t line = wsf_rj_int(k, "line", 0);
         if (line > 0) {
             wsf_markup_str(x, e->file);
@@ -44,6 +45,7 @@ static void failed_checks(wsf_buf *x, const wsf_report_entry *e)
         }
         wsf_rj_markup(x, k, "text");
         if (!strcmp(res, "non-strict")) wsf_buf_appendf(x, " (SHOULD: non-strict)");
+        if (!strcmp(res, "info")) wsf_buf_appendf(x, " (informational)");
         wsf_buf_appendf(x, "\n  expected: ");
         wsf_rj_markup(x, k, "expected");
         wsf_buf_appendf(x, "\n  actual:   ");
@@ -58,10 +60,14 @@ static void testcase(wsf_buf *x, const wsf_report *r, const wsf_report_entry *e)
 {
     const json_t *sc = e->sc;
     wsf_buf_appendf(x, "    <testcase");
-    char *name = r->n_targets > 1 ? wsf_xasprintf("%s [%s]", e->name, r->targets[e->col])
-                                  : wsf_xstrdup(e->name);
-    attr(x, "name", name);
-    free(name);
+    /* Unique within the suite: CI tools key their tables on the name. */
+    wsf_buf name;
+    wsf_buf_init(&name);
+    wsf_buf_appendf(&name, "%s", e->name);
+    if (r->n_targets > 1) wsf_buf_appendf(&name, " [%s]", r->targets[e->col]);
+    if (e->rep) wsf_buf_appendf(&name, " (run %zu)", e->rep + 1);
+    attr(x, "name", (char *)name.data);
+    wsf_buf_free(&name);
     /* Dotted like a class, so CI tools group scenarios by folder. */
     const char *suite = r->suites[e->suite];
     while (*suite == '/' || !strncmp(suite, "./", 2))
@@ -110,6 +116,12 @@ static void testcase(wsf_buf *x, const wsf_report *r, const wsf_report_entry *e)
     wsf_markup_str(x, r->targets[e->col]);
     if (!strcmp(v, "non-strict")) {
         wsf_buf_appendf(x, "\nonly SHOULD expectations failed:\n");
+        failed_checks(x, e);
+    }
+    /* Informational: the RFC is silent, so a pass, with what was seen. */
+    if (!strcmp(v, "info")) {
+        wsf_buf_appendf(x, "\nonly informational expectations did not hold (reported, never "
+                           "failing):\n");
         failed_checks(x, e);
     }
     wsf_buf_appendf(x, "\nre-run: ");
@@ -179,6 +191,11 @@ int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t er
             if (!ran) continue;
             wsf_buf_appendf(&x, "      <property name=\"target\"");
             attr(&x, "value", r->targets[c]);
+            wsf_buf_appendf(&x, "/>\n");
+        }
+        for (size_t i = 0; i < r->n_notes; i++) {
+            wsf_buf_appendf(&x, "      <property name=\"note\"");
+            attr(&x, "value", r->notes[i]);
             wsf_buf_appendf(&x, "/>\n");
         }
         wsf_buf_appendf(&x, "    </properties>\n");

@@ -91,8 +91,9 @@ static int classify(const json_t *ev, row *r)
         r->cls = "fault";
         snprintf(r->label, sizeof r->label, "\xe2\x9a\xa1 fault: %s", what);
     } else if (!strcmp(kind, "timeout")) {
+        /* An informational miss is reported, not a failure: not red. */
         r->kind = ROW_PEER;
-        r->cls = "bad";
+        r->cls = !strcmp(what, "info") ? "info" : "bad";
     } else if (!strcmp(kind, "tcp")) {
         r->kind = ROW_PEER;
         r->cls = !strcmp(what, "rst") ? "rst" : !strcmp(what, "fin") ? "fin" : "note";

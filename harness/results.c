@@ -71,6 +71,10 @@ static const char *check_name(wsf_check_result r)
         return "fail";
     case WSF_CHECK_NONSTRICT:
         return "non-strict";
+    case WSF_CHECK_INFO:
+        return "info";
+    case WSF_CHECK_SKIPPED:
+        return "skipped";
     default:
         return "not-reached";
     }
@@ -84,7 +88,8 @@ static json_t *fault_precision(const wsf_timeline *tl)
     for (size_t i = 0; i < tl->n; i++) {
         const wsf_event *f = &tl->ev[i];
         /* The peer's own close at the end is cleanup, not a fault. */
-        if (f->kind == WSF_EV_STEP && !strcmp(f->what, "end")) break;
+        if (f->kind == WSF_EV_STEP && (!strcmp(f->what, "end") || !strcmp(f->what, "teardown")))
+            break;
         if (f->kind != WSF_EV_FAULT || f->dir != WSF_DIR_OUT) continue;
         bool rst = !strcmp(f->what, "rst");
         if (!rst && strcmp(f->what, "close") && strcmp(f->what, "half-close")) continue;
@@ -136,7 +141,7 @@ static json_t *result_json(const wsf_result *r)
         json_object_set_new(cj, "line", json_integer(k->line));
         json_object_set_new(cj, "text", jstr(k->text));
         json_object_set_new(cj, "result", json_string(check_name(k->result)));
-        if (k->should) json_object_set_new(cj, "should", json_true());
+        json_object_set_new(cj, "level", json_string(wsf_level_name(k->level)));
         if (k->expected) json_object_set_new(cj, "expected", jstr(k->expected));
         if (k->actual) json_object_set_new(cj, "actual", jstr(k->actual));
         if (k->result != WSF_CHECK_NOT_REACHED)
@@ -199,6 +204,7 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(summary, "known", json_integer((json_int_t)counts[WSF_KNOWN]));
     json_object_set_new(summary, "non_strict", json_integer((json_int_t)counts[WSF_NONSTRICT]));
     json_object_set_new(summary, "skipped", json_integer((json_int_t)counts[WSF_SKIP]));
+    json_object_set_new(summary, "info", json_integer((json_int_t)counts[WSF_INFO]));
     json_object_set_new(root, "summary", summary);
     json_object_set_new(root, "scenarios", arr);
 

@@ -40,6 +40,8 @@ const char *wsf_verdict_name(wsf_verdict v)
         return "non-strict";
     case WSF_SKIP:
         return "skip";
+    case WSF_INFO:
+        return "info";
     default:
         return "error";
     }
@@ -116,6 +118,10 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     r->target = target;
     r->url = url;
     if (vars) r->vars = *vars;
+    if (target)
+        r->bounds = target->bounds;
+    else
+        wsf_bounds_defaults(&r->bounds);
     r->inst.on_line = on_target_line;
     r->inst.on_exit = on_target_exit;
     r->inst.ctx = r;
@@ -171,26 +177,59 @@ wsf_check *rc_add_check(run_ctx *c, int line, const char *text)
     return k;
 }
 
+/* How much each verdict weighs, for "the strongest failure gives the
+ * verdict": a MUST outranks a SHOULD, which outranks an informational one. */
+static int weight(wsf_verdict v)
+{
+    return v == WSF_FAIL ? 3 : v == WSF_NONSTRICT ? 2 : v == WSF_INFO ? 1 : 0;
+}
+
 void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual)
 {
-    k->result = ok ? WSF_CHECK_PASS : k->should ? WSF_CHECK_NONSTRICT : WSF_CHECK_FAIL;
+    static const wsf_check_result missed[] = {WSF_CHECK_FAIL, WSF_CHECK_NONSTRICT, WSF_CHECK_INFO};
+    static const wsf_verdict gives[] = {WSF_FAIL, WSF_NONSTRICT, WSF_INFO};
+    static const char *const said[] = {"failed", "non-strict", "info"};
+    k->result = ok ? WSF_CHECK_PASS : missed[k->level];
+    /* A check that waited for a named bound says its value and where the
+     * value came from, so a user knows what to change for their server. */
+    const wsf_step *st = c->step;
+    wsf_bound b = st && st->line == k->line ? (st->bound ? st->bound : st->size_bound) : 0;
+    if (b && expected) {
+        char d[400];
+        wsf_bound_describe(&c->r->bounds, b, d, sizeof d);
+        char *x = wsf_xasprintf("%s (%s)", expected, d);
+        free(expected);
+        expected = x;
+    }
     k->expected = expected;
     k->actual = actual;
     k->t_us = wsf_timeline_now(&c->res->tl);
     if (ok) return;
-    wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, k->should ? "non-strict" : "failed",
-                     "line %d: %s", k->line, k->text);
-    wsf_verdict v = c->res->verdict;
-    /* A MUST outranks a SHOULD; the first of each kind gives the reason. */
-    if (v == WSF_PASS || (v == WSF_NONSTRICT && !k->should)) {
-        c->res->verdict = k->should ? WSF_NONSTRICT : WSF_FAIL;
+    wsf_timeline_add(&c->res->tl, WSF_EV_TIMEOUT, WSF_DIR_NONE, said[k->level], "line %d: %s",
+                     k->line, k->text);
+    wsf_verdict v = c->res->verdict, mine = gives[k->level];
+    /* The first failure of the strongest kind gives the reason. An error
+     * or a skip already said why the scenario could not be judged. */
+    if ((v == WSF_PASS || weight(v) > 0) && weight(mine) > weight(v)) {
+        c->res->verdict = mine;
         free(c->res->reason);
         c->res->reason = wsf_xasprintf("line %d: %s: expected %s, got %s", k->line, k->text,
                                        expected, actual ? actual : "?");
     }
-    /* After a SHOULD the scenario goes on: what comes next is still worth
-     * knowing. After a MUST, later steps would judge a broken premise. */
-    if (!k->should) c->stop = true;
+    /* After a SHOULD or an informational miss the scenario goes on: what
+     * comes next is still worth knowing. After a MUST, later steps would
+     * judge a broken premise. */
+    if (k->level == WSF_LEVEL_MUST) c->stop = true;
+}
+
+void rc_check_skip(run_ctx *c, wsf_check *k, char *expected, const char *why)
+{
+    k->result = WSF_CHECK_SKIPPED;
+    k->expected = expected;
+    k->actual = wsf_xasprintf("not judged: %s", why);
+    k->t_us = wsf_timeline_now(&c->res->tl);
+    wsf_timeline_add(&c->res->tl, WSF_EV_NOTE, WSF_DIR_NONE, "skipped", "line %d: %s: %s", k->line,
+                     k->text, why);
 }
 
 void rc_sample(run_ctx *c)
@@ -276,7 +315,7 @@ char *rc_when(run_ctx *c, int64_t t_us)
 }
 
 /* What the connection's end looked like, for "got ..." messages. */
-static char *tcp_story(run_ctx *c)
+char *rc_tcp_story(run_ctx *c)
 {
     if (c->peer.rst_in) {
         char *w = rc_when(c, c->peer.rst_in_t);
@@ -312,7 +351,7 @@ void rc_describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen)
     }
 }
 
-static char *describe_rx(run_ctx *c, const wsf_rx_frame *f)
+char *rc_describe_rx(run_ctx *c, const wsf_rx_frame *f)
 {
     wsf_buf b;
     wsf_buf_init(&b);
@@ -339,8 +378,7 @@ static char *describe_expected_frame(const wsf_expect *e)
     wsf_buf b;
     wsf_buf_init(&b);
     if (e->opcode == WSF_OP_CLOSE) {
-        rc_describe_close(&b, e->close_code, e->check_reason ? e->reason.data : NULL,
-                          e->reason.len);
+        rc_describe_codes(&b, e);
     } else {
         wsf_buf_appendf(&b, "%s frame", e->opcode < 0 ? "any" : wsf_opcode_name(e->opcode));
         if (e->payload_check == WSF_PAYLOAD_SIZE)
@@ -357,11 +395,26 @@ static char *describe_expected_frame(const wsf_expect *e)
     return (char *)b.data;
 }
 
+bool rc_code_accepted(const wsf_expect *e, int code)
+{
+    if (e->close_code == WSF_CLOSE_ANY || code == e->close_code) return true;
+    for (size_t i = 0; i < e->n_alt_codes; i++)
+        if (code == e->alt_codes[i]) return true;
+    return false;
+}
+
+void rc_describe_codes(wsf_buf *b, const wsf_expect *e)
+{
+    rc_describe_close(b, e->close_code, e->check_reason ? e->reason.data : NULL, e->reason.len);
+    for (size_t i = 0; i < e->n_alt_codes; i++)
+        wsf_buf_appendf(b, "%s%d", i + 1 == e->n_alt_codes ? " or " : ", ", e->alt_codes[i]);
+}
+
 static bool frame_matches(const wsf_expect *e, const wsf_rx_frame *f)
 {
     if (e->opcode >= 0 && f->opcode != e->opcode) return false;
     if (e->opcode == WSF_OP_CLOSE) {
-        if (e->close_code != WSF_CLOSE_ANY && f->close_code != e->close_code) return false;
+        if (!rc_code_accepted(e, f->close_code)) return false;
         if (e->check_reason && (f->reason.len != e->reason.len ||
                                 memcmp(f->reason.data, e->reason.data, e->reason.len) != 0))
             return false;
@@ -388,6 +441,7 @@ static bool peer_can_observe(run_ctx *c, const wsf_step *st)
 static void step_connect(run_ctx *c, const wsf_step *st)
 {
     char err[512];
+    c->frame_cut = false;
     if (wsf_peer_connect(&c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
         0) {
         rc_error(c, st->line, "%s", err);
@@ -450,7 +504,7 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     char *actual = NULL;
     bool ok = false;
     if (!c->peer.response_seen) {
-        char *story = tcp_story(c);
+        char *story = rc_tcp_story(c);
         actual = story               ? story
                  : c->peer.rx_broken ? wsf_xstrdup("a response that is not HTTP")
                                      : wsf_xasprintf("no response within %s", d);
@@ -471,10 +525,12 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     rc_check_done(c, k, ok, expected, actual);
 }
 
-static void step_send(run_ctx *c, const wsf_step *st)
+typedef typeof(((wsf_step *)0)->u.send) send_args;
+
+/* Sends the message of a send step (or one made up by the runner), and puts
+ * it on the timeline as the frame it is. */
+static void send_message(run_ctx *c, const send_args *s)
 {
-    if (!peer_can_observe(c, st)) return;
-    const typeof(st->u.send) *s = &st->u.send;
     wsf_frame_hdr h = {.opcode = s->opcode, .fin = s->fin, .rsv = s->rsv, .masked = s->masked};
     wsf_buf out;
     wsf_buf_init(&out);
@@ -483,6 +539,7 @@ static void step_send(run_ctx *c, const wsf_step *st)
         wsf_frame_encode_fragmented(&out, &h, s->payload.data, s->payload.len, s->fragments);
     }
     size_t n = s->partial >= 0 && (size_t)s->partial < out.len ? (size_t)s->partial : out.len;
+    if (n < out.len) c->frame_cut = true;
 
     wsf_buf d;
     wsf_buf_init(&d);
@@ -518,17 +575,43 @@ static void step_send(run_ctx *c, const wsf_step *st)
     wsf_buf_free(&out);
 }
 
+static void step_send(run_ctx *c, const wsf_step *st)
+{
+    if (peer_can_observe(c, st)) send_message(c, &st->u.send);
+}
+
+void rc_send_close(run_ctx *c, int code)
+{
+    send_args s = {.opcode = WSF_OP_CLOSE,
+                   .fin = true,
+                   .masked = true,
+                   .fragments = 1,
+                   .times = 1,
+                   .partial = -1};
+    wsf_buf_init(&s.payload);
+    if (code >= 0) {
+        uint8_t be[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+        wsf_buf_append(&s.payload, be, 2);
+    }
+    send_message(c, &s);
+    wsf_buf_free(&s.payload);
+}
+
 static void step_expect(run_ctx *c, const wsf_step *st)
 {
     const wsf_expect *e = &st->u.expect;
     int64_t deadline = c->step_start_us + e->within_us;
     wsf_check *k = rc_add_check(c, st->line, st->text);
-    k->should = st->should;
+    k->level = st->level;
     char d[32];
     wsf_format_duration(e->within_us, d, sizeof d);
     char *expected = NULL, *actual = NULL;
     bool ok = false;
 
+    if (e->kind == WSF_EXP_FAIL_CONNECTION) {
+        if (peer_can_observe(c, st)) rc_judge_failure(c, st, k);
+        return;
+    }
     if (e->kind >= WSF_EXP_TARGET_ALIVE) {
         rc_judge(c, st, k);
         return;
@@ -550,10 +633,10 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         if (f) {
             ok = frame_matches(e, f);
-            actual = describe_rx(c, f);
+            actual = rc_describe_rx(c, f);
             wsf_peer_inbox_pop(&c->peer);
         } else {
-            char *story = tcp_story(c);
+            char *story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no frame: %s", story)
                            : wsf_xasprintf("no frame within %s", d);
             free(story);
@@ -566,7 +649,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         ok = f == NULL;
         if (f) {
-            actual = describe_rx(c, f);
+            actual = rc_describe_rx(c, f);
             wsf_peer_inbox_pop(&c->peer);
         }
         break;
@@ -580,7 +663,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
             actual = wsf_xasprintf("%d %s %s", c->peer.response.status, c->peer.response.reason, w);
             free(w);
         } else {
-            char *story = tcp_story(c);
+            char *story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no response: %s", story)
                            : wsf_xasprintf("no response within %s", d);
             free(story);
@@ -594,14 +677,14 @@ static void step_expect(run_ctx *c, const wsf_step *st)
                                  d);
         rc_run_until(c, tcp_ended, deadline);
         ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : tcp_ended(c);
-        actual = tcp_story(c);
+        actual = rc_tcp_story(c);
         if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
         break;
     case WSF_EXP_RST:
         expected = wsf_xasprintf("the target resets TCP (RST) within %s", d);
         rc_run_until(c, got_rst, deadline);
         ok = c->peer.rst_in;
-        actual = tcp_story(c);
+        actual = rc_tcp_story(c);
         if (!actual)
             actual = wsf_xasprintf("the connection still open after %s", d);
         else if (!ok) {
@@ -614,7 +697,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         expected = wsf_xasprintf("the connection stays open for %s", d);
         rc_run_until(c, tcp_ended, deadline);
         ok = !tcp_ended(c);
-        actual = tcp_story(c);
+        actual = rc_tcp_story(c);
         break;
     default: /* judged by rc_judge above */
         break;
@@ -749,6 +832,32 @@ static bool target_quiet(run_ctx *c)
     return wsf_now_us() - last >= SETTLE_QUIET_US || !r->inst.running;
 }
 
+/* The step with its named bounds replaced by this server's values; the
+ * copy shares everything else with the scenario's step. */
+static wsf_step with_bounds(const wsf_bounds *bs, const wsf_step *orig)
+{
+    wsf_step st = *orig;
+    if (st.bound) {
+        int64_t us = wsf_bound_effective(bs, st.bound);
+        switch (st.kind) {
+        case WSF_STEP_WAIT:
+            st.u.wait.us = us;
+            break;
+        case WSF_STEP_HANDSHAKE:
+            st.u.handshake.within_us = us;
+            break;
+        case WSF_STEP_EXPECT:
+            st.u.expect.within_us = us;
+            break;
+        default:
+            break;
+        }
+    }
+    if (st.size_bound && st.kind == WSF_STEP_EXPECT)
+        st.u.expect.size = (uint64_t)wsf_bound_effective(bs, st.size_bound);
+    return st;
+}
+
 static void run_step(run_ctx *c, const wsf_step *st)
 {
     switch (st->kind) {
@@ -766,6 +875,7 @@ static void run_step(run_ctx *c, const wsf_step *st)
         wsf_timeline_add(&c->res->tl, WSF_EV_BYTES, WSF_DIR_OUT, "raw", "%zu raw bytes",
                          st->u.raw.bytes.len);
         wsf_peer_send(&c->peer, st->u.raw.bytes.data, st->u.raw.bytes.len);
+        c->frame_cut = true;
         break;
     case WSF_STEP_RST:
         wsf_peer_rst(&c->peer);
@@ -869,13 +979,14 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
 
     size_t i = 0;
     for (; i < sc->n_steps && !c.stop; i++) {
-        const wsf_step *st = &sc->steps[i];
-        c.step = st;
+        wsf_step st = with_bounds(&r->bounds, &sc->steps[i]);
+        c.step = &st;
         c.step_start_us = wsf_now_us();
-        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st->line,
-                         st->text);
-        run_step(&c, st);
+        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st.line,
+                         st.text);
+        run_step(&c, &st);
     }
+    c.step = NULL;
     /* What was not reached is listed, so a report shows the whole scenario. */
     for (; i < sc->n_steps; i++) {
         const wsf_step *st = &sc->steps[i];
@@ -883,11 +994,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
             rc_add_check(&c, st->line, st->text);
     }
 
-    if (c.peer.io.fd >= 0) {
-        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "end",
-                         "end of scenario: the peer closes its socket");
-        wsf_peer_close(&c.peer);
-    }
+    if (!r->loop->interrupted) rc_teardown(&c);
+    if (c.peer.io.fd >= 0) wsf_peer_close(&c.peer);
     /* Give the target's last log lines a moment to arrive through the pipes,
      * then judge what needs the whole scenario: its log, and whether it
      * survived. */
@@ -904,14 +1012,23 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* A target that died is the finding, whatever went wrong after it (a
      * refused reconnect is an error only in appearance). */
     if (target_was_up && !r->inst.running && !r->loop->interrupted && !scenario_ends_target(sc)) {
-        wsf_check *k = rc_add_check(&c, 0, "target survives the scenario (implicit)");
+        /* A death once wsfault was ending the connection itself is told,
+         * but is not the scenario's doing. */
+        bool in_teardown = c.teardown_us && r->inst.exited_us >= c.teardown_us;
+        wsf_check *k = rc_add_check(&c, 0,
+                                    in_teardown ? "target survives the teardown (implicit; "
+                                                  "wsfault's own clean close)"
+                                                : "target survives the scenario (implicit)");
+        if (in_teardown) k->level = WSF_LEVEL_INFO;
         char st[96];
         wsf_describe_status(r->inst.status, st, sizeof st);
         char a[32];
         wsf_format_duration(r->inst.exited_us - res->tl.origin_us, a, sizeof a);
-        res->verdict = WSF_PASS; /* so check_done records this as the reason */
-        free(res->reason);
-        res->reason = NULL;
+        if (!in_teardown) {
+            res->verdict = WSF_PASS; /* so check_done records this as the reason */
+            free(res->reason);
+            res->reason = NULL;
+        }
         rc_check_done(&c, k, false, wsf_xstrdup("the target process still running"),
                       wsf_xasprintf("it %s at +%s", st, a));
     }

@@ -19,9 +19,10 @@ typedef enum {
     WSF_KNOWN,
     WSF_NONSTRICT,
     WSF_SKIP, /* not run: it needs something this run does not have (the capture) */
+    WSF_INFO, /* only informational expectations failed: reported, never failing */
     WSF_N_VERDICTS
 } wsf_verdict;
-/* "pass", "fail", "error", "known", "non-strict", "skip" */
+/* "pass", "fail", "error", "known", "non-strict", "skip", "info" */
 const char *wsf_verdict_name(wsf_verdict v);
 /* The verdict a name stands for, or -1 (results files are read back). */
 int wsf_verdict_parse(const char *name);
@@ -31,14 +32,16 @@ typedef enum {
     WSF_CHECK_FAIL,
     WSF_CHECK_NOT_REACHED,
     WSF_CHECK_NONSTRICT, /* a SHOULD that failed */
+    WSF_CHECK_INFO,      /* an informational expectation that did not hold */
+    WSF_CHECK_SKIPPED,   /* not judged: this run cannot see it (why in actual) */
 } wsf_check_result;
 
 /* One judged expectation (an expect step, a handshake that must succeed, or
  * the target's survival). */
 typedef struct {
-    int line;    /* 0 for checks the runner adds itself */
-    char *text;  /* the statement */
-    bool should; /* a SHOULD: failing it makes the scenario non-strict */
+    int line;        /* 0 for checks the runner adds itself */
+    char *text;      /* the statement */
+    wsf_level level; /* what failing it does to the verdict */
     wsf_check_result result;
     char *expected;
     char *actual; /* NULL when it passed and there is nothing to add */
@@ -67,6 +70,7 @@ typedef struct {
      * them: the target file's, overridden by the command line's. NULL: none. */
     const wsf_handshake_defaults *handshake;
     wsf_target_vars vars;
+    wsf_bounds bounds; /* the server's named bounds: defaults, target file, --bound */
     wsf_instance inst;
     bool inst_up;
     char *start_error; /* set once the target failed to start: not tried again */

@@ -2,6 +2,7 @@
  * Every error names file:line:col, what was expected and what was found. */
 #include "scenario.h"
 #include "cursor.h"
+#include "bounds.h"
 #include "frame.h"
 #include "target.h"
 
@@ -17,6 +18,7 @@
 typedef struct {
     wsf_cursor c;
     wsf_scenario *s;
+    wsf_step *st; /* the step this line makes, once it is known */
 } parser;
 
 static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_t len)
@@ -34,7 +36,49 @@ static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_
     while (lead < code && (line[lead] == ' ' || line[lead] == '\t'))
         lead++;
     st->text = wsf_xstrndup(line + lead, code - lead);
+    p->st = st;
     return st;
+}
+
+/* A duration, or the name of a bound (handshake-timeout, ...) whose value
+ * the runner looks up for the target: the step remembers which. */
+static bool parse_time(parser *p, const char *what, int64_t *us)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *t = wsf_cur_peek(c);
+    if (t && t->kind == WSF_TOK_WORD && ((t->text[0] >= 'a' && t->text[0] <= 'z'))) {
+        wsf_bound b = wsf_bound_from_name(t->text);
+        if (b == WSF_BOUND_NONE || wsf_bound_is_size(b)) {
+            wsf_cur_error_at(c, t, "expected %s or a named bound (%s), found '%s'", what,
+                             wsf_bound_names(false), t->text);
+            return false;
+        }
+        c->i++;
+        p->st->bound = b;
+        *us = 0;
+        return true;
+    }
+    return wsf_cur_duration(c, what, us);
+}
+
+/* A size, or the name of a size bound (rss-growth). */
+static bool parse_size_or_bound(parser *p, const char *what, uint64_t *size)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *t = wsf_cur_peek(c);
+    if (t && t->kind == WSF_TOK_WORD && t->text[0] >= 'a' && t->text[0] <= 'z') {
+        wsf_bound b = wsf_bound_from_name(t->text);
+        if (!wsf_bound_is_size(b)) {
+            wsf_cur_error_at(c, t, "expected %s or a named bound (%s), found '%s'", what,
+                             wsf_bound_names(true), t->text);
+            return false;
+        }
+        c->i++;
+        p->st->size_bound = b;
+        *size = 0;
+        return true;
+    }
+    return wsf_cur_size(c, what, size);
 }
 
 static void push_str(char ***arr, size_t *n, const char *s)
@@ -127,7 +171,7 @@ static bool parse_opcode(parser *p, int *op, bool allow_frame)
     wsf_cur_expected(c, allow_frame
                             ? "an expectation (text, binary, close, ping, pong, "
                               "continuation, opcode N, frame, no frame, tcp, http, target, fds, "
-                              "socket, log, no log, states, closing, wire)"
+                              "socket, log, no log, states, closing, wire, fail-connection)"
                             : "a frame kind (text, binary, close, ping, pong, "
                               "continuation, opcode N)");
     return false;
@@ -136,6 +180,46 @@ static bool parse_opcode(parser *p, int *op, bool allow_frame)
 static bool parse_close_code(parser *p, uint64_t *code)
 {
     return wsf_cur_uint(&p->c, "a close code 0-65535", 65535, code);
+}
+
+/* CODE or CODE|CODE|...: the codes an expectation accepts. */
+static bool parse_close_codes(parser *p, wsf_expect *e)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *t = wsf_cur_peek(c);
+    const size_t max = 1 + sizeof e->alt_codes / sizeof *e->alt_codes;
+    int codes[1 + sizeof e->alt_codes / sizeof *e->alt_codes];
+    size_t n = 0;
+    const char *s = t ? t->text : "";
+    bool ok = t && t->kind == WSF_TOK_WORD;
+    while (ok) {
+        size_t len = strcspn(s, "|");
+        char part[16];
+        uint64_t v;
+        ok = len > 0 && len < sizeof part && n < max;
+        if (!ok) break;
+        memcpy(part, s, len);
+        part[len] = '\0';
+        ok = wsf_parse_uint(part, &v) == 0 && v <= 65535;
+        if (!ok) break;
+        codes[n++] = (int)v;
+        if (s[len] == '\0') break;
+        s += len + 1;
+    }
+    if (!ok) {
+        if (n == max)
+            wsf_cur_error_at(c, t, "at most %zu close codes, found '%s'", max, t->text);
+        else
+            wsf_cur_expected(c, t && strchr(t->text, '|')
+                                    ? "close codes 0-65535 joined by '|' (e.g. 1002|1007)"
+                                    : "a close code 0-65535");
+        return false;
+    }
+    e->close_code = codes[0];
+    for (size_t i = 1; i < n; i++)
+        e->alt_codes[e->n_alt_codes++] = codes[i];
+    c->i++;
+    return true;
 }
 
 static bool parse_send(parser *p, wsf_step *st)
@@ -255,8 +339,7 @@ static bool parse_handshake(parser *p, wsf_step *st)
         } else if (wsf_cur_accept(c, "nowait")) {
             nowait = true;
         } else if (wsf_cur_accept(c, "within")) {
-            if (!wsf_cur_duration(c, "a duration after 'within' (e.g. 2s)", &h->within_us))
-                return false;
+            if (!parse_time(p, "a duration after 'within' (e.g. 2s)", &h->within_us)) return false;
         } else {
             wsf_cur_expected(c, "a handshake option (path, header, omit, key, bad-key, "
                                 "version, partial, nowait, within) or end of line");
@@ -273,8 +356,13 @@ static bool parse_within(parser *p, wsf_expect *e)
 {
     wsf_cursor *c = &p->c;
     if (!wsf_cur_word(c, "within")) return false;
-    if (!wsf_cur_duration(c, "a duration after 'within' (e.g. 500ms)", &e->within_us)) return false;
+    if (!parse_time(p, "a duration after 'within' (e.g. 500ms)", &e->within_us)) return false;
     return wsf_cur_end(c);
+}
+
+const char *wsf_level_name(wsf_level l)
+{
+    return l == WSF_LEVEL_SHOULD ? "should" : l == WSF_LEVEL_INFO ? "info" : "must";
 }
 
 static const char *const state_names[] = {"connecting", "open", "closing-sent", "closing-received",
@@ -334,8 +422,7 @@ static bool parse_expect_target(parser *p, wsf_expect *e)
         e->kind = WSF_EXP_TARGET_ALIVE;
         if (wsf_cur_accept(c, "for")) {
             e->for_time = true;
-            if (!wsf_cur_duration(c, "a duration after 'for' (e.g. 1s)", &e->within_us))
-                return false;
+            if (!parse_time(p, "a duration after 'for' (e.g. 1s)", &e->within_us)) return false;
         }
         return wsf_cur_end(c);
     }
@@ -373,7 +460,7 @@ static bool parse_expect_target(parser *p, wsf_expect *e)
             wsf_cur_expected(c, "'below' or 'growth below' after 'rss'");
             return false;
         }
-        if (!wsf_cur_size(c, "a size (e.g. 64MiB)", &e->size)) return false;
+        if (!parse_size_or_bound(p, "a size (e.g. 64MiB)", &e->size)) return false;
         return wsf_cur_end(c);
     }
     wsf_cur_expected(c, "alive, exited, killed or rss after 'target'");
@@ -411,7 +498,7 @@ static bool parse_expect_wire(parser *p, wsf_expect *e)
         e->wire = WSF_WIRE_NO_RST;
         if (!wsf_cur_word(c, "rst") || !parse_from(p, e)) return false;
         if (wsf_cur_accept(c, "for") &&
-            !wsf_cur_duration(c, "a duration after 'for' (e.g. 1s)", &e->within_us))
+            !parse_time(p, "a duration after 'for' (e.g. 1s)", &e->within_us))
             return false;
         return wsf_cur_end(c);
     }
@@ -474,6 +561,16 @@ static bool parse_expect(parser *p, wsf_step *st)
     if (wsf_cur_accept(c, "target")) return parse_expect_target(p, e);
     if (wsf_cur_accept(c, "closing")) return parse_expect_closing(p, e);
     if (wsf_cur_accept(c, "wire")) return parse_expect_wire(p, e);
+    if (wsf_cur_accept(c, "fail-connection")) {
+        /* expect fail-connection [CODE|CODE...] within T */
+        e->kind = WSF_EXP_FAIL_CONNECTION;
+        e->close_code = WSF_CLOSE_ANY;
+        const wsf_token *t = wsf_cur_peek(c);
+        if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9' &&
+            !parse_close_codes(p, e))
+            return false;
+        return parse_within(p, e);
+    }
     if (wsf_cur_accept(c, "fds")) {
         e->kind = WSF_EXP_FDS_BASELINE;
         if (!wsf_cur_word(c, "baseline")) return false;
@@ -523,8 +620,7 @@ static bool parse_expect(parser *p, wsf_step *st)
         e->kind = WSF_EXP_NO_LOG;
         if (!add_pattern(p, e)) return false;
         if (wsf_cur_accept(c, "for")) {
-            if (!wsf_cur_duration(c, "a duration after 'for' (e.g. 1s)", &e->within_us))
-                return false;
+            if (!parse_time(p, "a duration after 'for' (e.g. 1s)", &e->within_us)) return false;
         } else if (wsf_cur_accept(c, "until")) {
             if (!wsf_cur_word(c, "end")) return false;
             e->until_end = true;
@@ -538,7 +634,7 @@ static bool parse_expect(parser *p, wsf_step *st)
             wsf_cur_expected(c, "'for' or 'within'");
             return false;
         }
-        if (!wsf_cur_duration(c, "a duration (e.g. 1s)", &e->within_us)) return false;
+        if (!parse_time(p, "a duration (e.g. 1s)", &e->within_us)) return false;
         return wsf_cur_end(c);
     }
     if (wsf_cur_accept(c, "tcp")) {
@@ -551,8 +647,7 @@ static bool parse_expect(parser *p, wsf_step *st)
         else if (wsf_cur_accept(c, "open")) {
             e->kind = WSF_EXP_OPEN;
             if (!wsf_cur_word(c, "for")) return false;
-            if (!wsf_cur_duration(c, "a duration after 'for' (e.g. 2s)", &e->within_us))
-                return false;
+            if (!parse_time(p, "a duration after 'for' (e.g. 2s)", &e->within_us)) return false;
             return wsf_cur_end(c);
         } else {
             wsf_cur_expected(c, "fin, rst, closed or open after 'tcp'");
@@ -583,9 +678,7 @@ static bool parse_expect(parser *p, wsf_step *st)
         } else if (wsf_cur_accept(c, "empty")) {
             e->close_code = -1;
         } else if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9') {
-            uint64_t code;
-            if (!parse_close_code(p, &code)) return false;
-            e->close_code = (int)code;
+            if (!parse_close_codes(p, e)) return false;
         }
         t = wsf_cur_peek(c);
         if (t && t->kind == WSF_TOK_STRING) {
@@ -741,7 +834,7 @@ static bool parse_statement(parser *p, const char *line, size_t len)
     }
     if (!strcmp(kw, "wait")) {
         st = new_step(p, WSF_STEP_WAIT, line, len);
-        if (!wsf_cur_duration(c, "a duration (e.g. 100ms)", &st->u.wait.us)) return false;
+        if (!parse_time(p, "a duration (e.g. 100ms)", &st->u.wait.us)) return false;
         return wsf_cur_end(c);
     }
     if (!strcmp(kw, "signal")) {
@@ -758,16 +851,20 @@ static bool parse_statement(parser *p, const char *line, size_t len)
         return wsf_cur_end(c);
     }
     /* "must" is "expect" said the RFC's way; "should" is its SHOULD: a miss
-     * makes the scenario non-strict instead of failed. */
-    if (!strcmp(kw, "expect") || !strcmp(kw, "must") || !strcmp(kw, "should")) {
+     * makes the scenario non-strict instead of failed; "info" is for what
+     * the RFC leaves open: a miss is reported and changes nothing. */
+    if (!strcmp(kw, "expect") || !strcmp(kw, "must") || !strcmp(kw, "should") ||
+        !strcmp(kw, "info")) {
         st = new_step(p, WSF_STEP_EXPECT, line, len);
-        st->should = kw[0] == 's';
+        st->level = kw[0] == 's'   ? WSF_LEVEL_SHOULD
+                    : kw[0] == 'i' ? WSF_LEVEL_INFO
+                                   : WSF_LEVEL_MUST;
         return parse_expect(p, st);
     }
     wsf_cur_error_at(c, kwt,
                      "expected a statement (scenario, description, rfc, tags, connect, "
                      "handshake, send, rst, half-close, close, stall, resume, trickle, "
-                     "wait, signal, expect, must, should), found '%s'",
+                     "wait, signal, expect, must, should, info), found '%s'",
                      kw);
     return false;
 }

@@ -4,6 +4,7 @@
 #ifndef WSF_SCENARIO_H
 #define WSF_SCENARIO_H
 
+#include "bounds.h"
 #include "util.h"
 #include <stdbool.h>
 #include <regex.h>
@@ -51,6 +52,9 @@ typedef enum {
     WSF_EXP_CLOSING, /* a fact about how the connection closed */
     /* The packets, from the capture. */
     WSF_EXP_WIRE,
+    /* RFC 6455 7.1.7, Fail the WebSocket Connection: TCP closed (MUST), a
+     * Close with one of the codes first (SHOULD). */
+    WSF_EXP_FAIL_CONNECTION,
 } wsf_expect_kind;
 
 typedef enum {
@@ -96,8 +100,12 @@ typedef struct {
     wsf_payload_check payload_check;
     wsf_buf payload; /* BYTES */
     uint64_t size;   /* SIZE */
-    /* FRAME with opcode close: */
+    /* FRAME with opcode close, FAIL_CONNECTION: */
     int close_code; /* code to match; -1: no code (empty payload); -3: any */
+    /* Other codes that are as good ("close 1002|1007"): the RFC allows
+     * either, so the scenario accepts exactly those. */
+    int alt_codes[7];
+    size_t n_alt_codes;
     bool check_reason;
     wsf_buf reason;
     int http_status; /* HTTP */
@@ -121,11 +129,26 @@ typedef struct {
 
 #define WSF_CLOSE_ANY (-3)
 
+/* How much an expectation weighs (RFC 2119's words): a failed MUST fails
+ * the scenario and stops it; a failed SHOULD makes it non-strict; a failed
+ * informational one is reported and changes nothing (the RFC is silent). */
+typedef enum {
+    WSF_LEVEL_MUST,
+    WSF_LEVEL_SHOULD,
+    WSF_LEVEL_INFO,
+} wsf_level;
+
+/* "must", "should", "info". */
+const char *wsf_level_name(wsf_level l);
+
 typedef struct {
     wsf_step_kind kind;
-    bool should; /* a SHOULD: failing it makes the verdict non-strict, not fail */
-    int line;    /* 1-based line in the file, for messages and results */
-    char *text;  /* the step's source line, trimmed, for reports */
+    wsf_level level; /* expect/must: MUST; should: SHOULD; info: informational */
+    int line;        /* 1-based line in the file, for messages and results */
+    /* A named bound in place of the step's duration (within, for, wait) or
+     * of its size (rss ... below): the runner puts in the target's value. */
+    wsf_bound bound, size_bound;
+    char *text; /* the step's source line, trimmed, for reports */
     union {
         struct {
             uint64_t rcvbuf, sndbuf; /* 0: system default */

@@ -166,13 +166,46 @@ static bool parse_handshake_key(wsf_cursor *c, wsf_target *t, const char *kw, co
     return true;
 }
 
+/* bound NAME VALUE: how this server is configured (its handshake timeout,
+ * its close timeout...), for the scenarios that name the bound. */
+static bool parse_bound(wsf_cursor *c, wsf_target *t)
+{
+    const wsf_token *nt = wsf_cur_peek(c);
+    const char *name;
+    if (!wsf_cur_any_word(c, "a bound name after 'bound'", &name)) return false;
+    wsf_bound b = wsf_bound_from_name(name);
+    if (b == WSF_BOUND_NONE) {
+        wsf_cur_error_at(c, nt, "expected a bound name (%s, %s), found '%s'",
+                         wsf_bound_names(false), wsf_bound_names(true), name);
+        return false;
+    }
+    int64_t v;
+    if (wsf_bound_is_size(b)) {
+        uint64_t size;
+        if (!wsf_cur_size(c, "a size (e.g. 16MiB)", &size)) return false;
+        v = (int64_t)size;
+    } else if (!wsf_cur_duration(c, "a duration (e.g. 10s)", &v)) {
+        return false;
+    }
+    if (!wsf_cur_end(c)) return false;
+    char origin[256];
+    snprintf(origin, sizeof origin, "%s:%d", c->file, c->line);
+    wsf_bounds_set(&t->bounds, b, v, origin);
+    return true;
+}
+
+/* Every key, for the messages that list them. */
+#define KEYS                                                                                       \
+    "name, command, url, ready, stop, log, env, alarm, ignore, known, bound, header, "             \
+    "subprotocol, "                                                                                \
+    "origin, path"
+
 static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t len)
 {
     const wsf_token *kwt = wsf_cur_peek(c);
     const char *kw = kwt->text;
     if (kwt->kind != WSF_TOK_WORD) {
-        wsf_cur_expected(c, "a key (name, command, url, ready, stop, log, env, alarm, ignore, "
-                            "known, header, subprotocol, origin, path)");
+        wsf_cur_expected(c, "a key (" KEYS ")");
         return false;
     }
     c->i++;
@@ -315,12 +348,10 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         t->known[t->n_known++] = (wsf_known){wsf_xstrdup(pattern), wsf_xstrdup(why->text), c->line};
         return true;
     }
+    if (!strcmp(kw, "bound")) return parse_bound(c, t);
     if (parse_handshake_key(c, t, kw, line, len)) return !c->failed && wsf_cur_end(c);
     if (c->failed) return false;
-    wsf_cur_error_at(c, kwt,
-                     "expected a key (name, command, url, ready, stop, log, env, alarm, ignore, "
-                     "known, header, subprotocol, origin, path), found '%s'",
-                     kw);
+    wsf_cur_error_at(c, kwt, "expected a key (" KEYS "), found '%s'", kw);
     return false;
 }
 
@@ -334,6 +365,7 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
     t->stop_grace_us = 3000000;
     t->log = WSF_LOG_BOTH;
     wsf_patterns_add_default_alarms(&t->alarms);
+    wsf_bounds_defaults(&t->bounds);
     wsf_cursor c = {.file = file, .err = err, .errlen = errlen};
     const char *line = text;
     bool ok = true;

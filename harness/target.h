@@ -3,6 +3,7 @@
 #ifndef WSF_TARGET_H
 #define WSF_TARGET_H
 
+#include "bounds.h"
 #include "handshake.h"
 #include "logmatch.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     wsf_patterns alarms; /* log lines that fail any scenario: the defaults plus "alarm log" */
     wsf_patterns ignore; /* "ignore log": lines never taken for alarms */
     size_t n_known;
+    wsf_bounds bounds; /* the defaults, with this server's "bound" lines */
     /* "header", "subprotocol", "origin", "path": sent by every handshake. */
     wsf_handshake_defaults handshake;
 } wsf_target;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The HTML report in a real browser: a suite run with a failure, an error and
-# a skip, opened from file:// in headless Chromium. It must load with no
+# The HTML report in a real browser: a suite run with a failure, an error, a
+# skip and an info, opened from file:// in headless Chromium. It must load with no
 # console error or exception, make no request beyond its own file, show the
 # matrix and a failed scenario's sequence diagram, and its verdict filter must
 # work. A screenshot is kept as an artifact: <build>/artifacts/report.png
@@ -13,7 +13,7 @@ mkdir -p "$ART"
 
 expect_rc 1 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --no-capture \
   --results results.json --report rep "$SRC/tests/data/report-suite"
-for v in pass fail error skip; do
+for v in pass fail error skip info; do
   [ "$(json "sum(s['verdict'] == '$v' for s in d['scenarios'])" results.json)" -ge 1 ] ||
     fail "the fixture suite should give at least one $v"
 done
@@ -25,10 +25,15 @@ done
   --expect-selector 'table.matrix td.cell.v-fail' \
   --expect-selector 'table.matrix td.cell.v-error' \
   --expect-selector 'table.matrix td.cell.v-skip' \
+  --expect-selector 'table.matrix td.cell.v-info' \
+  --expect-selector 'details.scenario.v-info:not([open]) table.checks tr.r-info' \
   --expect-selector 'details.scenario.v-fail[open] svg.seq line.arrow' \
   --expect-selector 'details.scenario.v-fail[open] pre.rerun' \
   --click '#filter input[data-verdict="pass"]' \
   --expect-selector 'table.matrix tr[data-verdicts="pass"][hidden]' \
+  --click '#filter input[data-verdict="info"]' \
+  --expect-selector 'table.matrix tr[data-verdicts="info"][hidden]' \
+  --expect-selector 'details.scenario.v-info[hidden]' \
   --expect-selector 'table.matrix tr.suite[hidden]' \
   >browser.txt 2>&1 || {
   cat browser.txt

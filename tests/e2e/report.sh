@@ -1,5 +1,6 @@
 # Reports, as a user relies on them: the fixture suite tests/data/report-suite
-# (two passes, a fail, an error and a skip against lws-echo without capture)
+# (two passes, a fail, an error, a skip and an info against lws-echo without
+# capture)
 # run with --report and --junit. The JUnit file is valid against
 # tests/data/junit.xsd (the core Jenkins, GitHub and GitLab read) and its
 # counts agree with results.json; the HTML page shows the matrix, opens what
@@ -103,20 +104,36 @@ def one(nodes, what):
     return nodes[0]
 
 
-def results(paths):
-    """{(file, target): scenario} over results files, and the targets."""
+def results(args):
+    """{(file, repeat, column label): scenario} over results files, and the
+    column labels. An argument is a results file, or FILE=LABEL when its
+    column is labelled otherwise than by its target's name. A scenario that
+    is in a results file twice has repeat 0, then 1."""
     out, targets = {}, []
-    for p in paths:
+    for a in args:
+        p, _, label = a.partition("=")
         d = json.load(open(p))
-        t = d["target"]["name"]
+        t = label or d["target"]["name"]
         targets.append(t)
         for s in d["scenarios"]:
-            out[(s["file"], t)] = s
+            rep = 0
+            while (s["file"], rep, t) in out:
+                rep += 1
+            out[(s["file"], rep, t)] = s
     return out, targets
 
 
+def paths(args):
+    return [a.partition("=")[0] for a in args]
+
+
+def repeat(rep):
+    """How a scenario's second (third...) run in one results file is told."""
+    return " (run %d)" % (rep + 1) if rep else ""
+
+
 def matrix(page):
-    """The header labels, and {(file, column label): cell classes}."""
+    """The header labels, and {(file, repeat, column label): cell classes}."""
     t = one(page.find("table", id="matrix"), "table#matrix")
     heads = [th.text().strip() for th in one(t.find("thead"), "thead").find("th")]
     cells = {}
@@ -127,10 +144,13 @@ def matrix(page):
         if len(tds) != len(heads):
             die("a matrix row has %d cells for %d columns" % (len(tds), len(heads)))
         f = one(tds[0].find("small"), "file name in a matrix row").text()
+        rep = 0
+        while (f, rep, heads[1]) in cells:
+            rep += 1
+        if repeat(rep) not in tds[0].text():
+            die("matrix row %d for %s is not marked %r: %s" % (rep + 1, f, repeat(rep), tds[0].text()))
         for label, td in zip(heads[1:], tds[1:]):
-            if (f, label) in cells:
-                die("two matrix cells for %s against %s" % (f, label))
-            cells[(f, label)] = td.cls()
+            cells[(f, rep, label)] = td.cls()
     return heads, cells
 
 
@@ -138,21 +158,21 @@ def check_matrix(page, res, targets):
     heads, cells = matrix(page)
     if heads != ["scenario"] + targets:
         die("matrix header %s, expected %s" % (heads, ["scenario"] + targets))
-    files = {f for f, _ in res}
-    for f in files:
+    rows = {(f, rep) for f, rep, _ in res}
+    for f, rep in rows:
         for t in targets:
-            c = cells.get((f, t))
+            c = cells.get((f, rep, t))
             if c is None:
-                die("no matrix cell for %s against %s" % (f, t))
-            if (f, t) in res:
-                want = "v-" + res[(f, t)]["verdict"]
+                die("no matrix cell for %s%s against %s" % (f, repeat(rep), t))
+            if (f, rep, t) in res:
+                want = "v-" + res[(f, rep, t)]["verdict"]
                 if "cell" not in c or want not in c:
-                    die("matrix cell for %s against %s has class %s, expected %s"
-                        % (f, t, c, want))
+                    die("matrix cell for %s%s against %s has class %s, expected %s"
+                        % (f, repeat(rep), t, c, want))
             elif "none" not in c or any(x.startswith("v-") for x in c):
-                die("%s was not run against %s, but its cell has class %s" % (f, t, c))
-    if len(cells) != len(files) * len(targets):
-        die("%d matrix cells, expected %d" % (len(cells), len(files) * len(targets)))
+                die("%s%s was not run against %s, but its cell has class %s" % (f, repeat(rep), t, c))
+    if len(cells) != len(rows) * len(targets):
+        die("%d matrix cells, expected %d" % (len(cells), len(rows) * len(targets)))
 
 
 def check_junit(xml_path, res, targets):
@@ -172,7 +192,7 @@ def check_junit(xml_path, res, targets):
         die("testsuites counts %s, results say %s" % (got(root), want(res.values())))
     # As results.json's own summary says, for each file.
     total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for p in sys.argv[3:]:
+    for p in paths(sys.argv[3:]):
         d = json.load(open(p))
         s = d["summary"]
         for k, v in (("tests", len(d["scenarios"])), ("failures", s["failed"]),
@@ -181,22 +201,22 @@ def check_junit(xml_path, res, targets):
     if len(targets) == len(set(targets)) and got(root) != total:
         die("testsuites counts %s, the results' summaries say %s" % (got(root), total))
 
-    folders = sorted({os.path.dirname(f) for f, _ in res})
+    folders = sorted({os.path.dirname(f) for f, _, _ in res})
     suites = root.findall("testsuite")
     if sorted(s.get("name") for s in suites) != folders:
         die("testsuites %s, expected one per folder %s" % ([s.get("name") for s in suites], folders))
     seen = set()
     for suite in suites:
-        mine = [s for (f, t), s in res.items() if os.path.dirname(f) == suite.get("name")]
+        mine = [s for (f, _, t), s in res.items() if os.path.dirname(f) == suite.get("name")]
         if got(suite) != want(mine):
             die("testsuite %s counts %s, results say %s" % (suite.get("name"), got(suite), want(mine)))
         cases = suite.findall("testcase")
         if len(cases) != len(mine):
             die("testsuite %s has %d testcases for %d scenarios" % (suite.get("name"), len(cases), len(mine)))
-        for (f, t), s in res.items():
+        for (f, rep, t), s in res.items():
             if os.path.dirname(f) != suite.get("name"):
                 continue
-            name = s["name"] + (" [%s]" % t if len(targets) > 1 else "")
+            name = s["name"] + (" [%s]" % t if len(targets) > 1 else "") + repeat(rep)
             tc = one([c for c in cases if c.get("name") == name], "testcase named %r" % name)
             seen.add(name)
             outcome = [c for c in tc if c.tag in ("failure", "error", "skipped")]
@@ -204,6 +224,14 @@ def check_junit(xml_path, res, targets):
             tag = {"fail": "failure", "error": "error", "skip": "skipped", "known": "skipped"}.get(v)
             if [c.tag for c in outcome] != ([tag] if tag else []):
                 die("%s (%s): outcome %s" % (name, v, [c.tag for c in outcome]))
+            if v == "info":
+                # Passing, with what did not hold in its output.
+                out = tc.find("system-out").text or ""
+                if "verdict: info" not in out or "informational" not in out:
+                    die("%s: <system-out> does not say info:\n%s" % (name, out))
+                for k in s["checks"]:
+                    if k["result"] == "info" and (k["expected"] not in out or k["actual"] not in out):
+                        die("%s: <system-out> lacks the informational check\n%s" % (name, out))
             if not tag:
                 continue
             o = outcome[0]
@@ -229,17 +257,37 @@ def check_page(path, res, targets):
     details = page.find("details", "scenario")
     if len(details) != len(res):
         die("%d scenario sections for %d scenario runs" % (len(details), len(res)))
-    for (f, t), s in res.items():
+    for (f, rep, t), s in res.items():
         v = s["verdict"]
         # The section's own summary line: its first child.
         heads = [(d, d.children[0].text() if d.children and d.children[0].tag == "summary"
                   else "") for d in details]
         name_t = [d for d, h in heads
-                  if s["name"] in h and (len(targets) == 1 or "against " + t in h)]
-        d = one([d for d in name_t if f in d.text()], "section for %s against %s" % (f, t))
+                  if s["name"] in h and (len(targets) == 1 or "against " + t in h)
+                  and (repeat(rep) in h if rep else "(run " not in h)]
+        d = one([d for d in name_t if f in d.text()],
+                "section for %s%s against %s" % (f, repeat(rep), t))
         if "v-" + v not in d.cls():
             die("section for %s has class %s, expected v-%s" % (f, d.cls(), v))
         want_open = v in ("fail", "error")
+        if v == "info":
+            # The informational check in its own row and mark; its line too.
+            table = one(d.find("table", "checks"), "table.checks in the section for " + f)
+            rows = table.find("tr", "r-info")
+            infos = [k for k in s["checks"] if k["result"] == "info"]
+            if not infos or len(rows) != len(infos):
+                die("section for %s: %d tr.r-info rows for %d informational checks"
+                    % (f, len(rows), len(infos)))
+            for tr, k in zip(rows, infos):
+                cells = [td.text().strip() for td in tr.find("td")]
+                if "(info)" not in cells[1] or cells[2] != "info" or k["actual"] not in cells:
+                    die("section for %s: informational row %s" % (f, cells))
+            lines = one(d.find("ol", "source"), "ol.source in the section for " + f).find("li")
+            for k in infos:
+                if "info" not in lines[k["line"] - 1].cls():
+                    die("section for %s: source line %d is not marked info" % (f, k["line"]))
+            if d.find("tr", "r-fail"):
+                die("section for %s: an informational result shown as a failure" % f)
         if ("open" in d.attrs) != want_open:
             die("section for %s (%s) is %s" % (f, v, "open" if "open" in d.attrs else "closed"))
         if not d.find("svg", "seq"):
@@ -260,6 +308,14 @@ def check_page(path, res, targets):
                            and r[cols.index("actual")] == k["actual"] for r in rows):
                     die("section for %s: no failed row with expected %r and actual %r in %s"
                         % (f, k["expected"], k["actual"], rows))
+    # A count per verdict, and a filter box for it.
+    counts = one(page.find("div", id="counts"), "div#counts")
+    for v in {s["verdict"] for s in res.values()}:
+        n = sum(s["verdict"] == v for s in res.values())
+        badge = one(counts.find("span", "v-" + v), "count badge for " + v).text().strip()
+        if badge != "%d %s" % (n, v):
+            die("the count badge for %s says %r, expected %r" % (v, badge, "%d %s" % (n, v)))
+        one(page.find("input", **{"data-verdict": v}), "filter box for " + v)
     # One script, the page's own, at its end.
     at = raw.find("<script")
     end = raw.find("</script>", at)
@@ -337,7 +393,7 @@ bad_case '<testcase name="x"/><properties/>'
 # Run from this folder with relative outputs: the re-run line later cds here.
 expect_rc 1 "$WSFAULT" run --target "$LWS" --no-capture --results a.json \
   --report rep --junit junit.xml "$SUITE"
-assert_contains out.txt "2 passed, 1 failed, 1 errors, 1 skipped"
+assert_contains out.txt "2 passed, 1 failed, 1 errors, 1 skipped (and 1 info)"
 assert_contains out.txt "report: rep/index.html"
 assert_contains out.txt "junit: junit.xml"
 [ "$(pj '[s["verdict"] for s in d["scenarios"]].count("pass")' a.json)" -ge 2 ] ||
@@ -398,8 +454,8 @@ else
   capture=true
   [ "$(pj 'all("pcap" in s for s in d["scenarios"])' b/results.json)" = True ] ||
     fail "some scenarios have no pcap"
-  [ "$(pj '[s["verdict"] for s in d["scenarios"]]' b/results.json)" = "['pass', 'pass', 'pass']" ] ||
-    fail "with capture, every scenario of basics/ and wire/ passes against zoo-raw-correct"
+  [ "$(pj '[s["verdict"] for s in d["scenarios"]]' b/results.json)" = "['pass', 'pass', 'info', 'pass']" ] ||
+    fail "with capture, basics/ and wire/ pass against zoo-raw-correct (the informational one: info)"
 fi
 raw_name=$(pj 'd["target"]["name"]' b/results.json)
 case "$raw_name" in *raw-correct*) ;; *) fail "second target's name: $raw_name" ;; esac
@@ -431,11 +487,61 @@ expect_rc 0 "$PY" check.py junit merged.xml a.json b/results.json
 expect_rc 0 "$PY" check.py page merged/index.html a.json b/results.json
 assert_contains merged.xml " [lws-echo]\""
 assert_contains merged.xml " [$raw_name]\""
-[ "$(grep -c '<testcase ' merged.xml)" -eq 8 ] || fail "merged.xml: expected 5 + 3 testcases"
+[ "$(grep -c '<testcase ' merged.xml)" -eq 10 ] || fail "merged.xml: expected 6 + 4 testcases"
 if $capture; then
   expect_rc 0 "$PY" check.py pcaps merged/index.html b/results.json
-  [ "$(find merged/captures -name '*.pcap' | wc -l)" -eq 3 ] || fail "merged/captures: $(ls merged/captures)"
+  [ "$(find merged/captures -name '*.pcap' | wc -l)" -eq 4 ] || fail "merged/captures: $(ls merged/captures)"
 fi
+
+# --- merging never drops a run ------------------------------------------------
+# Regression: two results files whose targets share a name merged into one
+# column, and the file given last silently won. The failed scenario's re-run
+# (rerun/results.json, against lws-echo too) merged with the whole run: two
+# columns, each labelled by its file, and a note saying why.
+expect_rc 0 "$WSFAULT" report a.json rerun/results.json -o rerun-merged --junit rerun-merged.xml
+expect_rc 0 xmllint --noout --schema "$XSD" rerun-merged.xml
+expect_rc 0 "$PY" check.py page rerun-merged/index.html \
+  "a.json=lws-echo (a.json)" "rerun/results.json=lws-echo (results.json)"
+expect_rc 0 "$PY" check.py junit rerun-merged.xml \
+  "a.json=lws-echo (a.json)" "rerun/results.json=lws-echo (results.json)"
+[ "$(grep -c '<testcase ' rerun-merged.xml)" -eq 7 ] || fail "rerun-merged.xml: expected 6 + 1 testcases"
+for f in rerun-merged/index.html rerun-merged.xml; do
+  assert_contains $f "2 runs against targets named lws-echo (a.json, rerun/results.json)"
+done
+# The suffix is as long as it must be: a/results.json and b/results.json.
+mkdir -p twin/a twin/b
+cp a.json twin/a/results.json
+cp rerun/results.json twin/b/results.json
+expect_rc 0 "$WSFAULT" report twin/a/results.json twin/b/results.json -o twin/rep
+expect_rc 0 "$PY" check.py page twin/rep/index.html \
+  "twin/a/results.json=lws-echo (a/results.json)" "twin/b/results.json=lws-echo (b/results.json)"
+
+# One results file given twice (two spellings of one path) is one run: one
+# column, and a note.
+expect_rc 0 "$WSFAULT" report a.json ./a.json -o once --junit once.xml
+expect_rc 0 "$PY" check.py page once/index.html a.json
+expect_rc 0 "$PY" check.py junit once.xml a.json
+assert_contains once/index.html "./a.json is a.json, given again: it is read once"
+
+# A scenario twice in one results file (run twice, or results concatenated
+# by hand): both runs are shown, in rows of their own.
+"$PY" - <<'PYEOF'
+import json
+d = json.load(open("a.json"))
+fail = [s for s in d["scenarios"] if s["verdict"] == "fail"][0]
+again = dict(fail, reason="the second run's own reason")
+d["scenarios"].append(again)
+d["summary"]["failed"] += 1
+json.dump(d, open("twice.json", "w"))
+PYEOF
+expect_rc 0 "$WSFAULT" report twice.json -o twice --junit twice.xml
+expect_rc 0 xmllint --noout --schema "$XSD" twice.xml
+expect_rc 0 "$PY" check.py page twice/index.html twice.json
+expect_rc 0 "$PY" check.py junit twice.xml twice.json
+[ "$(grep -c '<testcase ' twice.xml)" -eq 7 ] || fail "twice.xml: expected 7 testcases"
+assert_contains twice/index.html "the second run&#39;s own reason"
+assert_contains twice/index.html "ran 2 times in twice.json"
+assert_contains twice.xml "ran 2 times in twice.json"
 
 # --- what is refused ----------------------------------------------------------
 expect_rc 2 "$WSFAULT" report

@@ -1,12 +1,173 @@
-/* Unit tests for report.c's re-run line: a command line, built from a results
- * file, that a shell must read back word for word and that must name the
- * original run's target whatever form its options took. */
+/* Unit tests for report.c: merging results files, which must never drop a
+ * run; and the re-run line, a command line built from a results file that a
+ * shell must read back word for word and that must name the original run's
+ * target whatever form its options took. */
 #include "cunit_main.h"
 #include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* --- merging ------------------------------------------------------------------- */
+
+static char tmp[] = "/tmp/wsf-report-XXXXXX";
+
+static void remove_tmp(void)
+{
+    char *cmd = wsf_xasprintf("rm -rf '%s'", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmp);
+    free(cmd);
+}
+
+/* Writes tmp/REL, a results file of a run against TARGET with the scenario
+ * files FILES (each with verdict pass), and returns its path (freed by the
+ * caller). */
+static char *results(const char *rel, const char *target, const char *const *files, size_t n)
+{
+    if (tmp[strlen(tmp) - 1] == 'X') {
+        CU_ASSERT_FATAL(mkdtemp(tmp) != NULL);
+        atexit(remove_tmp);
+    }
+    char *path = wsf_xasprintf("%s/%s", tmp, rel);
+    char *dir = wsf_xstrdup(path);
+    *strrchr(dir, '/') = '\0';
+    char err[256];
+    CU_ASSERT_FATAL(wsf_mkdir_p(dir, err, sizeof err) == 0);
+    free(dir);
+    json_t *root = json_pack("{s:s, s:{s:s, s:s}, s:[]}", "format", "wsfault-results-1", "target",
+                             "name", target, "url", "ws://127.0.0.1:1/", "scenarios");
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            json_object_get(root, "scenarios"),
+            json_pack("{s:s, s:s, s:s}", "file", files[i], "name", files[i], "verdict", "pass"));
+    CU_ASSERT_FATAL(json_dump_file(root, path, 0) == 0);
+    json_decref(root);
+    return path;
+}
+
+static void load(wsf_report *r, char **paths, size_t n)
+{
+    char err[512] = "";
+    int rc = wsf_report_load(r, paths, n, err, sizeof err);
+    if (rc < 0) fprintf(stderr, "\n  %s\n", err);
+    CU_ASSERT_FATAL(rc == 0);
+}
+
+/* The entry for FILE in column COL, its REPth occurrence there (0: the first). */
+static const wsf_report_entry *entry(const wsf_report *r, const char *file, size_t col, size_t rep)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (!strcmp(r->entries[i].file, file) && r->entries[i].col == col && rep-- == 0)
+            return &r->entries[i];
+    return NULL;
+}
+
+/* Two runs against targets of one name (a rerun, or two builds of one
+ * server) are two columns, told apart by their results files. */
+static void test_merge_same_name(void)
+{
+    const char *files[] = {"close/a.wsf", "close/b.wsf"};
+    char *paths[] = {results("a/results.json", "lws-echo", files, 2),
+                     results("b/results.json", "lws-echo", files, 1)};
+    wsf_report r;
+    load(&r, paths, 2);
+    CU_ASSERT_EQUAL(r.n_targets, 2);
+    CU_ASSERT_EQUAL(r.n, 3);
+    if (r.n_targets == 2) {
+        CU_ASSERT_STRING_EQUAL(r.targets[0], "lws-echo (a/results.json)");
+        CU_ASSERT_STRING_EQUAL(r.targets[1], "lws-echo (b/results.json)");
+    }
+    CU_ASSERT_PTR_NOT_NULL(entry(&r, "close/a.wsf", 0, 0));
+    CU_ASSERT_PTR_NOT_NULL(entry(&r, "close/a.wsf", 1, 0));
+    CU_ASSERT_PTR_NOT_NULL(entry(&r, "close/b.wsf", 0, 0));
+    /* The page says why the columns carry file names. */
+    CU_ASSERT_EQUAL(r.n_notes, 1);
+    if (r.n_notes == 1) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.notes[0], "2 runs against targets named lws-echo"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.notes[0], paths[1]));
+    }
+    wsf_report_free(&r);
+    free(paths[0]);
+    free(paths[1]);
+}
+
+/* The label carries as much of each path as tells them apart, and no more;
+ * a target of another name keeps its plain label. */
+static void test_merge_label_suffix(void)
+{
+    const char *files[] = {"close/a.wsf"};
+    char *paths[] = {results("x/run/results.json", "lws-echo", files, 1),
+                     results("y/run/results.json", "lws-echo", files, 1),
+                     results("z/results.json", "zoo-raw", files, 1)};
+    wsf_report r;
+    load(&r, paths, 3);
+    CU_ASSERT_EQUAL(r.n_targets, 3);
+    if (r.n_targets == 3) {
+        CU_ASSERT_STRING_EQUAL(r.targets[0], "lws-echo (x/run/results.json)");
+        CU_ASSERT_STRING_EQUAL(r.targets[1], "lws-echo (y/run/results.json)");
+        CU_ASSERT_STRING_EQUAL(r.targets[2], "zoo-raw");
+    }
+    CU_ASSERT_EQUAL(r.n, 3);
+    CU_ASSERT_EQUAL(r.n_notes, 1);
+    wsf_report_free(&r);
+    for (size_t i = 0; i < 3; i++)
+        free(paths[i]);
+}
+
+/* One file given twice, under two spellings, is one run: one column. */
+static void test_merge_same_file(void)
+{
+    const char *files[] = {"close/a.wsf"};
+    char *a = results("same/results.json", "lws-echo", files, 1);
+    char *again = wsf_xasprintf("%s/./same//results.json", tmp);
+    char *paths[] = {a, again};
+    wsf_report r;
+    load(&r, paths, 2);
+    CU_ASSERT_EQUAL(r.n_runs, 1);
+    CU_ASSERT_EQUAL(r.n_targets, 1);
+    if (r.n_targets == 1) CU_ASSERT_STRING_EQUAL(r.targets[0], "lws-echo");
+    CU_ASSERT_EQUAL(r.n, 1);
+    CU_ASSERT_EQUAL(r.n_notes, 1);
+    if (r.n_notes == 1) CU_ASSERT_PTR_NOT_NULL(strstr(r.notes[0], "given again: it is read once"));
+    wsf_report_free(&r);
+    free(a);
+    free(again);
+}
+
+/* A scenario twice in one results file (run twice, or files concatenated)
+ * keeps both runs, in order. */
+static void test_merge_repeated_scenario(void)
+{
+    const char *files[] = {"close/a.wsf", "close/b.wsf", "close/a.wsf"};
+    char *path = results("rep/results.json", "lws-echo", files, 3);
+    wsf_report r;
+    load(&r, &path, 1);
+    CU_ASSERT_EQUAL(r.n, 3);
+    const wsf_report_entry *first = entry(&r, "close/a.wsf", 0, 0);
+    const wsf_report_entry *second = entry(&r, "close/a.wsf", 0, 1);
+    CU_ASSERT_PTR_NOT_NULL(first);
+    CU_ASSERT_PTR_NOT_NULL(second);
+    if (first && second) {
+        CU_ASSERT_PTR_EQUAL(first->sc,
+                            json_array_get(json_object_get(r.runs[0].root, "scenarios"), 0));
+        CU_ASSERT_PTR_EQUAL(second->sc,
+                            json_array_get(json_object_get(r.runs[0].root, "scenarios"), 2));
+        CU_ASSERT_STRING_NOT_EQUAL(first->id, second->id);
+        CU_ASSERT_EQUAL(first->rep, 0);
+        CU_ASSERT_EQUAL(second->rep, 1);
+        /* Sorted next to each other: rows of the matrix, run 1 then run 2. */
+        CU_ASSERT_PTR_EQUAL(second, first + 1);
+    }
+    CU_ASSERT_EQUAL(r.n_notes, 1);
+    if (r.n_notes == 1) CU_ASSERT_PTR_NOT_NULL(strstr(r.notes[0], "close/a.wsf ran 2 times in"));
+    wsf_report_free(&r);
+    free(path);
+}
+
+/* --- the re-run line ----------------------------------------------------------- */
 
 /* wsf_report_rerun for a results file with this command and cwd (NULL: no
  * cwd), and a scenario file. The caller frees. */
@@ -112,6 +273,10 @@ static void test_rerun_shell_roundtrip(void)
 }
 
 static CU_TestInfo tests[] = {
+    {"merge: one target name, two runs", test_merge_same_name},
+    {"merge: labels by the shortest path suffix", test_merge_label_suffix},
+    {"merge: one file given twice", test_merge_same_file},
+    {"merge: one scenario twice in a file", test_merge_repeated_scenario},
     {"re-run quoting", test_rerun_quoting},
     {"re-run option forms", test_rerun_option_forms},
     {"re-run read back by sh", test_rerun_shell_roundtrip},

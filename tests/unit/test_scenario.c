@@ -241,14 +241,14 @@ static void test_statement_errors(void)
     parse_fails(HEAD "frobnicate now\n",
                 "t.wsf:2:1: expected a statement (scenario, description, rfc, tags, connect, "
                 "handshake, send, rst, half-close, close, stall, resume, trickle, wait, signal, "
-                "expect, must, should), found 'frobnicate'");
+                "expect, must, should, info), found 'frobnicate'");
     parse_fails(HEAD "\"send\"\n", "t.wsf:2:1: expected a statement (scenario, connect, handshake, "
                                    "send, expect, ...), found string \"send\"");
     /* Errors stop the parse: a later bad line is never reached. */
     parse_fails(HEAD "  bogus\nalso bogus\n",
                 "t.wsf:2:3: expected a statement (scenario, description, rfc, tags, connect, "
                 "handshake, send, rst, half-close, close, stall, resume, trickle, wait, signal, "
-                "expect, must, should), found 'bogus'");
+                "expect, must, should, info), found 'bogus'");
 }
 
 /* ---------------------------------------------------------------------------
@@ -1004,11 +1004,12 @@ static void test_expect_errors(void)
     parse_fails(HEAD "expect tcp-closed within 1s\n",
                 "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
                 "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
-                "log, states, closing, wire), found 'tcp-closed'");
-    parse_fails(HEAD "expect\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
-                                 "pong, continuation, opcode N, frame, no frame, tcp, http, "
-                                 "target, fds, socket, log, no log, states, closing, wire), "
-                                 "found end of line");
+                "log, states, closing, wire, fail-connection), found 'tcp-closed'");
+    parse_fails(HEAD "expect\n",
+                "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
+                "pong, continuation, opcode N, frame, no frame, tcp, http, "
+                "target, fds, socket, log, no log, states, closing, wire, fail-connection), "
+                "found end of line");
     parse_fails(HEAD "expect tcp maybe within 1s\n",
                 "t.wsf:2:12: expected fin, rst, closed or open after 'tcp', found 'maybe'");
 
@@ -1144,7 +1145,7 @@ static void test_signal(void)
         if (st) {
             CU_ASSERT_EQUAL(st->kind, WSF_STEP_SIGNAL);
             CU_ASSERT_EQUAL(st->u.signal.sig, cases[i].sig);
-            CU_ASSERT_FALSE(st->should);
+            CU_ASSERT_EQUAL(st->level, WSF_LEVEL_MUST);
             CU_ASSERT_STRING_EQUAL(st->text, cases[i].line);
         }
         wsf_scenario_free(s);
@@ -1166,26 +1167,28 @@ static void test_must_and_should(void)
 {
     static const struct {
         const char *line;
-        bool should;
+        wsf_level level;
         wsf_expect_kind kind;
     } cases[] = {
-        {"expect tcp fin within 2s", false, WSF_EXP_FIN},
-        {"must tcp fin within 2s", false, WSF_EXP_FIN},
-        {"should tcp fin within 2s", true, WSF_EXP_FIN},
-        {"must close 1000 within 1s", false, WSF_EXP_FRAME},
-        {"should close 1000 within 1s", true, WSF_EXP_FRAME},
-        {"should closing clean", true, WSF_EXP_CLOSING},
-        {"must target exited 0 within 3s", false, WSF_EXP_TARGET_EXITED},
-        {"should socket released within 2s", true, WSF_EXP_SOCKET_RELEASED},
-        {"should no log /Traceback/ until end", true, WSF_EXP_NO_LOG},
-        {"should no frame for 1s", true, WSF_EXP_NO_FRAME},
+        {"expect tcp fin within 2s", WSF_LEVEL_MUST, WSF_EXP_FIN},
+        {"must tcp fin within 2s", WSF_LEVEL_MUST, WSF_EXP_FIN},
+        {"should tcp fin within 2s", WSF_LEVEL_SHOULD, WSF_EXP_FIN},
+        {"must close 1000 within 1s", WSF_LEVEL_MUST, WSF_EXP_FRAME},
+        {"should close 1000 within 1s", WSF_LEVEL_SHOULD, WSF_EXP_FRAME},
+        {"should closing clean", WSF_LEVEL_SHOULD, WSF_EXP_CLOSING},
+        {"must target exited 0 within 3s", WSF_LEVEL_MUST, WSF_EXP_TARGET_EXITED},
+        {"should socket released within 2s", WSF_LEVEL_SHOULD, WSF_EXP_SOCKET_RELEASED},
+        {"should no log /Traceback/ until end", WSF_LEVEL_SHOULD, WSF_EXP_NO_LOG},
+        {"should no frame for 1s", WSF_LEVEL_SHOULD, WSF_EXP_NO_FRAME},
+        {"info close 1002 within 1s", WSF_LEVEL_INFO, WSF_EXP_FRAME},
+        {"info tcp closed within 1s", WSF_LEVEL_INFO, WSF_EXP_CLOSED},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         wsf_step *st;
         wsf_scenario *s = one_step(cases[i].line, &st);
         if (st) {
             CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
-            CU_ASSERT_EQUAL(st->should, cases[i].should);
+            CU_ASSERT_EQUAL(st->level, cases[i].level);
             CU_ASSERT_EQUAL(st->u.expect.kind, cases[i].kind);
             /* Reports show the line as written, with its own first word. */
             CU_ASSERT_STRING_EQUAL(st->text, cases[i].line);
@@ -1194,16 +1197,17 @@ static void test_must_and_should(void)
     }
 
     /* They need an expectation as much as 'expect' does. */
-    parse_fails(HEAD "should\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
-                                 "pong, continuation, opcode N, frame, no frame, tcp, http, "
-                                 "target, fds, socket, log, no log, states, closing, wire), "
-                                 "found end of line");
+    parse_fails(HEAD "should\n",
+                "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
+                "pong, continuation, opcode N, frame, no frame, tcp, http, "
+                "target, fds, socket, log, no log, states, closing, wire, fail-connection), "
+                "found end of line");
     parse_fails(HEAD "must tcp fin\n", "t.wsf:2:13: expected 'within', found end of line");
     /* Only as the first word. */
     parse_fails(HEAD "expect should tcp fin within 1s\n",
                 "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
                 "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
-                "log, states, closing, wire), found 'should'");
+                "log, states, closing, wire, fail-connection), found 'should'");
 }
 
 static void test_expect_target(void)
@@ -1240,7 +1244,7 @@ static void test_expect_target(void)
         if (st) {
             const wsf_expect *e = &st->u.expect;
             CU_ASSERT_EQUAL(st->kind, WSF_STEP_EXPECT);
-            CU_ASSERT_FALSE(st->should);
+            CU_ASSERT_EQUAL(st->level, WSF_LEVEL_MUST);
             CU_ASSERT_EQUAL(e->kind, cases[i].kind);
             CU_ASSERT_EQUAL(e->within_us, cases[i].within_us);
             CU_ASSERT_EQUAL(e->for_time, cases[i].for_time);
@@ -1532,14 +1536,103 @@ static void test_closing_facts_file(void)
         CU_ASSERT_EQUAL(s->steps[5].u.expect.kind, WSF_EXP_STATES);
         CU_ASSERT_EQUAL(s->steps[5].u.expect.n_states, 4);
         CU_ASSERT_EQUAL(s->steps[5].line, 7);
-        CU_ASSERT_FALSE(s->steps[7].should);
-        CU_ASSERT_TRUE(s->steps[8].should);
+        CU_ASSERT_EQUAL(s->steps[7].level, WSF_LEVEL_MUST);
+        CU_ASSERT_EQUAL(s->steps[8].level, WSF_LEVEL_SHOULD);
         CU_ASSERT_EQUAL(s->steps[8].u.expect.fact, WSF_FACT_CLEAN);
-        CU_ASSERT_TRUE(s->steps[9].should);
+        CU_ASSERT_EQUAL(s->steps[9].level, WSF_LEVEL_SHOULD);
         CU_ASSERT_EQUAL(s->steps[9].u.expect.fact, WSF_FACT_DROPPED);
         CU_ASSERT_TRUE(s->steps[9].u.expect.by_target);
     }
     wsf_scenario_free(s);
+}
+
+static void test_close_code_alternatives(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("expect close 1002|1007 within 1s", &st);
+    if (st) {
+        const wsf_expect *e = &st->u.expect;
+        CU_ASSERT_EQUAL(e->close_code, 1002);
+        CU_ASSERT_EQUAL(e->n_alt_codes, 1);
+        CU_ASSERT_EQUAL(e->alt_codes[0], 1007);
+    }
+    wsf_scenario_free(s);
+    s = one_step("expect close 1000|1001|1002|1003|1007|1008|1009|1010 within 1s", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.expect.n_alt_codes, 7);
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "expect close 1002| within 1s\n",
+                "t.wsf:2:14: expected close codes 0-65535 joined by '|' (e.g. 1002|1007), "
+                "found '1002|'");
+    parse_fails(HEAD "expect close 1002||1007 within 1s\n",
+                "t.wsf:2:14: expected close codes 0-65535 joined by '|' (e.g. 1002|1007), "
+                "found '1002||1007'");
+    parse_fails(HEAD "expect close 1002|70000 within 1s\n",
+                "t.wsf:2:14: expected close codes 0-65535 joined by '|' (e.g. 1002|1007), "
+                "found '1002|70000'");
+    parse_fails(HEAD "expect close 1|2|3|4|5|6|7|8|9 within 1s\n",
+                "t.wsf:2:14: at most 8 close codes, found '1|2|3|4|5|6|7|8|9'");
+}
+
+static void test_fail_connection(void)
+{
+    wsf_step *st;
+    wsf_scenario *s = one_step("expect fail-connection 1002|1007 within 1s", &st);
+    if (st) {
+        const wsf_expect *e = &st->u.expect;
+        CU_ASSERT_EQUAL(e->kind, WSF_EXP_FAIL_CONNECTION);
+        CU_ASSERT_EQUAL(e->close_code, 1002);
+        CU_ASSERT_EQUAL(e->alt_codes[0], 1007);
+        CU_ASSERT_EQUAL(e->within_us, 1000000);
+        CU_ASSERT_EQUAL(st->level, WSF_LEVEL_MUST);
+    }
+    wsf_scenario_free(s);
+    /* Without codes, any Close is as good. */
+    s = one_step("expect fail-connection within 500ms", &st);
+    if (st) CU_ASSERT_EQUAL(st->u.expect.close_code, WSF_CLOSE_ANY);
+    wsf_scenario_free(s);
+    parse_fails(HEAD "expect fail-connection 1002\n",
+                "t.wsf:2:28: expected 'within', found end of line");
+    parse_fails(HEAD "expect fail-connection x within 1s\n",
+                "t.wsf:2:24: expected 'within', found 'x'");
+}
+
+static void test_named_bounds(void)
+{
+    static const struct {
+        const char *line;
+        wsf_bound bound, size_bound;
+    } cases[] = {
+        {"expect tcp closed within handshake-timeout", WSF_BOUND_HANDSHAKE_TIMEOUT, 0},
+        {"expect close 1001 within close-timeout", WSF_BOUND_CLOSE_TIMEOUT, 0},
+        {"should tcp fin within close-tcp", WSF_BOUND_CLOSE_TCP, 0},
+        {"expect target exited 0 within shutdown-grace", WSF_BOUND_SHUTDOWN_GRACE, 0},
+        {"expect tcp open for close-tcp", WSF_BOUND_CLOSE_TCP, 0},
+        {"wait close-timeout", WSF_BOUND_CLOSE_TIMEOUT, 0},
+        {"handshake within handshake-timeout", WSF_BOUND_HANDSHAKE_TIMEOUT, 0},
+        {"expect target rss growth below rss-growth", 0, WSF_BOUND_RSS_GROWTH},
+        {"expect tcp closed within 2s", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wsf_step *st;
+        wsf_scenario *s = one_step(cases[i].line, &st);
+        if (st) {
+            CU_ASSERT_EQUAL(st->bound, cases[i].bound);
+            CU_ASSERT_EQUAL(st->size_bound, cases[i].size_bound);
+        }
+        wsf_scenario_free(s);
+    }
+    parse_fails(HEAD "expect tcp closed within handshake-timout\n",
+                "t.wsf:2:26: expected a duration after 'within' (e.g. 500ms) or a named bound "
+                "(handshake-timeout, close-timeout, close-tcp, shutdown-grace), found "
+                "'handshake-timout'");
+    /* A size is no duration, and the other way round. */
+    parse_fails(HEAD "wait rss-growth\n",
+                "t.wsf:2:6: expected a duration (e.g. 100ms) or a named bound (handshake-timeout, "
+                "close-timeout, close-tcp, shutdown-grace), found 'rss-growth'");
+    parse_fails(HEAD "expect target rss growth below close-tcp\n",
+                "t.wsf:2:32: expected a size (e.g. 64MiB) or a named bound (rss-growth), found "
+                "'close-tcp'");
 }
 
 static CU_TestInfo tests[] = {
@@ -1585,6 +1678,9 @@ static CU_TestInfo tests[] = {
     {"expect states", test_expect_states},
     {"expect closing", test_expect_closing},
     {"closing facts file", test_closing_facts_file},
+    {"close code alternatives", test_close_code_alternatives},
+    {"fail-connection", test_fail_connection},
+    {"named bounds", test_named_bounds},
     CU_TEST_INFO_NULL,
 };
 

@@ -443,12 +443,12 @@ static void test_errors(void)
 {
     parse_fails(BASE "restart always\n",
                 "t.target:4:1: expected a key (name, command, url, ready, stop, log, env, alarm, "
-                "ignore, known, header, subprotocol, origin, path), found 'restart'");
+                "ignore, known, bound, header, subprotocol, origin, path), found 'restart'");
     /* A key must be a word; the message says what it found, like all others.
      * (It used to stop at "expected a key (...)".) */
     parse_fails(BASE "\"name\" t\n",
                 "t.target:4:1: expected a key (name, command, url, ready, stop, log, env, alarm, "
-                "ignore, known, header, subprotocol, origin, path), found string \"name\"");
+                "ignore, known, bound, header, subprotocol, origin, path), found string \"name\"");
     parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
 
     /* Each required key is named when it is missing. */
@@ -736,6 +736,55 @@ static void test_alarm_and_ignore_errors(void)
     parse_fails(BASE "alarm log /a/ /b/\n", "t.target:4:15: expected end of line, found regex /b/");
 }
 
+static void test_bounds(void)
+{
+    wsf_target *t = parse_ok(BASE "bound handshake-timeout 10s\nbound rss-growth 4MiB\n");
+    if (!t) return;
+    CU_ASSERT_EQUAL(t->bounds.value[WSF_BOUND_HANDSHAKE_TIMEOUT], 10000000);
+    CU_ASSERT_STRING_EQUAL(t->bounds.origin[WSF_BOUND_HANDSHAKE_TIMEOUT], "t.target:4");
+    CU_ASSERT_EQUAL(t->bounds.value[WSF_BOUND_RSS_GROWTH], 4 << 20);
+    /* The others keep their defaults. */
+    CU_ASSERT_EQUAL(t->bounds.value[WSF_BOUND_CLOSE_TCP], 2000000);
+    CU_ASSERT_STRING_EQUAL(t->bounds.origin[WSF_BOUND_CLOSE_TCP], "the default");
+    /* The slack: a tenth, at least 100ms; sizes have none. */
+    CU_ASSERT_EQUAL(wsf_bound_effective(&t->bounds, WSF_BOUND_HANDSHAKE_TIMEOUT), 11000000);
+    CU_ASSERT_EQUAL(wsf_bound_effective(&t->bounds, WSF_BOUND_RSS_GROWTH), 4 << 20);
+    char d[200];
+    wsf_bound_describe(&t->bounds, WSF_BOUND_HANDSHAKE_TIMEOUT, d, sizeof d);
+    CU_ASSERT_STRING_EQUAL(d, "handshake-timeout = 10s (t.target:4) + 1s slack");
+    wsf_target_free(t);
+
+    parse_fails(BASE "bound handshake 10s\n",
+                "t.target:4:7: expected a bound name (handshake-timeout, close-timeout, "
+                "close-tcp, shutdown-grace, rss-growth), found 'handshake'");
+    parse_fails(BASE "bound close-tcp 4MiB\n",
+                "t.target:4:17: expected a duration (e.g. 10s), found '4MiB'");
+    parse_fails(BASE "bound rss-growth 2s\n",
+                "t.target:4:18: expected a size (e.g. 16MiB), found '2s'");
+    parse_fails(BASE "bound close-tcp\n",
+                "t.target:4:16: expected a duration (e.g. 10s), found end of line");
+}
+
+static void test_bound_args(void)
+{
+    wsf_bounds bs;
+    char e[256];
+    wsf_bounds_defaults(&bs);
+    CU_ASSERT_EQUAL(wsf_bounds_set_arg(&bs, "close-timeout=5s", e, sizeof e), 0);
+    CU_ASSERT_EQUAL(bs.value[WSF_BOUND_CLOSE_TIMEOUT], 5000000);
+    CU_ASSERT_STRING_EQUAL(bs.origin[WSF_BOUND_CLOSE_TIMEOUT], "--bound");
+    CU_ASSERT_EQUAL(wsf_bounds_set_arg(&bs, "close-timeout", e, sizeof e), -1);
+    CU_ASSERT_STRING_EQUAL(e,
+                           "--bound close-timeout: expected NAME=VALUE (e.g. close-timeout=10s)");
+    CU_ASSERT_EQUAL(wsf_bounds_set_arg(&bs, "close-timeout=5", e, sizeof e), -1);
+    CU_ASSERT_STRING_EQUAL(e, "--bound close-timeout=5: expected a duration (e.g. 10s), found '5'");
+    CU_ASSERT_EQUAL(wsf_bounds_set_arg(&bs, "nope=5s", e, sizeof e), -1);
+    CU_ASSERT_STRING_EQUAL(e, "--bound nope=5s: unknown bound 'nope' (known: handshake-timeout, "
+                              "close-timeout, close-tcp, shutdown-grace, rss-growth)");
+    /* A failed argument changes nothing. */
+    CU_ASSERT_EQUAL(bs.value[WSF_BOUND_CLOSE_TIMEOUT], 5000000);
+}
+
 static CU_TestInfo tests[] = {
     {"known", test_known},
     {"reference target", test_reference_target},
@@ -760,6 +809,8 @@ static CU_TestInfo tests[] = {
     {"default alarms", test_default_alarms},
     {"alarm and ignore", test_alarm_and_ignore},
     {"alarm and ignore errors", test_alarm_and_ignore_errors},
+    {"bounds", test_bounds},
+    {"bound args", test_bound_args},
     CU_TEST_INFO_NULL,
 };
 
