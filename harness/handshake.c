@@ -2,6 +2,7 @@
  * handshake.h for the contract. */
 #include "handshake.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,21 @@ static void copy_cut(char *dst, size_t dstlen, const uint8_t *p, size_t n)
     dst[n] = '\0';
 }
 
+/* A header that may come more than once is one list (RFC 9110 5.3): later
+ * values join the first with ", ". */
+static void join_cut(char *dst, size_t dstlen, bool *seen, const uint8_t *p, const uint8_t *end)
+{
+    size_t used = *seen ? strlen(dst) : 0;
+
+    if (*seen) {
+        if (used + 2 >= dstlen) return; /* full: the rest is cut */
+        memcpy(dst + used, ", ", 2);
+        used += 2;
+    }
+    copy_cut(dst + used, dstlen - used, p, (size_t)(end - p));
+    *seen = true;
+}
+
 /* Finds "\r\n" in [p, end); returns end if there is none. */
 static const uint8_t *find_crlf(const uint8_t *p, const uint8_t *end)
 {
@@ -217,10 +233,337 @@ wsf_resp_status wsf_response_parse(const uint8_t *data, size_t len, wsf_response
             connection = connection || list_has_token(value, value_end, "upgrade");
         } else if (header_is(name, name_len, "Sec-WebSocket-Accept")) {
             copy_cut(r->accept, sizeof(r->accept), value, (size_t)(value_end - value));
+        } else if (header_is(name, name_len, "Sec-WebSocket-Protocol")) {
+            join_cut(r->protocol, sizeof(r->protocol), &r->has_protocol, value, value_end);
+        } else if (header_is(name, name_len, "Sec-WebSocket-Extensions")) {
+            join_cut(r->extensions, sizeof(r->extensions), &r->has_extensions, value, value_end);
         }
     }
 
     r->head_len = head_len;
     r->upgrade_ok = upgrade && connection;
     return WSF_RESP_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * What the server selected against what the request offered.
+ * --------------------------------------------------------------------- */
+
+typedef struct {
+    char **v;
+    size_t n;
+} strs;
+
+static void strs_push(strs *l, const char *p, size_t n)
+{
+    l->v = wsf_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = wsf_xstrndup(p, n);
+}
+
+static void strs_free(strs *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+}
+
+/* The items of a comma-separated list in [p, end), blanks trimmed, empty
+ * ones skipped. With names_only, an item is cut at its first ';': the
+ * extension's name without its parameters, whose "quoted strings" may hold
+ * commas that do not split. */
+static void split_list(const char *p, const char *end, bool names_only, strs *out)
+{
+    while (p < end) {
+        const char *item, *item_end, *stop;
+        bool quoted = false;
+
+        while (p < end && (is_ows((uint8_t)*p) || *p == ','))
+            p++;
+        item = p;
+        for (; p < end && (quoted || *p != ','); p++) {
+            if (*p == '"') quoted = !quoted;
+            if (quoted && *p == '\\' && p + 1 < end) p++;
+        }
+        stop = p;
+        if (names_only)
+            for (stop = item; stop < p && *stop != ';'; stop++)
+                ;
+        item_end = stop;
+        while (item_end > item && is_ows((uint8_t)item_end[-1]))
+            item_end--;
+        if (item_end > item) strs_push(out, item, (size_t)(item_end - item));
+    }
+}
+
+/* The subprotocols and extension names of the request's extra lines. */
+static void collect_offer(const char *const *extra, size_t n_extra, strs *protocols, strs *exts)
+{
+    for (size_t i = 0; i < n_extra; i++) {
+        const char *line = extra[i];
+
+        while (line && *line) {
+            const char *eol = strstr(line, "\r\n");
+            const char *end = eol ? eol : line + strlen(line);
+            const char *colon = memchr(line, ':', (size_t)(end - line));
+
+            if (colon) {
+                size_t len = (size_t)(colon - line);
+                if (header_is((const uint8_t *)line, len, "Sec-WebSocket-Protocol"))
+                    split_list(colon + 1, end, false, protocols);
+                else if (header_is((const uint8_t *)line, len, "Sec-WebSocket-Extensions"))
+                    split_list(colon + 1, end, true, exts);
+            }
+            line = eol ? eol + 2 : NULL;
+        }
+    }
+}
+
+static bool offered(const strs *l, const char *s, bool any_case)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (any_case ? !strcasecmp(l->v[i], s) : !strcmp(l->v[i], s)) return true;
+    return false;
+}
+
+/* Server text, quoted and escaped: it may hold any byte. */
+static void append_quoted(wsf_buf *b, const char *s)
+{
+    wsf_buf_append(b, "\"", 1);
+    wsf_escape_bytes((const uint8_t *)s, strlen(s), 200, b);
+    wsf_buf_append(b, "\"", 1);
+}
+
+static void append_offer(wsf_buf *b, const strs *l)
+{
+    wsf_buf_appendf(b, " (offered: ");
+    if (l->n == 0) wsf_buf_appendf(b, "none");
+    for (size_t i = 0; i < l->n; i++) {
+        if (i) wsf_buf_appendf(b, ", ");
+        append_quoted(b, l->v[i]);
+    }
+    wsf_buf_appendf(b, ")");
+}
+
+char *wsf_response_check_offer(const wsf_response *r, const char *const *extra, size_t n_extra)
+{
+    strs protocols = {0}, exts = {0}, selected = {0};
+    wsf_buf why;
+
+    wsf_buf_init(&why);
+    collect_offer(extra, n_extra, &protocols, &exts);
+    /* The server picks one subprotocol: the whole value must be an offer,
+     * so "a, b" fails even when both were offered. */
+    if (r->has_protocol && !offered(&protocols, r->protocol, false)) {
+        wsf_buf_appendf(&why, "101 selecting subprotocol ");
+        append_quoted(&why, r->protocol);
+        wsf_buf_appendf(&why, ", which the request did not offer");
+        append_offer(&why, &protocols);
+    } else if (r->has_extensions) {
+        split_list(r->extensions, r->extensions + strlen(r->extensions), true, &selected);
+        for (size_t i = 0; i < selected.n && !why.len; i++) {
+            if (offered(&exts, selected.v[i], true)) continue;
+            wsf_buf_appendf(&why, "101 selecting extension ");
+            append_quoted(&why, selected.v[i]);
+            wsf_buf_appendf(&why, " (Sec-WebSocket-Extensions: ");
+            append_quoted(&why, r->extensions);
+            wsf_buf_appendf(&why, "), which the request did not offer");
+            append_offer(&why, &exts);
+        }
+    }
+    strs_free(&protocols);
+    strs_free(&exts);
+    strs_free(&selected);
+    if (why.len == 0) {
+        wsf_buf_free(&why);
+        return NULL;
+    }
+    return (char *)why.data;
+}
+
+/* ------------------------------------------------------------------------
+ * Handshake defaults.
+ * --------------------------------------------------------------------- */
+
+static const char *const standard_headers[] = {"Host", "Upgrade", "Connection", "Sec-WebSocket-Key",
+                                               "Sec-WebSocket-Version"};
+
+/* The length of a line's header name: up to its colon. */
+static size_t name_len(const char *line)
+{
+    const char *colon = strchr(line, ':');
+    return colon ? (size_t)(colon - line) : strlen(line);
+}
+
+static bool same_name(const char *a, const char *b)
+{
+    size_t n = name_len(a);
+    return n == name_len(b) && strncasecmp(a, b, n) == 0;
+}
+
+static bool printable(const char *s, bool tab_ok)
+{
+    for (; *s; s++) {
+        uint8_t c = (uint8_t)*s;
+        if ((c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7f) return false;
+    }
+    return true;
+}
+
+const char *wsf_hs_bad_header(const char *line)
+{
+    size_t n = name_len(line);
+
+    for (size_t i = 0; i < n; i++)
+        if (!is_tchar((uint8_t)line[i])) return "a \"Name: value\" header";
+    if (n == 0 || line[n] != ':') return "a \"Name: value\" header";
+    if (!printable(line, true)) return "a header without control characters";
+    for (size_t i = 0; i < sizeof standard_headers / sizeof *standard_headers; i++)
+        if (n == strlen(standard_headers[i]) && !strncasecmp(line, standard_headers[i], n))
+            return "a header other than those wsfault writes itself (Host, Upgrade, Connection, "
+                   "Sec-WebSocket-Key, Sec-WebSocket-Version)";
+    return NULL;
+}
+
+const char *wsf_hs_bad_subprotocol(const char *name)
+{
+    const char *p = name;
+
+    while (*p && is_tchar((uint8_t)*p))
+        p++;
+    return *name && !*p ? NULL : "a subprotocol name (a token: letters, digits, !#$%&'*+-.^_`|~)";
+}
+
+const char *wsf_hs_bad_origin(const char *origin)
+{
+    const char *p = origin, *sep = strstr(origin, "://");
+    bool scheme = sep && sep > origin && isalpha((unsigned char)*origin);
+
+    for (; scheme && p < sep; p++)
+        scheme = isalnum((unsigned char)*p) || strchr("+-.", *p);
+    if (!strcmp(origin, "null")) return NULL;
+    if (!scheme || !sep[3] || strpbrk(origin, " \t") || !printable(origin, false))
+        return "an origin such as http://example.test (or null)";
+    return NULL;
+}
+
+const char *wsf_hs_bad_path(const char *path)
+{
+    if (path[0] != '/' || strpbrk(path, " \t") || !printable(path, false))
+        return "a request path that starts with '/' and has no blanks";
+    return NULL;
+}
+
+void wsf_hs_defaults_header(wsf_handshake_defaults *d, const char *line)
+{
+    for (size_t i = 0; i < d->n_headers; i++) {
+        if (!same_name(d->headers[i], line)) continue;
+        free(d->headers[i]);
+        d->headers[i] = wsf_xstrdup(line);
+        return;
+    }
+    d->headers = wsf_xrealloc(d->headers, (d->n_headers + 1) * sizeof *d->headers);
+    d->headers[d->n_headers++] = wsf_xstrdup(line);
+}
+
+void wsf_hs_defaults_subprotocol(wsf_handshake_defaults *d, const char *name)
+{
+    static const char key[] = "Sec-WebSocket-Protocol";
+
+    for (size_t i = 0; i < d->n_headers; i++) {
+        char *line = d->headers[i];
+        strs have = {0};
+        bool dup;
+        size_t n_have;
+
+        if (!same_name(line, key)) continue;
+        split_list(line + name_len(line) + 1, line + strlen(line), false, &have);
+        dup = offered(&have, name, false);
+        n_have = have.n;
+        strs_free(&have);
+        if (dup) return;
+        d->headers[i] =
+            n_have ? wsf_xasprintf("%s, %s", line, name) : wsf_xasprintf("%s: %s", key, name);
+        free(line);
+        return;
+    }
+    char *line = wsf_xasprintf("%s: %s", key, name);
+    wsf_hs_defaults_header(d, line);
+    free(line);
+}
+
+const char *wsf_hs_defaults_subprotocols(wsf_handshake_defaults *d, const char *list)
+{
+    strs names = {0};
+    const char *why = NULL;
+
+    split_list(list, list + strlen(list), false, &names);
+    if (names.n == 0) why = "a subprotocol name";
+    for (size_t i = 0; i < names.n && !why; i++)
+        why = wsf_hs_bad_subprotocol(names.v[i]);
+    for (size_t i = 0; i < names.n && !why; i++)
+        wsf_hs_defaults_subprotocol(d, names.v[i]);
+    strs_free(&names);
+    return why;
+}
+
+void wsf_hs_defaults_origin(wsf_handshake_defaults *d, const char *origin)
+{
+    char *line = wsf_xasprintf("Origin: %s", origin);
+    wsf_hs_defaults_header(d, line);
+    free(line);
+}
+
+void wsf_hs_defaults_path(wsf_handshake_defaults *d, const char *path)
+{
+    free(d->path);
+    d->path = wsf_xstrdup(path);
+}
+
+void wsf_hs_defaults_override(wsf_handshake_defaults *d, const wsf_handshake_defaults *over)
+{
+    for (size_t i = 0; i < over->n_headers; i++)
+        wsf_hs_defaults_header(d, over->headers[i]);
+    if (over->path) wsf_hs_defaults_path(d, over->path);
+}
+
+void wsf_hs_defaults_free(wsf_handshake_defaults *d)
+{
+    for (size_t i = 0; i < d->n_headers; i++)
+        free(d->headers[i]);
+    free(d->headers);
+    free(d->path);
+    memset(d, 0, sizeof *d);
+}
+
+/* Does one of the lines of text (split on CRLF) have this header name? */
+static bool names_header(const char *text, const char *line)
+{
+    while (text && *text) {
+        if (same_name(text, line)) return true;
+        text = strstr(text, "\r\n");
+        if (text) text += 2;
+    }
+    return false;
+}
+
+const char **wsf_hs_extra_lines(const wsf_handshake_defaults *d, const char *const *own,
+                                size_t n_own, const char *const *omit, size_t n_omit, size_t *n)
+{
+    size_t n_def = d ? d->n_headers : 0;
+    const char **out = wsf_xmalloc((n_def + n_own + 1) * sizeof *out);
+
+    *n = 0;
+    for (size_t i = 0; i < n_def; i++) {
+        const char *line = d->headers[i];
+        bool replaced = false;
+
+        for (size_t k = 0; k < n_own && !replaced; k++)
+            replaced = own[k] && names_header(own[k], line);
+        for (size_t k = 0; k < n_omit && !replaced; k++)
+            replaced = omit[k] && same_name(omit[k], line);
+        if (!replaced) out[(*n)++] = line;
+    }
+    for (size_t k = 0; k < n_own; k++)
+        if (own[k]) out[(*n)++] = own[k];
+    return out;
 }

@@ -46,6 +46,12 @@ static const char usage_text[] =
     "      --log FILE        follow a log file the server writes (from its end):\n"
     "                        its lines are judged like a target's output (alarms,\n"
     "                        expect log); with --url the only way to see a log\n"
+    "      --header 'N: V'   send this header in every handshake (repeatable)\n"
+    "      --subprotocol P   offer subprotocol P in every handshake (repeatable)\n"
+    "      --origin URL      send Origin: URL in every handshake\n"
+    "      --path /P         the request path of every handshake, not the URL's\n"
+    "                        (these four win over the target file's; a scenario's\n"
+    "                        own handshake options win over both)\n"
     "      --bound NAME=VALUE  set a named bound for this server, over the target\n"
     "                        file's: handshake-timeout, close-timeout, close-tcp,\n"
     "                        shutdown-grace (durations), rss-growth (a size)\n"
@@ -343,6 +349,32 @@ static int cmd_report(int argc, char **argv)
     return render(argv + optind, (size_t)(argc - optind), html_dir, junit);
 }
 
+/* --header, --subprotocol, --origin, --path: checked as the target file's
+ * keys are, into the command line's handshake defaults. */
+static bool handshake_option(wsf_handshake_defaults *d, int ch, const char *v)
+{
+    const char *name = ch == 'H'   ? "header"
+                       : ch == 'O' ? "origin"
+                       : ch == 'A' ? "path"
+                                   : "subprotocol";
+    const char *why = ch == 'H'   ? wsf_hs_bad_header(v)
+                      : ch == 'O' ? wsf_hs_bad_origin(v)
+                      : ch == 'A' ? wsf_hs_bad_path(v)
+                                  : wsf_hs_defaults_subprotocols(d, v);
+    if (why) {
+        wsf_buf b;
+        wsf_buf_init(&b);
+        wsf_escape_bytes((const uint8_t *)v, strlen(v), 200, &b);
+        fprintf(stderr, "wsfault: --%s: expected %s, found '%s'\n", name, why, (char *)b.data);
+        wsf_buf_free(&b);
+        return false;
+    }
+    if (ch == 'H') wsf_hs_defaults_header(d, v);
+    if (ch == 'O') wsf_hs_defaults_origin(d, v);
+    if (ch == 'A') wsf_hs_defaults_path(d, v);
+    return true;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     static const struct option opts[] = {{"target", required_argument, 0, 't'},
@@ -358,10 +390,17 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"capture-if", required_argument, 0, 'I'},
                                          {"report", required_argument, 0, 'R'},
                                          {"junit", required_argument, 0, 'J'},
+                                         {"header", required_argument, 0, 'H'},
+                                         {"subprotocol", required_argument, 0, 'P'},
+                                         {"origin", required_argument, 0, 'O'},
+                                         {"path", required_argument, 0, 'A'},
                                          {"bound", required_argument, 0, 'B'},
                                          {"log", required_argument, 0, 'L'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
+    /* The command line's handshake defaults, and those of the run: the
+     * target file's overridden by them. */
+    wsf_handshake_defaults cli_handshake = {0}, handshake = {0};
     strlist filters = {0};
     /* --bound values, checked as they are read, applied once the runner
      * holds the target file's. */
@@ -410,6 +449,16 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         case 'L':
             log_file = optarg;
             break;
+        case 'H':
+        case 'P':
+        case 'O':
+        case 'A':
+            if (!handshake_option(&cli_handshake, ch, optarg)) {
+                wsf_hs_defaults_free(&cli_handshake);
+                free(filters.v);
+                return EXIT_USAGE;
+            }
+            break;
         case 'B': {
             char err[512];
             if (n_bound_args == sizeof bound_args / sizeof *bound_args)
@@ -418,6 +467,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                 err[0] = '\0';
             if (err[0]) {
                 fprintf(stderr, "wsfault: %s\n", err);
+                wsf_hs_defaults_free(&cli_handshake);
+                free(filters.v);
                 return EXIT_USAGE;
             }
             bound_args[n_bound_args++] = optarg;
@@ -506,6 +557,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         fprintf(stderr, "wsfault: --url: expected ws://host:port/path, found '%s'\n", url);
         goto out;
     }
+    if (target) wsf_hs_defaults_override(&handshake, &target->handshake);
+    wsf_hs_defaults_override(&handshake, &cli_handshake);
 
     wsf_loop loop;
     if (wsf_loop_init(&loop) < 0) {
@@ -518,6 +571,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_target_vars vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
     wsf_runner runner;
     wsf_runner_init(&runner, &loop, target, url, &vars);
+    runner.handshake = &handshake;
     /* The command line wins over the target file: checked when read. */
     for (size_t i = 0; i < n_bound_args; i++) {
         char err[512];
@@ -559,6 +613,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                          .target_name = target ? target->name : NULL,
                          .target_file = target_file,
                          .url = target ? target->url : url,
+                         .handshake = &handshake,
                          .started_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec};
     int64_t t0 = wsf_now_us();
     printf("wsfault %s: %zu scenario%s against %s\n", WSF_VERSION, n, n == 1 ? "" : "s",
@@ -624,6 +679,8 @@ out:
         wsf_scenario_free(scs[i]);
     free(scs);
     wsf_target_free(target);
+    wsf_hs_defaults_free(&cli_handshake);
+    wsf_hs_defaults_free(&handshake);
     return rc;
 }
 

@@ -159,6 +159,15 @@ static json_t *result_json(const wsf_result *r)
     return j;
 }
 
+/* The handshake defaults every scenario's handshake started from. */
+static json_t *handshake_json(const wsf_handshake_defaults *d)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "path", jstr(d ? d->path : NULL));
+    json_object_set_new(j, "headers", d ? strings(d->headers, d->n_headers) : json_array());
+    return j;
+}
+
 int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_result *results,
                       size_t n, char *err, size_t errlen)
 {
@@ -181,6 +190,7 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(target, "file", jstr(info->target_file));
     json_object_set_new(target, "url", jstr(info->url));
     json_object_set_new(root, "target", target);
+    json_object_set_new(root, "handshake", handshake_json(info->handshake));
     size_t counts[WSF_N_VERDICTS] = {0};
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {

@@ -15,6 +15,8 @@ typedef struct {
     int64_t started_us; /* wall clock */
     int64_t duration_us;
     bool interrupted;
+    /* The handshake defaults of the run; NULL: none. */
+    const wsf_handshake_defaults *handshake;
 } wsf_run_info;
 
 /* Writes the file; returns 0, or -1 with a message in err. */

@@ -486,20 +486,29 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
 {
     if (!peer_can_observe(c, st)) return;
     const typeof(st->u.handshake) *h = &st->u.handshake;
+    const wsf_handshake_defaults *def = c->r->handshake;
     char key[25];
     wsf_ws_key(key);
+    size_t n_extra;
+    const char **extra = wsf_hs_extra_lines(def, (const char *const *)h->headers, h->n_headers,
+                                            (const char *const *)h->omit, h->n_omit, &n_extra);
     wsf_request req = {
         .host = c->peer.host_header,
-        .path = h->path ? h->path : c->peer.path,
+        .path = h->path            ? h->path
+                : def && def->path ? def->path
+                                   : c->peer.path,
         .key = h->key ? h->key : key,
         .version = h->version ? h->version : "13",
-        .extra = (const char *const *)h->headers,
-        .n_extra = h->n_headers,
+        .extra = extra,
+        .n_extra = n_extra,
         .omit = (const char *const *)h->omit,
         .n_omit = h->n_omit,
     };
     wsf_peer_send_handshake(&c->peer, &req, h->partial);
-    if (!h->wait) return;
+    if (!h->wait) {
+        free(extra);
+        return;
+    }
 
     wsf_check *k = rc_add_check(c, st->line, st->text);
     char d[32];
@@ -510,6 +519,7 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     rc_run_until(c, response_or_end, c->step_start_us + h->within_us);
     if (c->stop && c->res->verdict == WSF_ERROR) {
         free(expected);
+        free(extra);
         return;
     }
     const wsf_response *rsp = &c->peer.response;
@@ -528,8 +538,12 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
         actual = wsf_xasprintf("101 with Sec-WebSocket-Accept \"%s\" (expected \"%s\")",
                                rsp->accept, c->peer.expected_accept);
     } else {
-        ok = true;
+        /* RFC 6455 4.1: a subprotocol or extension the request did not
+         * offer is a MUST-fail for the client. */
+        actual = wsf_response_check_offer(rsp, extra, n_extra);
+        ok = actual == NULL;
     }
+    free(extra);
     rc_check_done(c, k, ok, expected, actual);
 }
 

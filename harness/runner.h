@@ -67,6 +67,9 @@ typedef struct {
     wsf_loop *loop;
     const wsf_target *target; /* NULL: an external server at url */
     const char *url;
+    /* Sent by every handshake unless the scenario's own options replace
+     * them: the target file's, overridden by the command line's. NULL: none. */
+    const wsf_handshake_defaults *handshake;
     wsf_target_vars vars;
     wsf_bounds bounds; /* the server's named bounds: defaults, target file, --bound */
     /* --log FILE: the log of a server wsfault does not start, followed. */

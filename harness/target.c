@@ -90,6 +90,82 @@ static bool check_expansion(wsf_cursor *c, const wsf_token *at, const char *v, b
     return true;
 }
 
+/* One value of a handshake key: a word or a "string", that bad() accepts.
+ * NULL with the error recorded otherwise. */
+static const char *handshake_value(wsf_cursor *c, const char *after,
+                                   const char *(*bad)(const char *))
+{
+    const wsf_token *v = wsf_cur_peek(c);
+    if (!v || v->kind == WSF_TOK_REGEX) {
+        wsf_cur_expected(c, after);
+        return NULL;
+    }
+    /* A NUL inside a string would cut the value short without a word. */
+    const char *why = strlen(v->text) != v->len ? "a value without NUL bytes" : bad(v->text);
+    if (why) {
+        wsf_cur_expected(c, why);
+        return NULL;
+    }
+    c->i++;
+    return v->text;
+}
+
+/* "header", "subprotocol", "origin" and "path": the handshake defaults
+ * (docs/target-file.md#handshake-options). False when kw is none of them
+ * or its value is bad (then c->failed is set). */
+static bool parse_handshake_key(wsf_cursor *c, wsf_target *t, const char *kw, const char *line,
+                                size_t len)
+{
+    wsf_handshake_defaults *d = &t->handshake;
+    const char *v;
+    if (!strcmp(kw, "header")) {
+        v = handshake_value(c, "a \"Name: value\" header after 'header'", wsf_hs_bad_header);
+        if (v) wsf_hs_defaults_header(d, v);
+    } else if (!strcmp(kw, "origin")) {
+        v = handshake_value(c, "an origin after 'origin' (e.g. http://example.test)",
+                            wsf_hs_bad_origin);
+        if (v) wsf_hs_defaults_origin(d, v);
+    } else if (!strcmp(kw, "path")) {
+        /* Free text like url: the lexer would take "/chat" for a regex. A
+         * "string" is unquoted. */
+        int col;
+        char *p = rest_of_line(line, len, c, &col);
+        size_t n = strlen(p);
+        wsf_token at = {.col = col};
+        if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
+            memmove(p, p + 1, n - 2);
+            p[n - 2] = '\0';
+        }
+        const char *why = wsf_hs_bad_path(p);
+        if (!*p)
+            wsf_cur_error_at(c, &at,
+                             "expected a request path after 'path' (e.g. /chat), found "
+                             "end of line");
+        else if (why)
+            wsf_cur_error_at(c, &at, "expected %s, found '%s'", why, p);
+        else
+            wsf_hs_defaults_path(d, p);
+        free(p);
+        c->i = c->toks.n;
+    } else if (!strcmp(kw, "subprotocol")) {
+        /* A list: several values, each of which may be "a,b". */
+        do {
+            const wsf_token *tok = wsf_cur_peek(c);
+            const char *why = !tok || tok->kind == WSF_TOK_REGEX || strlen(tok->text) != tok->len
+                                  ? "a subprotocol name after 'subprotocol'"
+                                  : wsf_hs_defaults_subprotocols(d, tok->text);
+            if (why) {
+                wsf_cur_expected(c, why);
+                return true;
+            }
+            c->i++;
+        } while (!wsf_cur_at_end(c));
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* bound NAME VALUE: how this server is configured (its handshake timeout,
  * its close timeout...), for the scenarios that name the bound. */
 static bool parse_bound(wsf_cursor *c, wsf_target *t)
@@ -119,7 +195,9 @@ static bool parse_bound(wsf_cursor *c, wsf_target *t)
 }
 
 /* Every key, for the messages that list them. */
-#define KEYS "name, command, url, ready, stop, signal-to, log, env, alarm, ignore, known, bound"
+#define KEYS                                                                                       \
+    "name, command, url, ready, stop, signal-to, log, env, alarm, ignore, known, bound, header, "  \
+    "subprotocol, origin, path"
 
 static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t len)
 {
@@ -305,6 +383,8 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         return true;
     }
     if (!strcmp(kw, "bound")) return parse_bound(c, t);
+    if (parse_handshake_key(c, t, kw, line, len)) return !c->failed && wsf_cur_end(c);
+    if (c->failed) return false;
     wsf_cur_error_at(c, kwt, "expected a key (" KEYS "), found '%s'", kw);
     return false;
 }
@@ -338,7 +418,8 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
         for (kwend = kw; kwend < clen && !isspace((unsigned char)line[kwend]);)
             kwend++;
         bool free_text = (kwend - kw == 7 && !strncmp(line + kw, "command", 7)) ||
-                         (kwend - kw == 3 && !strncmp(line + kw, "url", 3));
+                         (kwend - kw == 3 && !strncmp(line + kw, "url", 3)) ||
+                         (kwend - kw == 4 && !strncmp(line + kw, "path", 4));
         int ecol;
         char emsg[256];
         if (wsf_lex_line(line, free_text ? kwend : clen, &c.toks, &ecol, emsg, sizeof emsg) < 0) {
@@ -393,6 +474,7 @@ void wsf_target_free(wsf_target *t)
     free(t->known);
     wsf_patterns_free(&t->alarms);
     wsf_patterns_free(&t->ignore);
+    wsf_hs_defaults_free(&t->handshake);
     free(t->file);
     free(t->name);
     free(t->command);

@@ -4,6 +4,7 @@
 #define WSF_TARGET_H
 
 #include "bounds.h"
+#include "handshake.h"
 #include "logmatch.h"
 
 #include <regex.h>
@@ -49,6 +50,8 @@ typedef struct {
     wsf_patterns ignore; /* "ignore log": lines never taken for alarms */
     size_t n_known;
     wsf_bounds bounds; /* the defaults, with this server's "bound" lines */
+    /* "header", "subprotocol", "origin", "path": sent by every handshake. */
+    wsf_handshake_defaults handshake;
 } wsf_target;
 
 /* The entry that lists a scenario file as a known failure, or NULL. */

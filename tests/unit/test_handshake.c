@@ -356,6 +356,240 @@ static void test_response_limits(void)
     free(text);
 }
 
+#define HEAD_101                                                                                   \
+    "HTTP/1.1 101 Switching Protocols\r\n"                                                         \
+    "Upgrade: websocket\r\n"                                                                       \
+    "Connection: Upgrade\r\n"
+
+static void test_response_selections(void)
+{
+    wsf_response r;
+
+    /* Absent: nothing selected. */
+    CU_ASSERT_EQUAL_FATAL(parse(RFC_RESPONSE, &r), WSF_RESP_OK);
+    CU_ASSERT(!r.has_protocol && !r.has_extensions);
+    CU_ASSERT_STRING_EQUAL(r.protocol, "");
+
+    /* Any case of the name; blanks around the value trimmed. */
+    CU_ASSERT_EQUAL_FATAL(parse(HEAD_101 "sec-websocket-protocol:  chat \r\n"
+                                         "SEC-WEBSOCKET-EXTENSIONS: permessage-deflate; "
+                                         "client_max_window_bits=15\r\n\r\n",
+                                &r),
+                          WSF_RESP_OK);
+    CU_ASSERT(r.has_protocol && r.has_extensions);
+    CU_ASSERT_STRING_EQUAL(r.protocol, "chat");
+    CU_ASSERT_STRING_EQUAL(r.extensions, "permessage-deflate; client_max_window_bits=15");
+
+    /* Present but empty is still present; a repeated header is one list. */
+    CU_ASSERT_EQUAL_FATAL(parse(HEAD_101 "Sec-WebSocket-Protocol:\r\n"
+                                         "Sec-WebSocket-Extensions: a\r\n"
+                                         "Sec-WebSocket-Extensions: b; x=1\r\n\r\n",
+                                &r),
+                          WSF_RESP_OK);
+    CU_ASSERT(r.has_protocol);
+    CU_ASSERT_STRING_EQUAL(r.protocol, "");
+    CU_ASSERT_STRING_EQUAL(r.extensions, "a, b; x=1");
+
+    /* Long values are cut to fit, and so is a join that does not fit. */
+    char text[4096];
+    int n = snprintf(text, sizeof text,
+                     HEAD_101 "Sec-WebSocket-Protocol: %0300d\r\n"
+                              "Sec-WebSocket-Protocol: x\r\n"
+                              "Sec-WebSocket-Extensions: %02000d\r\n\r\n",
+                     0, 0);
+    CU_ASSERT_EQUAL_FATAL(wsf_response_parse((uint8_t *)text, (size_t)n, &r), WSF_RESP_OK);
+    CU_ASSERT_EQUAL(strlen(r.protocol), sizeof(r.protocol) - 1);
+    CU_ASSERT_EQUAL(strlen(r.extensions), sizeof(r.extensions) - 1);
+}
+
+/* The offer check on a response head, against the request's extra lines;
+ * want NULL when it must hold. */
+static void check_offer(const char *head, const char *const *extra, size_t n, const char *want)
+{
+    wsf_response r;
+    CU_ASSERT_EQUAL_FATAL(parse(head, &r), WSF_RESP_OK);
+    char *got = wsf_response_check_offer(&r, extra, n);
+    if (want) {
+        CU_ASSERT_PTR_NOT_NULL(got);
+        if (got) CU_ASSERT_STRING_EQUAL(got, want);
+        if (got && strcmp(got, want)) fprintf(stderr, "\n  got:  %s\n  want: %s\n", got, want);
+    } else {
+        CU_ASSERT_PTR_NULL(got);
+        if (got) fprintf(stderr, "\n  unexpected: %s\n", got);
+    }
+    free(got);
+}
+
+static void test_offer_subprotocol(void)
+{
+    const char *none[] = {"X-Other: 1"};
+    const char *two[] = {"Sec-WebSocket-Protocol: chat, echo-proto"};
+    /* Offered in two lines, one of them with another header after a CRLF
+     * (a scenario's header may hold several lines). */
+    const char *split[] = {"X-A: 1\r\nsec-websocket-protocol: chat",
+                           "Sec-WebSocket-Protocol: mqtt"};
+
+    /* No answer is fine, whatever was offered (RFC 6455 4.1 point 6). */
+    check_offer(RFC_RESPONSE, NULL, 0, NULL);
+    check_offer(RFC_RESPONSE, two, 1, NULL);
+    /* One of the offer. */
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: echo-proto\r\n\r\n", two, 1, NULL);
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: mqtt\r\n\r\n", split, 2, NULL);
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: chat\r\n\r\n", split, 2, NULL);
+    /* Named when none was offered. */
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: chat\r\n\r\n", none, 1,
+                "101 selecting subprotocol \"chat\", which the request did not offer (offered: "
+                "none)");
+    /* Not among those offered: names are compared exactly. */
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: Chat\r\n\r\n", two, 1,
+                "101 selecting subprotocol \"Chat\", which the request did not offer (offered: "
+                "\"chat\", \"echo-proto\")");
+    /* Two selected, or an empty value: neither is one of the offer. */
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: chat, echo-proto\r\n\r\n", two, 1,
+                "101 selecting subprotocol \"chat, echo-proto\", which the request did not offer "
+                "(offered: \"chat\", \"echo-proto\")");
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: \r\n\r\n", two, 1,
+                "101 selecting subprotocol \"\", which the request did not offer (offered: "
+                "\"chat\", \"echo-proto\")");
+    /* The server's text is escaped. */
+    check_offer(HEAD_101 "Sec-WebSocket-Protocol: \"\xff\r\n\r\n", none, 1,
+                "101 selecting subprotocol \"\\\"\\xff\", which the request did not offer "
+                "(offered: none)");
+}
+
+static void test_offer_extensions(void)
+{
+    const char *deflate[] = {"Sec-WebSocket-Extensions: permessage-deflate; "
+                             "client_max_window_bits, x-webkit-deflate-frame"};
+    const char *quoted[] = {"Sec-WebSocket-Extensions: foo; p=\"a, bar\""};
+
+    check_offer(RFC_RESPONSE, deflate, 1, NULL);
+    /* Parameters may differ from the offer; the name is what counts. */
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: permessage-deflate; "
+                         "server_no_context_takeover\r\n\r\n",
+                deflate, 1, NULL);
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: Permessage-Deflate\r\n\r\n", deflate, 1, NULL);
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n", NULL, 0,
+                "101 selecting extension \"permessage-deflate\" (Sec-WebSocket-Extensions: "
+                "\"permessage-deflate\"), which the request did not offer (offered: none)");
+    /* The first name not offered is named. */
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: permessage-deflate, foo; a=1\r\n\r\n", deflate,
+                1,
+                "101 selecting extension \"foo\" (Sec-WebSocket-Extensions: \"permessage-deflate, "
+                "foo; a=1\"), which the request did not offer (offered: \"permessage-deflate\", "
+                "\"x-webkit-deflate-frame\")");
+    /* A comma inside a quoted parameter does not start another extension. */
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: foo; p=\"a, bar\"\r\n\r\n", quoted, 1, NULL);
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: bar\r\n\r\n", quoted, 1,
+                "101 selecting extension \"bar\" (Sec-WebSocket-Extensions: \"bar\"), which the "
+                "request did not offer (offered: \"foo\")");
+    /* The subprotocol is judged first. */
+    check_offer(HEAD_101 "Sec-WebSocket-Extensions: bar\r\nSec-WebSocket-Protocol: p\r\n\r\n", NULL,
+                0,
+                "101 selecting subprotocol \"p\", which the request did not offer (offered: none)");
+}
+
+/* The lines of d joined with " | ". */
+static void check_lines(const char *const *lines, size_t n, const char *want)
+{
+    char got[1024] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " | " : "", lines[i]);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    if (strcmp(got, want)) fprintf(stderr, "\n  got:  [%s]\n  want: [%s]\n", got, want);
+}
+
+static void test_defaults(void)
+{
+    wsf_handshake_defaults file = {0}, cli = {0}, run = {0};
+
+    wsf_hs_defaults_header(&file, "X-A: file");
+    wsf_hs_defaults_header(&file, "X-B: file");
+    wsf_hs_defaults_subprotocol(&file, "one");
+    wsf_hs_defaults_subprotocol(&file, "two");
+    wsf_hs_defaults_subprotocol(&file, "one"); /* offered once */
+    wsf_hs_defaults_origin(&file, "http://file.test");
+    wsf_hs_defaults_path(&file, "/file");
+    check_lines((const char *const *)file.headers, file.n_headers,
+                "X-A: file | X-B: file | Sec-WebSocket-Protocol: one, two | "
+                "Origin: http://file.test");
+
+    /* The command line's lines replace the file's of the same name (any
+     * case), the rest are added; its subprotocols replace the file's list. */
+    wsf_hs_defaults_header(&cli, "x-a: cli");
+    CU_ASSERT_PTR_NULL(wsf_hs_defaults_subprotocols(&cli, "mqtt, three"));
+    wsf_hs_defaults_header(&cli, "X-C: cli");
+    wsf_hs_defaults_override(&run, &file);
+    wsf_hs_defaults_override(&run, &cli);
+    check_lines((const char *const *)run.headers, run.n_headers,
+                "x-a: cli | X-B: file | Sec-WebSocket-Protocol: mqtt, three | "
+                "Origin: http://file.test | X-C: cli");
+    CU_ASSERT_STRING_EQUAL(run.path, "/file");
+    wsf_hs_defaults_path(&cli, "/cli");
+    wsf_hs_defaults_override(&run, &cli);
+    CU_ASSERT_STRING_EQUAL(run.path, "/cli");
+
+    /* A bad list adds nothing. */
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_defaults_subprotocols(&cli, "ok, not ok"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_defaults_subprotocols(&cli, " , "));
+    CU_ASSERT_EQUAL(cli.n_headers, 3);
+
+    /* One request's lines: a scenario's own header of a default's name
+     * replaces it (also inside a multi-line header text), omit drops one. */
+    const char *own[] = {"Sec-WebSocket-Protocol: other", "X-Z: 1\r\nX-B: own"};
+    const char *omit[] = {"origin"};
+    size_t n;
+    const char **lines = wsf_hs_extra_lines(&run, own, 2, omit, 1, &n);
+    check_lines(lines, n,
+                "x-a: cli | X-C: cli | Sec-WebSocket-Protocol: other | X-Z: 1\r\nX-B: own");
+    free(lines);
+    lines = wsf_hs_extra_lines(NULL, own, 1, NULL, 0, &n);
+    check_lines(lines, n, "Sec-WebSocket-Protocol: other");
+    free(lines);
+
+    wsf_hs_defaults_free(&file);
+    wsf_hs_defaults_free(&cli);
+    wsf_hs_defaults_free(&run);
+    CU_ASSERT_EQUAL(run.n_headers, 0);
+}
+
+static void test_default_values(void)
+{
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_header("X-Api-Key: a b\tc"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_header("X-Empty:"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_header("Sec-WebSocket-Extensions: permessage-deflate"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_header(""));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_header(": x"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_header("X-A : x"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_header("X-A: x\r\nX-B: y"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_header("Sec-WebSocket-Key: x"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_header("CONNECTION: close"));
+
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_subprotocol("lws-mirror-protocol"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_subprotocol("v1.mqtt"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_subprotocol(""));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_subprotocol("a b"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_subprotocol("a,b"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_subprotocol("a/b"));
+
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_origin("http://example.test"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_origin("https://example.test:8443"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_origin("chrome-extension://abc"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_origin("null"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_origin("example.test"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_origin("http://"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_origin("://x"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_origin("1http://x"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_origin("http://a b"));
+
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_path("/"));
+    CU_ASSERT_PTR_NULL(wsf_hs_bad_path("/chat?room=1&x=%20"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_path(""));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_path("chat"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_path("/a b"));
+    CU_ASSERT_PTR_NOT_NULL(wsf_hs_bad_path("/a\x01"));
+}
+
 static CU_TestInfo tests[] = {
     {"ws_accept RFC example", test_accept},
     {"ws_key", test_key},
@@ -370,6 +604,11 @@ static CU_TestInfo tests[] = {
     {"response: garbage", test_response_garbage},
     {"response: frames after head", test_response_frames_after_head},
     {"response: 16 KiB limit", test_response_limits},
+    {"response: subprotocol and extensions", test_response_selections},
+    {"offer: subprotocol", test_offer_subprotocol},
+    {"offer: extensions", test_offer_extensions},
+    {"defaults: lines and override", test_defaults},
+    {"defaults: values", test_default_values},
     CU_TEST_INFO_NULL,
 };
 

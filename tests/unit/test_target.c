@@ -350,6 +350,97 @@ static void test_env(void)
     parse_fails(BASE "env A=1 B=2\n", "t.target:4:9: expected end of line, found 'B=2'");
 }
 
+/* The handshake defaults' lines, joined with " | ", for one comparison. */
+static void check_handshake(const wsf_target *t, const char *path, const char *lines)
+{
+    char got[1024] = "";
+    for (size_t i = 0; i < t->handshake.n_headers; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " | " : "",
+                 t->handshake.headers[i]);
+    CU_ASSERT_STRING_EQUAL(got, lines);
+    if (strcmp(got, lines)) fprintf(stderr, "\n  got:  [%s]\n  want: [%s]\n", got, lines);
+    if (path) {
+        CU_ASSERT_PTR_NOT_NULL(t->handshake.path);
+        if (t->handshake.path) CU_ASSERT_STRING_EQUAL(t->handshake.path, path);
+    } else {
+        CU_ASSERT_PTR_NULL(t->handshake.path);
+    }
+}
+
+static void test_handshake_keys(void)
+{
+    wsf_target *t = parse_ok(BASE);
+    if (t) check_handshake(t, NULL, "");
+    wsf_target_free(t);
+
+    t = parse_ok(BASE "header \"X-Api-Key: s3cret\"\n"
+                      "header X-Word:1\n"
+                      "subprotocol mqtt\n"
+                      "subprotocol a,b \"c, d\" mqtt   # repeated names are offered once\n"
+                      "origin http://example.test:8080\n"
+                      "path /chat?room=1 # a comment\n");
+    if (t)
+        check_handshake(t, "/chat?room=1",
+                        "X-Api-Key: s3cret | X-Word:1 | Sec-WebSocket-Protocol: mqtt, a, b, c, d | "
+                        "Origin: http://example.test:8080");
+    wsf_target_free(t);
+
+    /* The last one of a name counts: headers (any case), origin, path. A
+     * "Sec-WebSocket-Protocol" header and subprotocol lines make one list. */
+    t = parse_ok(BASE "header \"X-A: 1\"\nheader \"x-a: 2\"\norigin null\norigin https://b.test\n"
+                      "path /one\npath \"/two\"\nheader \"Sec-WebSocket-Protocol: x\"\n"
+                      "subprotocol y\n");
+    if (t)
+        check_handshake(t, "/two",
+                        "x-a: 2 | Origin: https://b.test | Sec-WebSocket-Protocol: x, y");
+    wsf_target_free(t);
+}
+
+static void test_handshake_key_errors(void)
+{
+    parse_fails(
+        BASE "header\n",
+        "t.target:4:7: expected a \"Name: value\" header after 'header', found end of line");
+    parse_fails(BASE "header \"no colon\"\n",
+                "t.target:4:8: expected a \"Name: value\" header, found string \"no colon\"");
+    parse_fails(BASE "header \"Bad Name: x\"\n",
+                "t.target:4:8: expected a \"Name: value\" header, found string \"Bad Name: x\"");
+    parse_fails(BASE "header \"X-A: 1\\r\\nX-B: 2\"\n",
+                "t.target:4:8: expected a header without control characters, found string "
+                "\"X-A: 1\\r\\nX-B: 2\"");
+    parse_fails(BASE "header \"X-A: \\x00\"\n",
+                "t.target:4:8: expected a value without NUL bytes, found string \"X-A: \\x00\"");
+    parse_fails(BASE "header \"host: x\"\n",
+                "t.target:4:8: expected a header other than those wsfault writes itself (Host, "
+                "Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version), found string "
+                "\"host: x\"");
+    parse_fails(BASE "header \"X-A: 1\" \"X-B: 2\"\n",
+                "t.target:4:17: expected end of line, found string \"X-B: 2\"");
+    parse_fails(
+        BASE "subprotocol\n",
+        "t.target:4:12: expected a subprotocol name after 'subprotocol', found end of line");
+    parse_fails(BASE "subprotocol a b/c\n",
+                "t.target:4:15: expected a subprotocol name (a token: letters, digits, "
+                "!#$%&'*+-.^_`|~), found 'b/c'");
+    parse_fails(BASE "subprotocol \",\"\n",
+                "t.target:4:13: expected a subprotocol name, found string \",\"");
+    parse_fails(BASE "origin\n", "t.target:4:7: expected an origin after 'origin' (e.g. "
+                                 "http://example.test), found end of line");
+    parse_fails(BASE "origin example.test\n",
+                "t.target:4:8: expected an origin such as http://example.test (or null), found "
+                "'example.test'");
+    parse_fails(BASE "origin \"http://a b\"\n",
+                "t.target:4:8: expected an origin such as http://example.test (or null), found "
+                "string \"http://a b\"");
+    parse_fails(
+        BASE "path\n",
+        "t.target:4:5: expected a request path after 'path' (e.g. /chat), found end of line");
+    parse_fails(BASE "path chat\n", "t.target:4:6: expected a request path that starts with '/' "
+                                    "and has no blanks, found 'chat'");
+    parse_fails(BASE "path /a b\n", "t.target:4:6: expected a request path that starts with '/' "
+                                    "and has no blanks, found '/a b'");
+}
+
 static void test_layout(void)
 {
     /* Comments, blank lines, indentation and CRLF line ends. */
@@ -376,15 +467,17 @@ static void test_layout(void)
 
 static void test_errors(void)
 {
-    parse_fails(BASE "restart always\n",
-                "t.target:4:1: expected a key (name, command, url, ready, "
-                "stop, signal-to, log, env, alarm, ignore, known, bound), found "
-                "'restart'");
+    parse_fails(
+        BASE "restart always\n",
+        "t.target:4:1: expected a key (name, command, url, ready, stop, signal-to, log, env, "
+        "alarm, ignore, known, bound, header, subprotocol, origin, path), found 'restart'");
     /* A key must be a word; the message says what it found, like all others.
      * (It used to stop at "expected a key (...)".) */
-    parse_fails(BASE "\"name\" t\n",
-                "t.target:4:1: expected a key (name, command, url, ready, "
-                "stop, signal-to, log, env, alarm, ignore, known, bound), found string \"name\"");
+    parse_fails(
+        BASE "\"name\" t\n",
+        "t.target:4:1: expected a key (name, command, url, ready, stop, signal-to, log, env, "
+        "alarm, ignore, known, bound, header, subprotocol, origin, path), found string "
+        "\"name\"");
     parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
 
     /* Each required key is named when it is missing. */
@@ -809,6 +902,8 @@ static CU_TestInfo tests[] = {
     {"signal-to", test_signal_to},
     {"log", test_log},
     {"env", test_env},
+    {"handshake keys", test_handshake_keys},
+    {"handshake key errors", test_handshake_key_errors},
     {"layout", test_layout},
     {"errors", test_errors},
     {"expand", test_expand},
