@@ -7,9 +7,10 @@
 # script (exec), in the foreground, listening on PORT and proxying every
 # request to 127.0.0.1:PORT2 with the Upgrade and Connection headers passed on,
 # as nginx's WebSocket proxying page shows it. Its configuration, pid file,
-# logs and temp folders live in a fresh folder under TMPDIR (wsfault-nginx.*),
-# removed by a small watcher once nginx has exited; nothing of nginx's own
-# (/etc/nginx, /var/log/nginx, /run) is touched.
+# logs and temp folders live in a fresh folder under TMPDIR (wsfault-nginx.*);
+# nothing of nginx's own (/etc/nginx, /var/log/nginx, /run) is touched. After
+# exec nothing is left to remove that folder, so each start removes those of
+# earlier starts whose nginx is gone.
 #
 # Both processes stay in the process group wsfault gave this script: nginx
 # is its direct child (so `signal` steps reach nginx) and lws-echo runs
@@ -31,7 +32,13 @@ done
   exit 2
 }
 
+# owner.pid holds this script's pid, which nginx keeps after exec.
+for old in "${TMPDIR:-/tmp}"/wsfault-nginx.*; do
+  [ -f "$old/owner.pid" ] || continue
+  kill -0 "$(cat "$old/owner.pid")" 2>/dev/null || rm -rf "$old"
+done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/wsfault-nginx.XXXXXX")
+echo $$ >"$dir/owner.pid"
 mkdir -p "$dir/logs" "$dir/temp"
 # nginx's workers run as nobody when the master is root: they must be able
 # to reach the temp folders.
@@ -85,14 +92,6 @@ for _ in $(seq 500); do
   fi
   sleep 0.01
 done
-
-# The watcher outlives the stop signal (it ignores it) to remove the folder
-# once nginx, which will have this script's pid, is gone.
-(
-  trap '' TERM INT HUP QUIT
-  while kill -0 $$ 2>/dev/null; do sleep 0.1; done
-  rm -rf "$dir"
-) </dev/null >/dev/null 2>&1 &
 
 echo "launch.sh: nginx on 127.0.0.1:$port, lws-echo on 127.0.0.1:$backend, files in $dir" >&2
 exec nginx -p "$dir" -c "$dir/nginx.conf" -e stderr
