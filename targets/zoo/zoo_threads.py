@@ -131,6 +131,7 @@ class Connection:
         self.write_lock = threading.Lock()
         self.close_sent = False  # no frame may follow our Close
         self.open = False  # the handshake is done
+        self.dropped = False  # the main thread shut the socket down
         self.done = threading.Event()  # the thread has let go of the socket
 
     def say(self, text):
@@ -187,6 +188,7 @@ class Connection:
 
     def drop_now(self):
         """Wake the connection's thread by shutting the socket down."""
+        self.dropped = True
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -205,11 +207,11 @@ class Connection:
             self.say(f"{e}: sending Close 1009")
             self.close_and_wait(1009)
         except Gone as e:
-            self.say(f"the client closed TCP {e}")
+            self.say("dropped" if self.dropped else f"the client closed TCP {e}")
         except socket.timeout:
             self.say("the client did not answer our Close in time")
         except OSError as e:
-            self.say(f"lost: {e.strerror or e}")
+            self.say("dropped" if self.dropped else f"lost: {e.strerror or e}")
         finally:
             self.sock.close()
             self.done.set()
