@@ -11,6 +11,7 @@ packages=(
   libcunit1-dev                      # unit tests
   python3 procps                     # end-to-end tests: JSON checks, pgrep
   python3-websockets                 # Python servers of the bug zoo
+  nodejs                             # the bug zoo's Node.js server (zoo-net.js)
   tshark                             # e2e capture test: reads the pcap files back
   libcap2-bin                        # e2e no-capture-permission test: capsh
   iproute2                           # e2e capture-netns test: ip (not in minimal images)
