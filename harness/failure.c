@@ -1,4 +1,7 @@
 /* expect fail-connection: RFC 6455 7.1.7, _Fail the WebSocket Connection_.
+ * (expect close-connection is the same judgement for a target that ends a
+ * connection of its own accord, as on shutdown: _Close the WebSocket
+ * Connection_ is the MUST, a Close with the code first the SHOULD.)
  *
  *   "the server MUST _Close the WebSocket Connection_ [...] If _The
  *   WebSocket Connection is Established_ prior to the point where the
@@ -10,9 +13,10 @@
  * data from the target ("MUST NOT continue to attempt to process data"),
  * and its side of TCP ends. The SHOULD: a Close frame with one of the
  * accepted codes came first. A target that drops TCP at once passes the
- * MUST and is non-strict; one that sends the Close gets its reply, as a
- * client gives it (5.5.1), and must then close TCP at once (within the
- * close-tcp bound), so no scenario waits on a server's close timeout. */
+ * MUST and is non-strict; one that sends the Close and keeps TCP open gets
+ * a Close in reply, as a client gives it (5.5.1), and must then close TCP
+ * at once (within the close-tcp bound), so no scenario waits on a server's
+ * close timeout. */
 #include "runctx.h"
 
 #include <stdlib.h>
@@ -25,6 +29,14 @@ static bool frame_or_end(run_ctx *c)
 static bool tcp_ended(run_ctx *c)
 {
     return c->peer.fin_in || c->peer.rst_in;
+}
+
+/* A code an endpoint may put in a Close (RFC 6455 7.4.1, 7.4.2): 1004,
+ * 1005, 1006 and 1015 are reserved, below 1000 and from 5000 up unused. */
+static bool sendable(int code)
+{
+    return code >= 1000 && code <= 4999 && code != 1004 && code != 1005 && code != 1006 &&
+           code != 1015;
 }
 
 static char *expected_close(const wsf_expect *e)
@@ -44,13 +56,15 @@ void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *must)
 {
     const wsf_expect *e = &st->u.expect;
     wsf_check *should = rc_add_check(c, st->line, st->text);
-    should->level = st->level == WSF_LEVEL_MUST ? WSF_LEVEL_SHOULD : st->level;
+    should->level = e->close_may                  ? WSF_LEVEL_INFO
+                    : st->level == WSF_LEVEL_MUST ? WSF_LEVEL_SHOULD
+                                                  : st->level;
     must = &c->res->checks[c->res->n_checks - 2]; /* the array moved */
     char d[32];
     wsf_format_duration(e->within_us, d, sizeof d);
-    char *exp_must = wsf_xasprintf("the target fails the connection: no more data, a Close or "
-                                   "the end of TCP within %s, and TCP closed",
-                                   d);
+    char *exp_must = wsf_xasprintf("the target %s the connection: no more data, a Close or the "
+                                   "end of TCP within %s, and TCP closed",
+                                   e->own_accord ? "closes" : "fails", d);
     rc_run_until(c, frame_or_end, c->step_start_us + e->within_us);
     if (c->res->verdict == WSF_ERROR) {
         free(exp_must);
@@ -82,12 +96,16 @@ void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *must)
     char *got = rc_describe_rx(c, f);
     wsf_peer_inbox_pop(&c->peer);
     rc_check_done(c, should, rc_code_accepted(e, code), expected_close(e), wsf_xstrdup(got));
-    /* The closing handshake is the target's to finish: it has the peer's
-     * Close (sent before, or now as the reply) and must close TCP at once. */
-    if (!c->peer.close_sent && !c->peer.close_queued_end && !tcp_ended(c)) {
+    /* The target may wait for the reply to its Close before it closes TCP
+     * (starting a closing handshake rather than dropping the connection):
+     * the peer gives it, as a client does (RFC 6455 5.5.1). A Close the
+     * peer sent before was the fault (a malformed one): the target need not
+     * have taken it for a Close. After the reply the target has all it
+     * needs and must close TCP at once. */
+    if (!tcp_ended(c)) {
         wsf_timeline_add(&c->res->tl, WSF_EV_NOTE, WSF_DIR_NONE, "reply",
                          "the peer answers the target's Close, as a client does (RFC 6455 5.5.1)");
-        rc_send_close(c, code >= 0 ? code : -1);
+        rc_send_close(c, sendable(code) ? code : 1000);
     }
     int64_t wait = wsf_bound_effective(&c->r->bounds, WSF_BOUND_CLOSE_TCP);
     rc_run_until(c, tcp_ended, wsf_now_us() + wait);

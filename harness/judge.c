@@ -107,6 +107,13 @@ static void judge_process(run_ctx *c, const wsf_step *st, wsf_check *k)
         actual = exit_story(c);
         if (!actual) actual = wsf_xasprintf("still running after %s", d);
         break;
+    case WSF_EXP_TARGET_ENDED:
+        expected = wsf_xasprintf("the target exits (with any status, or by a signal) within %s", d);
+        rc_run_until(c, target_gone, deadline);
+        ok = !in->running;
+        actual = exit_story(c);
+        if (!actual) actual = wsf_xasprintf("still running after %s", d);
+        break;
     default: /* WSF_EXP_TARGET_KILLED */
         expected =
             wsf_xasprintf("the target killed by SIG%s within %s", wsf_signal_name(e->signal), d);
@@ -596,6 +603,7 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
     case WSF_EXP_TARGET_ALIVE:
     case WSF_EXP_TARGET_EXITED:
     case WSF_EXP_TARGET_KILLED:
+    case WSF_EXP_TARGET_ENDED:
         if (target_needed(c, st, k)) judge_process(c, st, k);
         break;
     case WSF_EXP_RSS_BELOW:
@@ -754,6 +762,53 @@ static void judge_alarms(run_ctx *c)
                   (char *)b.data);
 }
 
+/* What RFC 6455 forbids in the frames a server sends, whatever a scenario
+ * expects of them: none of it is a matter of choice. */
+static const char *frame_fault(const wsf_event *e)
+{
+    if (e->masked) return "a masked frame (5.2: \"A server MUST NOT mask any frames\")";
+    if (e->rsv)
+        return "RSV bits set with no extension negotiated (5.2: they \"MUST be 0 unless an "
+               "extension is negotiated\")";
+    if (e->opcode >= 8 && (!e->fin || e->len > 125))
+        return "a control frame fragmented or over 125 bytes (5.5: \"All control frames MUST "
+               "have a payload length of 125 bytes or less and MUST NOT be fragmented\")";
+    if (e->opcode != 8) return NULL;
+    if (e->close_code == -2)
+        return "a Close with a 1-byte body (5.5.1: its first two bytes \"MUST be a 2-byte "
+               "unsigned integer\")";
+    if (e->close_code == 1005 || e->close_code == 1006 || e->close_code == 1015)
+        return "a Close with a reserved code (7.4.1: 1005, 1006 and 1015 \"MUST NOT be set as a "
+               "status code in a Close control frame by an endpoint\")";
+    return NULL;
+}
+
+/* The implicit check that the target's frames are well-formed. One sent
+ * while wsfault ended the connection itself is a fault all the same, but
+ * not the scenario's doing: informational then. */
+static void judge_target_frames(run_ctx *c)
+{
+    const wsf_timeline *tl = &c->res->tl;
+    int64_t teardown = c->teardown_us ? c->teardown_us - tl->origin_us : INT64_MAX;
+    for (size_t i = 0; i < tl->n; i++) {
+        const wsf_event *e = &tl->ev[i];
+        if (e->kind != WSF_EV_FRAME || e->dir != WSF_DIR_IN) continue;
+        const char *why = frame_fault(e);
+        if (!why) continue;
+        bool late = e->t_us >= teardown;
+        wsf_check *k = rc_add_check(c, 0,
+                                    late ? "the target's frames are well-formed (implicit; "
+                                           "during wsfault's own clean close)"
+                                         : "the target's frames are well-formed (implicit)");
+        if (late) k->level = WSF_LEVEL_INFO;
+        char *t = ago(c, tl->origin_us + e->t_us);
+        rc_check_done(c, k, false, wsf_xstrdup("frames as RFC 6455 allows a server to send"),
+                      wsf_xasprintf("at %s: %s: %s", t, e->detail ? e->detail : "", why));
+        free(t);
+        return;
+    }
+}
+
 void rc_judge_at_end(run_ctx *c)
 {
     const wsf_scenario *sc = c->sc;
@@ -775,5 +830,6 @@ void rc_judge_at_end(run_ctx *c)
                           hit < 0 ? NULL : quote_line(c, hit));
         }
     }
+    judge_target_frames(c);
     if (c->r->target || c->r->tail_open) judge_alarms(c);
 }

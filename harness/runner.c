@@ -854,7 +854,8 @@ static bool scenario_ends_target(const wsf_scenario *sc)
         const wsf_step *st = &sc->steps[i];
         if (st->kind == WSF_STEP_SIGNAL) return true;
         if (st->kind == WSF_STEP_EXPECT && (st->u.expect.kind == WSF_EXP_TARGET_EXITED ||
-                                            st->u.expect.kind == WSF_EXP_TARGET_KILLED))
+                                            st->u.expect.kind == WSF_EXP_TARGET_KILLED ||
+                                            st->u.expect.kind == WSF_EXP_TARGET_ENDED))
             return true;
     }
     return false;

@@ -168,12 +168,13 @@ static bool parse_opcode(parser *p, int *op, bool allow_frame)
     }
     /* Only expect allows 'frame', and there the other expectations (no frame,
      * tcp, http) are as likely to be what was meant as a frame kind. */
-    wsf_cur_expected(c, allow_frame
-                            ? "an expectation (text, binary, close, ping, pong, "
-                              "continuation, opcode N, frame, no frame, tcp, http, target, fds, "
-                              "socket, log, no log, states, closing, wire, fail-connection)"
-                            : "a frame kind (text, binary, close, ping, pong, "
-                              "continuation, opcode N)");
+    wsf_cur_expected(
+        c, allow_frame
+               ? "an expectation (text, binary, close, ping, pong, "
+                 "continuation, opcode N, frame, no frame, tcp, http, target, fds, "
+                 "socket, log, no log, states, closing, wire, fail-connection, close-connection)"
+               : "a frame kind (text, binary, close, ping, pong, "
+                 "continuation, opcode N)");
     return false;
 }
 
@@ -463,7 +464,11 @@ static bool parse_expect_target(parser *p, wsf_expect *e)
         if (!parse_size_or_bound(p, "a size (e.g. 64MiB)", &e->size)) return false;
         return wsf_cur_end(c);
     }
-    wsf_cur_expected(c, "alive, exited, killed or rss after 'target'");
+    if (wsf_cur_accept(c, "ended")) {
+        e->kind = WSF_EXP_TARGET_ENDED;
+        return parse_within(p, e);
+    }
+    wsf_cur_expected(c, "alive, exited, killed, ended or rss after 'target'");
     return false;
 }
 
@@ -561,10 +566,13 @@ static bool parse_expect(parser *p, wsf_step *st)
     if (wsf_cur_accept(c, "target")) return parse_expect_target(p, e);
     if (wsf_cur_accept(c, "closing")) return parse_expect_closing(p, e);
     if (wsf_cur_accept(c, "wire")) return parse_expect_wire(p, e);
-    if (wsf_cur_accept(c, "fail-connection")) {
-        /* expect fail-connection [CODE|CODE...] within T */
+    if (wsf_cur_accept(c, "fail-connection") || wsf_cur_accept(c, "close-connection")) {
+        /* expect fail-connection|close-connection [may-close] [CODE|CODE...]
+         * within T */
         e->kind = WSF_EXP_FAIL_CONNECTION;
+        e->own_accord = c->toks.tok[c->i - 1].text[0] == 'c';
         e->close_code = WSF_CLOSE_ANY;
+        e->close_may = wsf_cur_accept(c, "may-close");
         const wsf_token *t = wsf_cur_peek(c);
         if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9' &&
             !parse_close_codes(p, e))

@@ -40,6 +40,7 @@ typedef enum {
     WSF_EXP_TARGET_ALIVE,    /* running now, or for the whole time */
     WSF_EXP_TARGET_EXITED,   /* exited (with a status) within the time */
     WSF_EXP_TARGET_KILLED,   /* killed by a signal within the time */
+    WSF_EXP_TARGET_ENDED,    /* exited or killed, however, within the time */
     WSF_EXP_RSS_BELOW,       /* the highest RSS seen in this scenario stays under size */
     WSF_EXP_RSS_GROWTH,      /* ... grows by less than size over the scenario's start */
     WSF_EXP_FDS_BASELINE,    /* its open fds fall back to the count at the start */
@@ -106,6 +107,12 @@ typedef struct {
      * either, so the scenario accepts exactly those. */
     int alt_codes[7];
     size_t n_alt_codes;
+    /* FAIL_CONNECTION: the Close frame is a MAY (RFC 6455 5.1), not the
+     * SHOULD of 7.1.7: its check is informational. */
+    bool close_may;
+    /* FAIL_CONNECTION said as "close-connection": the target ends the
+     * connection of its own accord (a shutdown), judged the same way. */
+    bool own_accord;
     bool check_reason;
     wsf_buf reason;
     int http_status; /* HTTP */

@@ -1001,15 +1001,16 @@ static void test_expect_errors(void)
     parse_fails(HEAD "expect no text within 1s\n", "t.wsf:2:11: expected 'frame', found 'text'");
 
     /* An unknown expectation lists all of them, not just the frame kinds. */
-    parse_fails(HEAD "expect tcp-closed within 1s\n",
-                "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
-                "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
-                "log, states, closing, wire, fail-connection), found 'tcp-closed'");
-    parse_fails(HEAD "expect\n",
-                "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
-                "pong, continuation, opcode N, frame, no frame, tcp, http, "
-                "target, fds, socket, log, no log, states, closing, wire, fail-connection), "
-                "found end of line");
+    parse_fails(
+        HEAD "expect tcp-closed within 1s\n",
+        "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
+        "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
+        "log, states, closing, wire, fail-connection, close-connection), found 'tcp-closed'");
+    parse_fails(HEAD "expect\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
+                                 "pong, continuation, opcode N, frame, no frame, tcp, http, "
+                                 "target, fds, socket, log, no log, states, closing, wire, "
+                                 "fail-connection, close-connection), "
+                                 "found end of line");
     parse_fails(HEAD "expect tcp maybe within 1s\n",
                 "t.wsf:2:12: expected fin, rst, closed or open after 'tcp', found 'maybe'");
 
@@ -1197,17 +1198,17 @@ static void test_must_and_should(void)
     }
 
     /* They need an expectation as much as 'expect' does. */
-    parse_fails(HEAD "should\n",
-                "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
-                "pong, continuation, opcode N, frame, no frame, tcp, http, "
-                "target, fds, socket, log, no log, states, closing, wire, fail-connection), "
-                "found end of line");
+    parse_fails(HEAD "should\n", "t.wsf:2:7: expected an expectation (text, binary, close, ping, "
+                                 "pong, continuation, opcode N, frame, no frame, tcp, http, "
+                                 "target, fds, socket, log, no log, states, closing, wire, "
+                                 "fail-connection, close-connection), "
+                                 "found end of line");
     parse_fails(HEAD "must tcp fin\n", "t.wsf:2:13: expected 'within', found end of line");
     /* Only as the first word. */
     parse_fails(HEAD "expect should tcp fin within 1s\n",
                 "t.wsf:2:8: expected an expectation (text, binary, close, ping, pong, "
                 "continuation, opcode N, frame, no frame, tcp, http, target, fds, socket, log, no "
-                "log, states, closing, wire, fail-connection), found 'should'");
+                "log, states, closing, wire, fail-connection, close-connection), found 'should'");
 }
 
 static void test_expect_target(void)
@@ -1263,10 +1264,11 @@ static void test_expect_target(void)
 static void test_expect_target_errors(void)
 {
     parse_fails(HEAD "expect target sleeping\n",
-                "t.wsf:2:15: expected alive, exited, killed or rss after 'target', found "
+                "t.wsf:2:15: expected alive, exited, killed, ended or rss after 'target', found "
                 "'sleeping'");
-    parse_fails(HEAD "expect target\n", "t.wsf:2:14: expected alive, exited, killed or rss after "
-                                        "'target', found end of line");
+    parse_fails(HEAD "expect target\n",
+                "t.wsf:2:14: expected alive, exited, killed, ended or rss after "
+                "'target', found end of line");
     parse_fails(HEAD "expect target exited 300 within 1s\n",
                 "t.wsf:2:22: expected an exit status 0-255 or 'within', found '300'");
     parse_fails(HEAD "expect target exited -1 within 1s\n",
@@ -1589,7 +1591,23 @@ static void test_fail_connection(void)
     wsf_scenario_free(s);
     /* Without codes, any Close is as good. */
     s = one_step("expect fail-connection within 500ms", &st);
-    if (st) CU_ASSERT_EQUAL(st->u.expect.close_code, WSF_CLOSE_ANY);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.expect.close_code, WSF_CLOSE_ANY);
+        CU_ASSERT_FALSE(st->u.expect.close_may);
+    }
+    wsf_scenario_free(s);
+    /* RFC 6455 5.1: the Close is a MAY there. */
+    s = one_step("expect fail-connection may-close 1002 within 1s", &st);
+    if (st) {
+        CU_ASSERT_TRUE(st->u.expect.close_may);
+        CU_ASSERT_EQUAL(st->u.expect.close_code, 1002);
+    }
+    wsf_scenario_free(s);
+    s = one_step("expect target ended within shutdown-grace", &st);
+    if (st) {
+        CU_ASSERT_EQUAL(st->u.expect.kind, WSF_EXP_TARGET_ENDED);
+        CU_ASSERT_EQUAL(st->bound, WSF_BOUND_SHUTDOWN_GRACE);
+    }
     wsf_scenario_free(s);
     parse_fails(HEAD "expect fail-connection 1002\n",
                 "t.wsf:2:28: expected 'within', found end of line");
