@@ -69,18 +69,22 @@ fi
 # The order of the report's columns.
 servers=(python-websockets aiohttp tornado fastapi autobahn node-ws libwebsockets nginx)
 
-status=0
+# Two servers at a time (each on its own claimed ports): most of a run is
+# waiting for a server's timeouts.
 mkdir -p "$out"
-for s in "${servers[@]}"; do
+printf '%s\n' "${servers[@]}" | xargs -P "${JOBS:-2}" -I{} bash -c '
+  s={}; out=$1
   target=$(ls targets/real/"$s"/*.target)
-  echo "=== $s ($target)"
-  rm -rf "${out:?}/$s"
-  mkdir -p "$out/$s"
-  build/bin/wsfault run --target "$target" --results "$out/$s/results.json" scenarios
+  rm -rf "${out:?}/$s"; mkdir -p "$out/$s"
+  build/bin/wsfault run --target "$target" --results "$out/$s/results.json" scenarios \
+    >"$out/$s/output.txt" 2>&1
   rc=$?
+  tail -n 3 "$out/$s/output.txt" | sed "s/^/$s: /"
   echo "=== $s: exit $rc"
-  [ "$rc" -eq 0 ] || status=1
-done
+  [ "$rc" -eq 0 ]
+' _ "$out"
+status=$?
+[ "$status" -eq 0 ] || status=1
 
 results=()
 for s in "${servers[@]}"; do

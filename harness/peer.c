@@ -174,6 +174,7 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     }
     /* Buffer sizes only shape the TCP window when set before connect(). */
     p->rcvbuf_chosen = rcvbuf != 0;
+    p->rcvbuf_before = 0;
     if (rcvbuf) {
         int v = (int)rcvbuf;
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
@@ -642,10 +643,20 @@ void wsf_peer_stall_read(wsf_peer *p, bool stall)
          * once. A size chosen with `connect rcvbuf` is left alone. */
         int v = 1, got = 0;
         socklen_t len = sizeof got;
+        if (!p->rcvbuf_before) getsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &p->rcvbuf_before, &len);
+        len = sizeof got;
         setsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
         getsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
         wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "stall-read",
                          "reading stops; receive buffer shrunk to %d bytes", got);
+    } else if (!stall && p->io.fd >= 0 && p->rcvbuf_before) {
+        /* With the shrunk buffer a reader that resumes would crawl through
+         * what the target queued meanwhile, a few KiB a round trip. */
+        int v = p->rcvbuf_before / 2; /* the kernel doubles what it is given */
+        setsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "resume-read",
+                         "receive buffer back to %d bytes", p->rcvbuf_before);
+        p->rcvbuf_before = 0;
     } else {
         wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read",
                          NULL);

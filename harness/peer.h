@@ -55,6 +55,7 @@ typedef struct {
     /* Reading. */
     bool read_stalled;
     bool rcvbuf_chosen; /* connect rcvbuf set a size: stall read keeps it */
+    int rcvbuf_before;  /* the size a stall shrank, given back on resume; 0: none */
     wsf_buf rx;         /* bytes not yet decoded */
     bool handshake_sent;
     bool response_seen;

@@ -22,6 +22,12 @@
 /* How long the target may stay quiet before a scenario's log is complete. */
 #define SETTLE_QUIET_US 25000
 #define SETTLE_MAX_US 250000
+/* After a teardown the target may take longer to tell what wsfault's own
+ * close did (a server blocked writing to a stalled reader notices the RST
+ * only when its write fails): its words must land in this scenario's
+ * teardown, where they are only noted, not in the next scenario. */
+#define SETTLE_TEARDOWN_QUIET_US 150000
+#define SETTLE_TEARDOWN_MAX_US 1000000
 /* Lines of target output kept per scenario for judging. */
 #define MAX_LINES 100000
 /* How long the capture goes on after a scenario's last step. */
@@ -868,7 +874,8 @@ static bool target_quiet(run_ctx *c)
     wsf_runner *r = c->r;
     int64_t last = r->n_lines ? r->lines[r->n_lines - 1].abs_us : 0;
     if (last < c->settle_from) last = c->settle_from;
-    return wsf_now_us() - last >= SETTLE_QUIET_US || (r->target && !r->inst.running);
+    int64_t quiet = c->teardown_us ? SETTLE_TEARDOWN_QUIET_US : SETTLE_QUIET_US;
+    return wsf_now_us() - last >= quiet || (r->target && !r->inst.running);
 }
 
 /* The step with its named bounds replaced by this server's values; the
@@ -1046,7 +1053,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
      * survived. */
     if ((r->target && r->inst_up) || r->tail_open) {
         c.settle_from = wsf_now_us();
-        int64_t stop = c.settle_from + SETTLE_MAX_US;
+        int64_t stop = c.settle_from + (c.teardown_us ? SETTLE_TEARDOWN_MAX_US : SETTLE_MAX_US);
         while (!target_quiet(&c) && wsf_now_us() < stop && !r->loop->interrupted)
             wsf_loop_run_once(r->loop, wsf_now_us() + SETTLE_QUIET_US);
         if (r->target) wsf_instance_drain(&r->inst);
