@@ -181,6 +181,11 @@ wsf_log_level wsf_log_level_of(const char *line, const regex_t *level_re)
                        ? WSF_LOG_UNKNOWN
                        : wsf_log_level_word(line + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
     }
+    /* Python's logging prints this block when it could not format a record
+     * (a bad argument to a log call), without that record's level; the
+     * program goes on. It tells of a broken log call, not of a failure of
+     * the server: a notice. */
+    if (!strcmp(line, "--- Logging error ---")) return WSF_LOG_NOTICE;
     wsf_log_level l;
     if (syslog_form(line, &l) || json_form(line, &l) || letter_form(line, &l) ||
         logfmt_form(line, &l) || word_form(line, &l))

@@ -239,6 +239,16 @@ static void test_python_websockets(void)
               "L154 error fails /Traceback/ at L155\n");
 }
 
+/* Python logging's "--- Logging error ---" block, for a DEBUG record
+ * websockets 10.4 could not format: a broken log call, noted as a notice;
+ * the block's own traceback does not fail the scenario. */
+static void test_logging_error(void)
+{
+    check_level("--- Logging error ---", NULL, "notice");
+    check_log("websockets-logging-error.log", &plain,
+              "4 records\nL1 notice noted /Traceback/ at L2\n");
+}
+
 /* tornado 6.2, its own format: "Malformed WebSocket request received" at
  * DEBUG with an indented traceback; then tornado's own AttributeError while
  * aborting, and an on_message that raises, at ERROR. */
@@ -429,6 +439,7 @@ static CU_TestInfo tests[] = {
     {"level regex", test_level_regex},
     {"level words", test_level_words},
     {"records: python-websockets", test_python_websockets},
+    {"records: a Python logging error", test_logging_error},
     {"records: tornado", test_tornado},
     {"records: aiohttp", test_aiohttp},
     {"records: uvicorn + fastapi", test_uvicorn},
