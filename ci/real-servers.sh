@@ -3,6 +3,8 @@
 # then writes one report with a column per server:
 #
 #   bash ci/real-servers.sh [OUT]      (OUT defaults to results-real/)
+#   bash ci/real-servers.sh --install  (only install the servers: ci/test.sh
+#                                       does so for the e2e.real-servers test)
 #
 # Installs what is missing first: the servers from Debian's packages (apt-get
 # only for packages not installed, as ci/setup.sh does), Node's `ws` with
@@ -15,6 +17,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+install_only=false
+if [ "${1:-}" = --install ]; then install_only=true; shift; fi
 out=${1:-results-real}
 cd "$root"
 
@@ -60,6 +64,8 @@ if [ ! -d targets/real/node-ws/node_modules/ws ]; then
   echo "real-servers: npm ci in targets/real/node-ws"
   (cd targets/real/node-ws && npm ci --no-audit --no-fund --loglevel=error) || exit 1
 fi
+
+$install_only && exit 0
 
 if [ ! -x build/bin/wsfault ] || [ ! -x build/bin/lws-echo ]; then
   bash ci/setup.sh || exit 1

@@ -19,7 +19,7 @@ static bool target_needed(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     if (c->r->target) return true;
     rc_check_skip(c, k, wsf_xstrdup(st->text),
-                  "with --url there is no process to watch (--target starts one)");
+                  "with --url there is no process to watch (without --url, --target starts one)");
     return false;
 }
 
@@ -720,7 +720,7 @@ static void settle_record(run_ctx *c, const alarm_reader *a, alarm_tally *t)
 static void judge_alarms(run_ctx *c)
 {
     wsf_runner *r = c->r;
-    const wsf_target *t = r->target;
+    const wsf_target *t = r->target ? r->target : r->described;
     const regex_t *level_re = t && t->level_pattern ? &t->level_re : NULL;
     alarm_reader streams[2] = {{.first = -1}, {.first = -1}};
     alarm_tally tally = {0};

@@ -31,7 +31,10 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -t, --target FILE     start and stop the server described by a .target file\n"
-    "  -u, --url URL         test an external server at ws://host:port/path instead\n"
+    "  -u, --url URL         test an external server at ws://host:port/path instead;\n"
+    "                        with --target, the server that file describes, already\n"
+    "                        running: nothing is started, the file's bounds, known\n"
+    "                        failures, alarms and handshake options apply\n"
     "  -f, --filter PATTERN  run only scenarios whose name, file or tag matches\n"
     "                        (a glob with * ? [..], else a substring; repeatable)\n"
     "  -l, --list            list the scenarios that would run, then exit\n"
@@ -491,10 +494,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
               stderr);
         return EXIT_USAGE;
     }
-    if (!list && !target_file == !url) {
-        fputs(target_file ? "wsfault: give --target or --url, not both\n"
-                          : "wsfault: give a target: --target FILE or --url ws://host:port/\n",
-              stderr);
+    if (!list && !target_file && !url) {
+        fputs("wsfault: give a target: --target FILE or --url ws://host:port/\n", stderr);
         return EXIT_USAGE;
     }
 
@@ -553,7 +554,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             fprintf(stderr, "%s\n", err);
             goto out;
         }
-    } else if (strncmp(url, "ws://", 5) != 0) {
+    }
+    if (url && strncmp(url, "ws://", 5) != 0) {
         fprintf(stderr, "wsfault: --url: expected ws://host:port/path, found '%s'\n", url);
         goto out;
     }
@@ -570,7 +572,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char *targetdir = target_file ? abs_dir_of(target_file) : wsf_xstrdup(".");
     wsf_target_vars vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
     wsf_runner runner;
-    wsf_runner_init(&runner, &loop, target, url, &vars);
+    /* --target with --url: the file describes a server that already runs
+     * at the URL; nothing is started. */
+    wsf_runner_init(&runner, &loop, url ? NULL : target, url, &vars);
+    if (url && target) wsf_runner_describe(&runner, target);
     runner.handshake = &handshake;
     /* The command line wins over the target file: checked when read. */
     for (size_t i = 0; i < n_bound_args; i++) {
@@ -612,12 +617,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                          .argv = full_argv,
                          .target_name = target ? target->name : NULL,
                          .target_file = target_file,
-                         .url = target ? target->url : url,
+                         .url = url ? url : target->url,
                          .handshake = &handshake,
                          .started_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec};
     int64_t t0 = wsf_now_us();
-    printf("wsfault %s: %zu scenario%s against %s\n", WSF_VERSION, n, n == 1 ? "" : "s",
-           target ? target->name : url);
+    printf("wsfault %s: %zu scenario%s against %s%s%s\n", WSF_VERSION, n, n == 1 ? "" : "s",
+           target ? target->name : url, target && url ? " at " : "", target && url ? url : "");
     fflush(stdout);
 
     wsf_result *results = wsf_xcalloc(n, sizeof *results);

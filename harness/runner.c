@@ -147,6 +147,14 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     wsf_ws_accept(key, accept);
 }
 
+void wsf_runner_describe(wsf_runner *r, const wsf_target *t)
+{
+    r->described = t;
+    r->bounds = t->bounds;
+    r->alarms = &t->alarms;
+    r->ignore = &t->ignore;
+}
+
 int wsf_runner_follow_log(wsf_runner *r, const char *path, char *err, size_t errlen)
 {
     if (wsf_logtail_open(&r->tail, r->loop, path, on_target_line, r, err, errlen) < 0) return -1;
@@ -1017,7 +1025,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     if (res->verdict == WSF_PASS && !r->target && scenario_ends_target(sc)) {
         res->verdict = WSF_SKIP;
         res->reason = wsf_xstrdup("skip: it signals the target or expects it to exit, and with "
-                                  "--url there is no process (--target starts one)");
+                                  "--url there is no process (without --url, --target starts one)");
         c.stop = true;
     }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
@@ -1087,7 +1095,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */
-    const wsf_known *k = r->target ? wsf_target_known(r->target, sc->file) : NULL;
+    const wsf_target *file = r->target ? r->target : r->described;
+    const wsf_known *k = file ? wsf_target_known(file, sc->file) : NULL;
     if (k) {
         res->known = k->why;
         if (res->verdict == WSF_FAIL) res->verdict = WSF_KNOWN;

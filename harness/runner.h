@@ -66,6 +66,9 @@ typedef struct {
 typedef struct {
     wsf_loop *loop;
     const wsf_target *target; /* NULL: an external server at url */
+    /* With --url and --target both: the file that describes the external
+     * server (its bounds, known failures, alarms); nothing is started. */
+    const wsf_target *described;
     const char *url;
     /* Sent by every handshake unless the scenario's own options replace
      * them: the target file's, overridden by the command line's. NULL: none. */
@@ -110,6 +113,9 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
                      const wsf_target_vars *vars);
 /* Runs one scenario; the result owns its timeline and texts. */
 void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *out);
+/* The external server is the one this target file describes: its bounds,
+ * known failures, alarm and ignore patterns and log level apply. */
+void wsf_runner_describe(wsf_runner *r, const wsf_target *t);
 /* Follows a log file the server writes (--log), from its end; -1 with why
  * in err. */
 int wsf_runner_follow_log(wsf_runner *r, const char *path, char *err, size_t errlen);

@@ -13,6 +13,10 @@ what wsfault sent. Modes (--mode):
                    request offers: a client MUST fail that (RFC 6455 4.1).
   wrong-extension  as echo, but the 101 also selects permessage-deflate,
                    an extension the request did not offer (same rule).
+  traceback-on-close
+                   as echo (without the subprotocol too), but a Close makes
+                   it print a Python traceback at ERROR: a server that logs
+                   an ordinary client close as a failure.
 
 Usage: subprotocol_echo.py --port N [--mode MODE]   (N = 0: any free port,
 named in the "listening on N" line)
@@ -95,6 +99,10 @@ async def serve(reader, writer, mode):
             elif opcode == 9:
                 writer.write(frame(10, payload))
             elif opcode == 8:
+                if mode == "traceback-on-close":
+                    print("ERROR:close:a client closed\nTraceback (most recent call last):\n"
+                          '  File "subprotocol_echo.py", line 1, in serve\n'
+                          "ClientClosed: a Close arrived", file=sys.stderr, flush=True)
                 writer.write(frame(8, payload[:2]))
                 break
             await writer.drain()
@@ -107,8 +115,8 @@ async def serve(reader, writer, mode):
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--mode", choices=("echo", "wrong-protocol", "wrong-extension"),
-                    default="echo")
+    ap.add_argument("--mode", default="echo",
+                    choices=("echo", "wrong-protocol", "wrong-extension", "traceback-on-close"))
     args = ap.parse_args()
     server = await asyncio.start_server(lambda r, w: serve(r, w, args.mode), "127.0.0.1",
                                         args.port)

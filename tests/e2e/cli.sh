@@ -31,8 +31,9 @@ expect_rc 2 "$WSFAULT" frobnicate
 assert_contains out.txt "unknown command 'frobnicate'"
 expect_rc 2 "$WSFAULT" run "$SRC/scenarios"
 assert_contains out.txt "give a target: --target FILE or --url"
+# With --url, --target names the file that describes the running server.
 expect_rc 2 "$WSFAULT" run --target x --url ws://127.0.0.1:1/ "$SRC/scenarios"
-assert_contains out.txt "give --target or --url, not both"
+assert_contains out.txt "x: cannot open: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ /no/such/path
 assert_contains out.txt "/no/such/path: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url http://127.0.0.1:1/ "$SRC/scenarios"
