@@ -216,6 +216,11 @@ static bool sockets_released(run_ctx *c)
     return held_connection(c, &e, &port, NULL) == 0;
 }
 
+bool rc_connections_released(run_ctx *c)
+{
+    return sockets_released(c);
+}
+
 static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     const wsf_expect *e = &st->u.expect;

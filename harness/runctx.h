@@ -72,6 +72,8 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k);
 void rc_teardown(run_ctx *c);
 /* expect fail-connection (failure.c). */
 void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *k);
+/* The target holds none of this scenario's connections (judge.c). */
+bool rc_connections_released(run_ctx *c);
 /* Checks made when the scenario ends: "no log ... until end" and alarms. */
 void rc_judge_at_end(run_ctx *c);
 

@@ -23,11 +23,12 @@
 #define SETTLE_QUIET_US 25000
 #define SETTLE_MAX_US 250000
 /* After a teardown the target may take longer to tell what wsfault's own
- * close did (a server blocked writing to a stalled reader notices the RST
+ * close did (a server blocked writing to a stalled reader notices the end
  * only when its write fails): its words must land in this scenario's
- * teardown, where they are only noted, not in the next scenario. */
+ * teardown, where they are only noted, not in the next scenario. So the
+ * settle waits until the target has let go of the connection, then for a
+ * longer quiet, at most the close-tcp bound. */
 #define SETTLE_TEARDOWN_QUIET_US 150000
-#define SETTLE_TEARDOWN_MAX_US 1000000
 /* Lines of target output kept per scenario for judging. */
 #define MAX_LINES 100000
 /* How long the capture goes on after a scenario's last step. */
@@ -882,8 +883,10 @@ static bool target_quiet(run_ctx *c)
     wsf_runner *r = c->r;
     int64_t last = r->n_lines ? r->lines[r->n_lines - 1].abs_us : 0;
     if (last < c->settle_from) last = c->settle_from;
+    if (r->target && !r->inst.running) return true;
+    if (c->teardown_us && !rc_connections_released(c)) return false;
     int64_t quiet = c->teardown_us ? SETTLE_TEARDOWN_QUIET_US : SETTLE_QUIET_US;
-    return wsf_now_us() - last >= quiet || (r->target && !r->inst.running);
+    return wsf_now_us() - last >= quiet;
 }
 
 /* The step with its named bounds replaced by this server's values; the
@@ -1061,7 +1064,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
      * survived. */
     if ((r->target && r->inst_up) || r->tail_open) {
         c.settle_from = wsf_now_us();
-        int64_t stop = c.settle_from + (c.teardown_us ? SETTLE_TEARDOWN_MAX_US : SETTLE_MAX_US);
+        int64_t stop =
+            c.settle_from +
+            (c.teardown_us ? wsf_bound_effective(&r->bounds, WSF_BOUND_CLOSE_TCP) : SETTLE_MAX_US);
         while (!target_quiet(&c) && wsf_now_us() < stop && !r->loop->interrupted)
             wsf_loop_run_once(r->loop, wsf_now_us() + SETTLE_QUIET_US);
         if (r->target) wsf_instance_drain(&r->inst);
