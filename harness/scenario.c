@@ -40,45 +40,46 @@ static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_
     return st;
 }
 
-/* A duration, or the name of a bound (handshake-timeout, ...) whose value
- * the runner looks up for the target: the step remembers which. */
-static bool parse_time(parser *p, const char *what, int64_t *us)
+/* A named bound where a duration (or a size) goes: 1 when the word is one
+ * (the step remembers which; the runner looks up the target's value), 0
+ * when no word is there, -1 for a word that is no bound of that kind. */
+static int named_bound(parser *p, bool size, const char *what)
 {
     wsf_cursor *c = &p->c;
     const wsf_token *t = wsf_cur_peek(c);
-    if (t && t->kind == WSF_TOK_WORD && ((t->text[0] >= 'a' && t->text[0] <= 'z'))) {
-        wsf_bound b = wsf_bound_from_name(t->text);
-        if (b == WSF_BOUND_NONE || wsf_bound_is_size(b)) {
-            wsf_cur_error_at(c, t, "expected %s or a named bound (%s), found '%s'", what,
-                             wsf_bound_names(false), t->text);
-            return false;
-        }
-        c->i++;
-        p->st->bound = b;
-        *us = 0;
-        return true;
+    if (!t || t->kind != WSF_TOK_WORD || t->text[0] < 'a' || t->text[0] > 'z') return 0;
+    wsf_bound b = wsf_bound_from_name(t->text);
+    if (b == WSF_BOUND_NONE || wsf_bound_is_size(b) != size) {
+        wsf_cur_error_at(c, t, "expected %s or a named bound (%s), found '%s'", what,
+                         wsf_bound_names(size), t->text);
+        return -1;
     }
-    return wsf_cur_duration(c, what, us);
+    c->i++;
+    if (size)
+        p->st->size_bound = b;
+    else
+        p->st->bound = b;
+    return 1;
 }
 
-/* A size, or the name of a size bound (rss-growth). */
+static bool parse_time(parser *p, const char *what, int64_t *us)
+{
+    int named = named_bound(p, false, what);
+    if (named) {
+        *us = 0;
+        return named > 0;
+    }
+    return wsf_cur_duration(&p->c, what, us);
+}
+
 static bool parse_size_or_bound(parser *p, const char *what, uint64_t *size)
 {
-    wsf_cursor *c = &p->c;
-    const wsf_token *t = wsf_cur_peek(c);
-    if (t && t->kind == WSF_TOK_WORD && t->text[0] >= 'a' && t->text[0] <= 'z') {
-        wsf_bound b = wsf_bound_from_name(t->text);
-        if (!wsf_bound_is_size(b)) {
-            wsf_cur_error_at(c, t, "expected %s or a named bound (%s), found '%s'", what,
-                             wsf_bound_names(true), t->text);
-            return false;
-        }
-        c->i++;
-        p->st->size_bound = b;
+    int named = named_bound(p, true, what);
+    if (named) {
         *size = 0;
-        return true;
+        return named > 0;
     }
-    return wsf_cur_size(c, what, size);
+    return wsf_cur_size(&p->c, what, size);
 }
 
 static void push_str(char ***arr, size_t *n, const char *s)
