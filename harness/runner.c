@@ -85,7 +85,7 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     }
     wsf_log_streams s = !strcmp(stream, "stderr") ? WSF_LOG_STDERR : WSF_LOG_STDOUT;
     /* A followed log file is the log, whatever the streams are. */
-    bool is_log = !r->target || (r->target->log & s) != 0;
+    bool is_log = !r->target || !strcmp(stream, "log") || (r->target->log & s) != 0;
     /* Regexes stop at a NUL; a line with one is matched up to it. */
     r->lines[r->n_lines++] =
         (struct wsf_line){abs_us, is_log, s, r->line_no, wsf_xstrndup(line, len)};

@@ -39,4 +39,8 @@ assert_contains out.txt '"Segmentation fault (core dumped)"'
   fail "the line is not on the timeline as the stream 'log'"
 expect_rc 2 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --log no-such.log "$SRC/tests/data/levels/log-alarm.wsf"
 assert_contains out.txt "wsfault: --log no-such.log: No such file or directory"
+# expect log reads the file, though lws-echo.target says 'log stderr'.
+expect_rc 0 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --target "$SRC/targets/lws-echo.target" \
+  --log server.log --results expect.json "$SRC/tests/data/levels/log-expect.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
 echo "ok: --url judges what it can see, skips the rest with the reason, and --log follows a log file"
