@@ -44,12 +44,15 @@ static bool tx_flushed(run_ctx *c)
     return c->peer.tx.len == 0 || tcp_ended(c);
 }
 
-/* The connection is over as the protocol sees it: the target ended TCP, or
- * the closing handshake is done. A client closes its socket then; what the
- * target logs about it is still the scenario's doing. */
+/* The connection is over as the protocol sees it: the target ended TCP, the
+ * closing handshake is done, or the scenario ended the peer's side (FIN)
+ * itself. A client closes its socket then; what the target logs about it is
+ * still the scenario's doing (python-websockets, for one, logs a connection
+ * only once both sides have closed TCP). */
 static bool over(const wsf_peer *p)
 {
-    return p->fin_in || p->rst_in || p->rx_broken || (p->close_sent && p->close_received);
+    return p->fin_in || p->rst_in || p->rx_broken || p->half_closed ||
+           (p->close_sent && p->close_received);
 }
 
 void rc_teardown(run_ctx *c)
