@@ -235,6 +235,8 @@ static void note_rst(wsf_peer *p, const char *how)
     wsf_loop_del(p->loop, &p->io);
 }
 
+static void do_read(wsf_peer *p);
+
 static void flush(wsf_peer *p, size_t max)
 {
     if (p->io.fd < 0 || p->state != WSF_TCP_OPEN || p->rst_in) return;
@@ -256,7 +258,13 @@ static void flush(wsf_peer *p, size_t max)
          * a reset already noted; only ECONNRESET is news from the target. */
         wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "write-error", "%s%s", strerror(e),
                          e == EPIPE && p->half_closed ? " (the peer half-closed earlier)" : "");
-        if (e == ECONNRESET) note_rst(p, strerror(e));
+        if (e == ECONNRESET) {
+            /* As on EPOLLERR: what the target sent before its reset is
+             * still queued (its Close, say), and is read before the reset
+             * is taken as the end. */
+            if (!p->read_stalled && !p->eof_read && !p->rx_broken) do_read(p);
+            note_rst(p, strerror(e));
+        }
         wsf_buf_reset(&p->tx);
         break;
     }

@@ -494,6 +494,34 @@ end:
     teardown();
 }
 
+/* The reset is first heard of through a write: the peer sends before it
+ * has read the Close the target sent ahead of its RST. The Close must still
+ * be read, before the reset (it used to be lost). */
+static void test_frame_then_rst_seen_by_write(void)
+{
+    setup();
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    srv_send(fx.sfd, close_1000, sizeof close_1000);
+    srv_rst(fx.sfd);
+    fx.sfd = -1;
+    usleep(20000); /* the RST is in before the peer's next move */
+    /* Twice: the first send may still be accepted by the kernel. */
+    static const uint8_t text[] = {0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2};
+    wsf_peer_send(&fx.peer, text, sizeof text);
+    if (!fx.peer.rst_in) {
+        usleep(20000);
+        wsf_peer_send(&fx.peer, text, sizeof text);
+    }
+    REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_rst));
+    wsf_rx_frame *f = wsf_peer_inbox_peek(&fx.peer);
+    CU_ASSERT_PTR_NOT_NULL(f);
+    if (f) CU_ASSERT_EQUAL(f->close_code, 1000);
+    int fr = find_event(0, WSF_EV_FRAME, WSF_DIR_IN, "close");
+    CU_ASSERT(fr >= 0 && fr < find_event(0, WSF_EV_TCP, WSF_DIR_IN, "rst"));
+end:
+    teardown();
+}
+
 static bool tcp_ended(wsf_peer *p)
 {
     return p->fin_in || p->rst_in;
@@ -861,6 +889,8 @@ end:
 static CU_TestInfo tests[] = {
     {"an RST after the frames were read is an RST", test_rst_after_frame_read},
     {"a frame then an RST: the frame is kept", test_frame_then_rst},
+    {"a frame then an RST, heard of by a write: the frame is kept",
+     test_frame_then_rst_seen_by_write},
     {"stall read shrinks the receive buffer", test_stall_read_shrinks_buffer},
     {"connect: connected event", test_connect},
     {"connect: refused", test_connect_refused},
