@@ -21,16 +21,6 @@
 
 #include <stdlib.h>
 
-static bool frame_or_end(run_ctx *c)
-{
-    return wsf_peer_inbox_peek(&c->peer) || c->peer.fin_in || c->peer.rst_in || c->peer.rx_broken;
-}
-
-static bool tcp_ended(run_ctx *c)
-{
-    return c->peer.fin_in || c->peer.rst_in;
-}
-
 /* A code an endpoint may put in a Close (RFC 6455 7.4.1, 7.4.2): 1004,
  * 1005, 1006 and 1015 are reserved, below 1000 and from 5000 up unused. */
 static bool sendable(int code)
@@ -65,7 +55,7 @@ void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *must)
     char *exp_must = wsf_xasprintf("the target %s the connection: no more data, a Close or the "
                                    "end of TCP within %s, and TCP closed",
                                    e->own_accord ? "closes" : "fails", d);
-    rc_run_until(c, frame_or_end, c->step_start_us + e->within_us);
+    rc_run_until(c, rc_frame_or_end, c->step_start_us + e->within_us);
     if (c->res->verdict == WSF_ERROR) {
         free(exp_must);
         return;
@@ -102,13 +92,13 @@ void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *must)
      * peer sent before was the fault (a malformed one): the target need not
      * have taken it for a Close. After the reply the target has all it
      * needs and must close TCP at once. */
-    if (!tcp_ended(c)) {
+    if (!rc_tcp_ended(c)) {
         wsf_timeline_add(&c->res->tl, WSF_EV_NOTE, WSF_DIR_NONE, "reply",
                          "the peer answers the target's Close, as a client does (RFC 6455 5.5.1)");
         rc_send_close(c, sendable(code) ? code : 1000);
     }
     int64_t wait = wsf_bound_effective(&c->r->bounds, WSF_BOUND_CLOSE_TCP);
-    rc_run_until(c, tcp_ended, wsf_now_us() + wait);
+    rc_run_until(c, rc_tcp_ended, wsf_now_us() + wait);
     char bound[400];
     wsf_bound_describe(&c->r->bounds, WSF_BOUND_CLOSE_TCP, bound, sizeof bound);
     char *story = rc_tcp_story(c);

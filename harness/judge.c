@@ -209,16 +209,11 @@ static int held_connection(run_ctx *c, wsf_tcp_entry *e, uint16_t *port, char **
     return held;
 }
 
-static bool sockets_released(run_ctx *c)
+bool rc_connections_released(run_ctx *c)
 {
     wsf_tcp_entry e;
     uint16_t port;
     return held_connection(c, &e, &port, NULL) == 0;
-}
-
-bool rc_connections_released(run_ctx *c)
-{
-    return sockets_released(c);
 }
 
 static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
@@ -229,7 +224,7 @@ static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
     char *expected = wsf_xasprintf("the target holds none of this scenario's %zu connection%s "
                                    "within %s",
                                    c->peer.n_local_ports, c->peer.n_local_ports == 1 ? "" : "s", d);
-    bool ok = poll_until(c, sockets_released, c->step_start_us + e->within_us);
+    bool ok = poll_until(c, rc_connections_released, c->step_start_us + e->within_us);
     wsf_tcp_entry te;
     uint16_t port = 0;
     char *who = NULL;

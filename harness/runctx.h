@@ -44,6 +44,10 @@ void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actu
 void rc_check_skip(run_ctx *c, wsf_check *k, char *expected, const char *why);
 /* The scenario cannot go on: error verdict, with why. */
 void rc_error(run_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The target ended TCP (FIN or RST); and that, or a frame to take, or input
+ * that cannot be read: conditions for rc_run_until. */
+bool rc_tcp_ended(run_ctx *c);
+bool rc_frame_or_end(run_ctx *c);
 /* Runs the loop until cond holds or the absolute deadline; false on timeout. */
 bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline);
 /* "at +12.3ms, 4.1ms after the step" for a timeline time. */

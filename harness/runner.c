@@ -316,7 +316,7 @@ bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
     }
 }
 
-static bool tcp_ended(run_ctx *c)
+bool rc_tcp_ended(run_ctx *c)
 {
     return c->peer.fin_in || c->peer.rst_in;
 }
@@ -330,11 +330,11 @@ static bool not_connecting(run_ctx *c)
 }
 static bool response_or_end(run_ctx *c)
 {
-    return c->peer.response_seen || tcp_ended(c) || c->peer.rx_broken;
+    return c->peer.response_seen || rc_tcp_ended(c) || c->peer.rx_broken;
 }
-static bool frame_or_end(run_ctx *c)
+bool rc_frame_or_end(run_ctx *c)
 {
-    return wsf_peer_inbox_peek(&c->peer) || tcp_ended(c) || c->peer.rx_broken;
+    return wsf_peer_inbox_peek(&c->peer) || rc_tcp_ended(c) || c->peer.rx_broken;
 }
 static bool frame_arrived(run_ctx *c)
 {
@@ -666,7 +666,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     switch (e->kind) {
     case WSF_EXP_FRAME: {
         expected = describe_expected_frame(e);
-        rc_run_until(c, frame_or_end, deadline);
+        rc_run_until(c, rc_frame_or_end, deadline);
         wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
         if (f) {
             ok = frame_matches(e, f);
@@ -712,8 +712,8 @@ static void step_expect(run_ctx *c, const wsf_step *st)
                                                         : "the target ends TCP (FIN or RST) "
                                                           "within %s",
                                  d);
-        rc_run_until(c, tcp_ended, deadline);
-        ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : tcp_ended(c);
+        rc_run_until(c, rc_tcp_ended, deadline);
+        ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : rc_tcp_ended(c);
         actual = rc_tcp_story(c);
         if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
         break;
@@ -732,8 +732,8 @@ static void step_expect(run_ctx *c, const wsf_step *st)
         break;
     case WSF_EXP_OPEN:
         expected = wsf_xasprintf("the connection stays open for %s", d);
-        rc_run_until(c, tcp_ended, deadline);
-        ok = !tcp_ended(c);
+        rc_run_until(c, rc_tcp_ended, deadline);
+        ok = !rc_tcp_ended(c);
         actual = rc_tcp_story(c);
         break;
     default: /* judged by rc_judge above */
