@@ -60,10 +60,10 @@ void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *must)
         free(exp_must);
         return;
     }
-    wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
+    wsf_rx_frame *f = wsf_peer_inbox_peek(c->peer);
     if (f && f->opcode != WSF_OP_CLOSE) {
         char *a = rc_describe_rx(c, f);
-        wsf_peer_inbox_pop(&c->peer);
+        wsf_peer_inbox_pop(c->peer);
         rc_check_done(c, must, false, exp_must,
                       wsf_xasprintf("%s: the target went on instead of failing the connection", a));
         free(a);
@@ -84,7 +84,7 @@ void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *must)
 
     int code = f->close_code;
     char *got = rc_describe_rx(c, f);
-    wsf_peer_inbox_pop(&c->peer);
+    wsf_peer_inbox_pop(c->peer);
     rc_check_done(c, should, rc_code_accepted(e, code), expected_close(e), wsf_xstrdup(got));
     /* The target may wait for the reply to its Close before it closes TCP
      * (starting a closing handshake rather than dropping the connection):

@@ -187,22 +187,26 @@ static bool target_group(run_ctx *c, wsf_proc_group *g)
  * a process's fds cannot be read, a held entry counts as the target's. */
 static int held_connection(run_ctx *c, wsf_tcp_entry *e, uint16_t *port, char **who)
 {
-    uint16_t tport = wsf_peer_target_port(&c->peer);
+    uint16_t tport = wsf_peer_target_port(c->peer);
     wsf_proc_group g;
     bool mine = target_group(c, &g);
     int held = 0;
-    for (size_t i = 0; i < c->peer.n_local_ports && held == 0; i++) {
-        int r = wsf_tcp_held(tport, c->peer.local_ports[i], e);
-        if (r == 1 && mine) {
-            int fd = -1;
-            int p = wsf_proc_group_socket(&g, e->inode, &fd);
-            if (p == -1) continue;
-            if (who && p >= 0)
-                *who = wsf_xasprintf("fd %d of %s %d", fd, g.procs[p].name, (int)g.procs[p].pid);
-        }
-        if (r != 0) {
-            *port = c->peer.local_ports[i];
-            held = r;
+    for (size_t n = 0; n < c->n_conns && held == 0; n++) {
+        const wsf_peer *pr = &c->conns[n];
+        for (size_t i = 0; i < pr->n_local_ports && held == 0; i++) {
+            int r = wsf_tcp_held(tport, pr->local_ports[i], e);
+            if (r == 1 && mine) {
+                int fd = -1;
+                int p = wsf_proc_group_socket(&g, e->inode, &fd);
+                if (p == -1) continue;
+                if (who && p >= 0)
+                    *who =
+                        wsf_xasprintf("fd %d of %s %d", fd, g.procs[p].name, (int)g.procs[p].pid);
+            }
+            if (r != 0) {
+                *port = pr->local_ports[i];
+                held = r;
+            }
         }
     }
     wsf_proc_group_free(&g);
@@ -221,9 +225,12 @@ static void judge_socket(run_ctx *c, const wsf_step *st, wsf_check *k)
     const wsf_expect *e = &st->u.expect;
     char d[32];
     wsf_format_duration(e->within_us, d, sizeof d);
+    size_t made = 0;
+    for (size_t n = 0; n < c->n_conns; n++)
+        made += c->conns[n].n_local_ports;
     char *expected = wsf_xasprintf("the target holds none of this scenario's %zu connection%s "
                                    "within %s",
-                                   c->peer.n_local_ports, c->peer.n_local_ports == 1 ? "" : "s", d);
+                                   made, made == 1 ? "" : "s", d);
     bool ok = poll_until(c, rc_connections_released, c->step_start_us + e->within_us);
     wsf_tcp_entry te;
     uint16_t port = 0;
@@ -416,10 +423,10 @@ static void judge_states(run_ctx *c, const wsf_step *st, wsf_check *k)
     wsf_buf_init(&a);
     for (size_t i = 0; i < e->n_states; i++)
         wsf_buf_appendf(&x, "%s%s", i ? " " : "", wsf_conn_state_name(e->states[i]));
-    for (size_t i = 0; i < c->peer.n_cs_seen; i++)
-        wsf_buf_appendf(&a, "%s%s", i ? " " : "", wsf_conn_state_name(c->peer.cs_seen[i]));
-    bool ok = e->n_states == c->peer.n_cs_seen &&
-              memcmp(e->states, c->peer.cs_seen, e->n_states * sizeof *e->states) == 0;
+    for (size_t i = 0; i < c->peer->n_cs_seen; i++)
+        wsf_buf_appendf(&a, "%s%s", i ? " " : "", wsf_conn_state_name(c->peer->cs_seen[i]));
+    bool ok = e->n_states == c->peer->n_cs_seen &&
+              memcmp(e->states, c->peer->cs_seen, e->n_states * sizeof *e->states) == 0;
     char *expected = wsf_xasprintf("the states %s", (char *)x.data);
     char *actual = wsf_xasprintf("%s", a.len ? (char *)a.data : "no state yet");
     wsf_buf_free(&x);
@@ -443,7 +450,7 @@ static int close_initiator(const wsf_peer *p)
 static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     const wsf_expect *e = &st->u.expect;
-    const wsf_peer *p = &c->peer;
+    const wsf_peer *p = c->peer;
     char *expected = NULL, *actual = NULL;
     bool ok = false;
     int who = close_initiator(p);

@@ -507,23 +507,29 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 
     /* Every file is parsed before anything runs: a typo in the last scenario
      * should not cost a whole run. */
-    wsf_scenario **scs = wsf_xcalloc(files.n + 1, sizeof *scs);
+    wsf_scenario **scs = NULL;
     size_t n = 0;
     for (size_t i = 0; i < files.n; i++) {
         char err[1024];
-        wsf_scenario *s = wsf_scenario_load(files.v[i], err, sizeof err);
-        if (!s) {
+        wsf_scenario **cases;
+        int nc = wsf_scenario_load_cases(files.v[i], &cases, err, sizeof err);
+        if (nc < 0) {
             fprintf(stderr, "%s\n", err);
             bad = 1;
             continue;
         }
-        bool keep = filters.n == 0;
-        for (size_t f = 0; f < filters.n && !keep; f++)
-            keep = wsf_scenario_matches(s, filters.v[f]);
-        if (keep)
-            scs[n++] = s;
-        else
-            wsf_scenario_free(s);
+        scs = wsf_xrealloc(scs, (n + (size_t)nc + 1) * sizeof *scs);
+        for (int k = 0; k < nc; k++) {
+            wsf_scenario *s = cases[k];
+            bool keep = filters.n == 0;
+            for (size_t f = 0; f < filters.n && !keep; f++)
+                keep = wsf_scenario_matches(s, filters.v[f]);
+            if (keep)
+                scs[n++] = s;
+            else
+                wsf_scenario_free(s);
+        }
+        free(cases);
     }
     for (size_t i = 0; i < files.n; i++)
         free(files.v[i]);
@@ -540,6 +546,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (list) {
         for (size_t i = 0; i < n; i++) {
             printf("%-50s %s", scs[i]->name, scs[i]->file);
+            if (scs[i]->case_label) printf("[%s]", scs[i]->case_label);
             for (size_t t = 0; t < scs[i]->n_tags; t++)
                 printf("%s%s", t ? "," : "  [", scs[i]->tags[t]);
             printf("%s\n", scs[i]->n_tags ? "]" : "");

@@ -19,14 +19,23 @@
 #define READ_CHUNK 65536
 #define READ_ROUNDS 16
 
+/* An event stamped at a time already taken, as this connection's. */
+static void peer_event_at(wsf_peer *p, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
+                          const char *what, const char *detail)
+{
+    wsf_event *e = wsf_timeline_add_at(p->tl, abs_us, kind, dir, what, detail);
+    if (e) e->conn = p->conn;
+}
+
 static void on_io(wsf_io *io, uint32_t events);
 static void check_close_sent(wsf_peer *p);
 
 static void set_state(wsf_peer *p, wsf_conn_state s)
 {
     if (p->n_cs_seen && p->cs == s) return;
-    wsf_timeline_add(p->tl, WSF_EV_STATE, WSF_DIR_NONE, wsf_conn_state_name(s), "%s -> %s",
-                     p->n_cs_seen ? wsf_conn_state_name(p->cs) : "none", wsf_conn_state_name(s));
+    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_STATE, WSF_DIR_NONE, wsf_conn_state_name(s),
+                          "%s -> %s", p->n_cs_seen ? wsf_conn_state_name(p->cs) : "none",
+                          wsf_conn_state_name(s));
     p->cs = s;
     if (p->n_cs_seen < sizeof p->cs_seen / sizeof *p->cs_seen) p->cs_seen[p->n_cs_seen++] = s;
 }
@@ -157,8 +166,9 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
         wsf_peer_close(p);
     }
     if (p->inbox_n) {
-        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "dropped",
-                         "%zu frames from the previous connection were never expected", p->inbox_n);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_NONE, "dropped",
+                              "%zu frames from the previous connection were never expected",
+                              p->inbox_n);
         while (p->inbox_n)
             wsf_peer_inbox_pop(p);
     }
@@ -196,7 +206,7 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     wsf_buf_reset(&p->close_reason_rx);
     p->tcp_ended_by = 0;
     set_state(p, WSF_CS_CONNECTING);
-    wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "connect", "%s", p->host_header);
+    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_OUT, "connect", "%s", p->host_header);
     int crc = connect(fd, (struct sockaddr *)&p->addr, p->addrlen);
     int cerr = errno;
     struct sockaddr_storage me;
@@ -211,10 +221,11 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     errno = cerr;
     if (crc == 0) {
         p->state = WSF_TCP_OPEN;
-        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
     } else if (errno != EINPROGRESS) {
         p->connect_errno = errno;
-        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "refused", "%s", strerror(errno));
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "refused", "%s",
+                              strerror(errno));
         drop_socket(p);
         p->state = WSF_TCP_NONE;
         return 0;
@@ -228,7 +239,7 @@ static void note_rst(wsf_peer *p, const char *how)
     if (p->rst_in) return;
     p->rst_in = true;
     p->rst_in_t = wsf_timeline_now(p->tl);
-    wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "rst", "%s", how);
+    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "rst", "%s", how);
     tcp_ended(p, true, true);
     wsf_buf_reset(&p->tx);
     /* A reset socket has nothing more to say; keeping it in epoll would spin. */
@@ -244,7 +255,8 @@ static void flush(wsf_peer *p, size_t max)
     while (want > 0) {
         ssize_t w = send(p->io.fd, p->tx.data, want, MSG_NOSIGNAL);
         if (w > 0) {
-            wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_OUT, "bytes", "%zd", w);
+            wsf_event *e =
+                wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_BYTES, WSF_DIR_OUT, "bytes", "%zd", w);
             if (e) e->len = (uint64_t)w;
             wsf_buf_consume(&p->tx, (size_t)w);
             p->tx_sent_total += (uint64_t)w;
@@ -256,8 +268,9 @@ static void flush(wsf_peer *p, size_t max)
         int e = errno;
         /* EPIPE is our own doing (writing after half-close) or the echo of
          * a reset already noted; only ECONNRESET is news from the target. */
-        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_OUT, "write-error", "%s%s", strerror(e),
-                         e == EPIPE && p->half_closed ? " (the peer half-closed earlier)" : "");
+        wsf_timeline_add_conn(
+            p->tl, p->conn, WSF_EV_TCP, WSF_DIR_OUT, "write-error", "%s%s", strerror(e),
+            e == EPIPE && p->half_closed ? " (the peer half-closed earlier)" : "");
         if (e == ECONNRESET) {
             /* As on EPOLLERR: what the target sent before its reset is
              * still queued (its Close, say), and is read before the reset
@@ -274,8 +287,7 @@ static void flush(wsf_peer *p, size_t max)
         shutdown(p->io.fd, SHUT_WR);
         p->half_closed = true;
         tcp_ended(p, false, false);
-        wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "half-close",
-                            "FIN sent (SHUT_WR)");
+        peer_event_at(p, t0, WSF_EV_FAULT, WSF_DIR_OUT, "half-close", "FIN sent (SHUT_WR)");
     }
     update_interest(p);
 }
@@ -295,8 +307,8 @@ void wsf_peer_send_handshake(wsf_peer *p, const wsf_request *r, int64_t partial)
     size_t n = partial >= 0 && (size_t)partial < req.len ? (size_t)partial : req.len;
     wsf_ws_accept(r->key, p->expected_accept);
     p->handshake_sent = true;
-    wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_OUT, "request", "GET %s (%zu of %zu bytes)",
-                     r->path, n, req.len);
+    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_HTTP, WSF_DIR_OUT, "request",
+                          "GET %s (%zu of %zu bytes)", r->path, n, req.len);
     wsf_peer_send(p, req.data, n);
     wsf_buf_free(&req);
 }
@@ -398,8 +410,8 @@ static void record_frame(wsf_peer *p, const wsf_frame *f)
     if (!f->hdr.fin) wsf_buf_appendf(&d, " (no FIN)");
     if (f->hdr.rsv) wsf_buf_appendf(&d, " rsv=%d", f->hdr.rsv);
     if (f->hdr.masked) wsf_buf_appendf(&d, " (masked)");
-    wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_FRAME, WSF_DIR_IN, wsf_opcode_name(f->hdr.opcode),
-                                    "%s", (char *)d.data);
+    wsf_event *e = wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FRAME, WSF_DIR_IN,
+                                         wsf_opcode_name(f->hdr.opcode), "%s", (char *)d.data);
     if (e) {
         e->opcode = f->hdr.opcode;
         e->fin = f->hdr.fin;
@@ -424,8 +436,8 @@ static void decode(wsf_peer *p)
         wsf_resp_status st = wsf_response_parse(p->rx.data, p->rx.len, &p->response);
         if (st == WSF_RESP_NEED_MORE) return;
         if (st == WSF_RESP_BAD) {
-            wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
-                             "the target's response is not valid HTTP");
+            wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
+                                  "the target's response is not valid HTTP");
             p->rx_broken = true;
             return;
         }
@@ -436,10 +448,12 @@ static void decode(wsf_peer *p)
         wsf_buf_init(&d);
         wsf_buf_appendf(&d, "%d ", p->response.status);
         wsf_escape_bytes((const uint8_t *)p->response.reason, strlen(p->response.reason), 64, &d);
-        wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "response", "%s", (char *)d.data);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_HTTP, WSF_DIR_IN, "response", "%s",
+                              (char *)d.data);
         wsf_buf_reset(&d);
         wsf_escape_bytes(p->rx.data, p->response.head_len, 4096, &d);
-        wsf_timeline_add(p->tl, WSF_EV_HTTP, WSF_DIR_IN, "headers", "%s", (char *)d.data);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_HTTP, WSF_DIR_IN, "headers", "%s",
+                              (char *)d.data);
         wsf_buf_free(&d);
         /* The RFC's client fails a 101 without the right accept key; this
          * peer goes on (the handshake check fails the scenario), but the
@@ -457,9 +471,9 @@ static void decode(wsf_peer *p)
         wsf_buf d;
         wsf_buf_init(&d);
         wsf_escape_bytes(p->rx.data, p->rx.len, 40, &d);
-        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
-                         "the target answered the handshake with something not HTTP: \"%s\"",
-                         (char *)d.data);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
+                              "the target answered the handshake with something not HTTP: \"%s\"",
+                              (char *)d.data);
         wsf_buf_free(&d);
         p->rx_broken = true;
         update_interest(p);
@@ -474,8 +488,9 @@ static void decode(wsf_peer *p)
         wsf_decode_status st = wsf_frame_decode(p->rx.data, p->rx.len, MAX_FRAME_PAYLOAD, &f);
         if (st == WSF_DECODE_NEED_MORE) return;
         if (st == WSF_DECODE_TOO_BIG) {
-            wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_IN, "too-big",
-                             "a frame over %u bytes: the peer stops reading", MAX_FRAME_PAYLOAD);
+            wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "too-big",
+                                  "a frame over %u bytes: the peer stops reading",
+                                  MAX_FRAME_PAYLOAD);
             p->rx_broken = true;
             update_interest(p);
             return;
@@ -490,9 +505,9 @@ static void do_read(wsf_peer *p)
 {
     for (int round = 0; round < READ_ROUNDS && !p->read_stalled; round++) {
         if (p->inbox_bytes > MAX_INBOX_BYTES) {
-            wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "inbox-full",
-                             "over %u bytes of frames not yet expected: reading paused",
-                             MAX_INBOX_BYTES);
+            wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_NONE, "inbox-full",
+                                  "over %u bytes of frames not yet expected: reading paused",
+                                  MAX_INBOX_BYTES);
             p->read_stalled = true;
             break;
         }
@@ -500,7 +515,8 @@ static void do_read(wsf_peer *p)
         ssize_t r = recv(p->io.fd, p->rx.data + p->rx.len, READ_CHUNK, 0);
         if (r > 0) {
             p->rx.len += (size_t)r;
-            wsf_event *e = wsf_timeline_add(p->tl, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
+            wsf_event *e =
+                wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
             if (e) e->len = (uint64_t)r;
             decode(p);
             if (p->rx_broken) break;
@@ -515,11 +531,11 @@ static void do_read(wsf_peer *p)
             p->fin_in = true;
             p->fin_in_t = wsf_timeline_now(p->tl);
             if (p->rx.len)
-                wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin",
-                                 "EOF, with %zu bytes of an incomplete frame or response before it",
-                                 p->rx.len);
+                wsf_timeline_add_conn(
+                    p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "fin",
+                    "EOF, with %zu bytes of an incomplete frame or response before it", p->rx.len);
             else
-                wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "EOF");
+                wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "fin", "EOF");
             tcp_ended(p, true, true);
             break;
         }
@@ -539,13 +555,14 @@ static void on_io(wsf_io *io, uint32_t events)
         getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &e, &len);
         if (e) {
             p->connect_errno = e;
-            wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "refused", "%s", strerror(e));
+            wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "refused", "%s",
+                                  strerror(e));
             drop_socket(p);
             p->state = WSF_TCP_NONE;
             return;
         }
         p->state = WSF_TCP_OPEN;
-        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "connected", NULL);
         flush(p, p->trickle_bytes ? 0 : SIZE_MAX);
         return;
     }
@@ -572,7 +589,8 @@ static void on_io(wsf_io *io, uint32_t events)
          * we have not read: that is when it happened. */
         p->fin_in = true;
         p->fin_in_t = wsf_timeline_now(p->tl);
-        wsf_timeline_add(p->tl, WSF_EV_TCP, WSF_DIR_IN, "fin", "FIN seen while not reading");
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "fin",
+                              "FIN seen while not reading");
         /* Frames before the FIN are still unread: the state moves to closed
          * once reading reaches the EOF, after them. */
         tcp_ended(p, true, false);
@@ -586,7 +604,8 @@ static void on_io(wsf_io *io, uint32_t events)
 void wsf_peer_rst(wsf_peer *p)
 {
     if (p->io.fd < 0) {
-        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "rst", "no connection to reset");
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_NONE, "rst",
+                              "no connection to reset");
         return;
     }
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -595,15 +614,15 @@ void wsf_peer_rst(wsf_peer *p)
     int64_t t0 = wsf_now_us();
     drop_socket(p);
     p->state = WSF_TCP_GONE;
-    wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "rst",
-                        "SO_LINGER {1,0} + close(): RST");
+    peer_event_at(p, t0, WSF_EV_FAULT, WSF_DIR_OUT, "rst", "SO_LINGER {1,0} + close(): RST");
     tcp_ended(p, false, true);
 }
 
 void wsf_peer_half_close(wsf_peer *p)
 {
     if (p->io.fd < 0) {
-        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "half-close", "no connection");
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_NONE, "half-close",
+                              "no connection");
         return;
     }
     /* FIN goes after what the scenario already sent, as it would from a real
@@ -617,16 +636,15 @@ void wsf_peer_half_close(wsf_peer *p)
     shutdown(p->io.fd, SHUT_WR);
     p->half_closed = true;
     tcp_ended(p, false, false);
-    wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "half-close",
-                        p->tx.len ? "FIN sent (SHUT_WR), queued bytes dropped"
-                                  : "FIN sent (SHUT_WR)");
+    peer_event_at(p, t0, WSF_EV_FAULT, WSF_DIR_OUT, "half-close",
+                  p->tx.len ? "FIN sent (SHUT_WR), queued bytes dropped" : "FIN sent (SHUT_WR)");
     wsf_buf_reset(&p->tx);
 }
 
 void wsf_peer_close(wsf_peer *p)
 {
     if (p->io.fd < 0) {
-        wsf_timeline_add(p->tl, WSF_EV_NOTE, WSF_DIR_NONE, "close", "no connection");
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_NONE, "close", "no connection");
         return;
     }
     int unread = 0;
@@ -637,7 +655,7 @@ void wsf_peer_close(wsf_peer *p)
     char *d = unread > 0
                   ? wsf_xasprintf("close() with %d unread bytes: the kernel sends RST", unread)
                   : wsf_xstrdup("close(): FIN, no Close frame");
-    wsf_timeline_add_at(p->tl, t0, WSF_EV_FAULT, WSF_DIR_OUT, "close", d);
+    peer_event_at(p, t0, WSF_EV_FAULT, WSF_DIR_OUT, "close", d);
     free(d);
     tcp_ended(p, false, true);
 }
@@ -655,19 +673,19 @@ void wsf_peer_stall_read(wsf_peer *p, bool stall)
         len = sizeof got;
         setsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
         getsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "stall-read",
-                         "reading stops; receive buffer shrunk to %d bytes", got);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE, "stall-read",
+                              "reading stops; receive buffer shrunk to %d bytes", got);
     } else if (!stall && p->io.fd >= 0 && p->rcvbuf_before) {
         /* With the shrunk buffer a reader that resumes would crawl through
          * what the target queued meanwhile, a few KiB a round trip. */
         int v = p->rcvbuf_before / 2; /* the kernel doubles what it is given */
         setsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "resume-read",
-                         "receive buffer back to %d bytes", p->rcvbuf_before);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE, "resume-read",
+                              "receive buffer back to %d bytes", p->rcvbuf_before);
         p->rcvbuf_before = 0;
     } else {
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-read" : "resume-read",
-                         NULL);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE,
+                              stall ? "stall-read" : "resume-read", NULL);
     }
     update_interest(p);
     if (!stall && p->io.fd >= 0 && p->state == WSF_TCP_OPEN && !p->eof_read) do_read(p);
@@ -677,11 +695,11 @@ void wsf_peer_stall_write(wsf_peer *p, bool stall)
 {
     p->write_stalled = stall;
     if (stall && p->tx.len)
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "stall-write", "%zu bytes held back",
-                         p->tx.len);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE, "stall-write",
+                              "%zu bytes held back", p->tx.len);
     else
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, stall ? "stall-write" : "resume-write",
-                         NULL);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE,
+                              stall ? "stall-write" : "resume-write", NULL);
     if (!stall && !p->trickle_bytes) flush(p, SIZE_MAX);
     update_interest(p);
 }
@@ -694,10 +712,10 @@ void wsf_peer_trickle(wsf_peer *p, uint64_t bytes, int64_t every_us)
     if (bytes) {
         char d[32];
         wsf_format_duration(every_us, d, sizeof d);
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "trickle", "%" PRIu64 " bytes every %s",
-                         bytes, d);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE, "trickle",
+                              "%" PRIu64 " bytes every %s", bytes, d);
     } else {
-        wsf_timeline_add(p->tl, WSF_EV_FAULT, WSF_DIR_NONE, "trickle", "off");
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE, "trickle", "off");
         if (!p->write_stalled) flush(p, SIZE_MAX);
     }
 }

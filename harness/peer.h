@@ -37,6 +37,7 @@ typedef enum {
 typedef struct {
     wsf_loop *loop;
     wsf_timeline *tl;
+    int conn; /* the scenario's connection it is, for its timeline events */
     wsf_io io;
     wsf_tcp_state state;
     int connect_errno;
@@ -92,6 +93,9 @@ typedef struct {
     int64_t trickle_every_us;
     int64_t next_trickle_us;
     bool shut_wr_pending; /* half-close once tx is empty */
+    /* A frame was sent only in part (or raw bytes whose framing is
+     * unknown): a Close after it would not be read as a Close. */
+    bool frame_cut;
 } wsf_peer;
 
 void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl);

@@ -39,10 +39,12 @@ static json_t *strings(char **a, size_t n)
     return arr;
 }
 
-static json_t *event_json(const wsf_event *e)
+static json_t *event_json(const wsf_scenario *sc, const wsf_event *e)
 {
     json_t *j = json_object();
     json_object_set_new(j, "t_us", json_integer(e->t_us));
+    if (e->conn >= 0 && wsf_scenario_named_conns(sc))
+        json_object_set_new(j, "conn", jstr(wsf_conn_name(sc, (unsigned)e->conn)));
     json_object_set_new(j, "kind", json_string(wsf_event_kind_name(e->kind)));
     if (e->dir != WSF_DIR_NONE) json_object_set_new(j, "dir", json_string(wsf_dir_name(e->dir)));
     json_object_set_new(j, "what", jstr(e->what));
@@ -117,6 +119,13 @@ static json_t *result_json(const wsf_result *r)
     json_t *j = json_object();
     json_object_set_new(j, "name", jstr(sc->name));
     json_object_set_new(j, "file", jstr(sc->file));
+    if (sc->case_label) json_object_set_new(j, "case", jstr(sc->case_label));
+    if (wsf_scenario_named_conns(sc)) {
+        json_t *cs = json_array();
+        for (size_t i = 0; i < sc->n_conns; i++)
+            json_array_append_new(cs, jstr(wsf_conn_name(sc, (unsigned)i)));
+        json_object_set_new(j, "connections", cs);
+    }
     if (sc->description) json_object_set_new(j, "description", jstr(sc->description));
     json_object_set_new(j, "rfc", strings(sc->rfc, sc->n_rfc));
     json_object_set_new(j, "tags", strings(sc->tags, sc->n_tags));
@@ -140,6 +149,7 @@ static json_t *result_json(const wsf_result *r)
         json_t *cj = json_object();
         json_object_set_new(cj, "line", json_integer(k->line));
         json_object_set_new(cj, "text", jstr(k->text));
+        if (k->conn) json_object_set_new(cj, "conn", jstr(k->conn));
         json_object_set_new(cj, "result", json_string(check_name(k->result)));
         json_object_set_new(cj, "level", json_string(wsf_level_name(k->level)));
         if (k->expected) json_object_set_new(cj, "expected", jstr(k->expected));
@@ -151,7 +161,7 @@ static json_t *result_json(const wsf_result *r)
     json_object_set_new(j, "checks", checks);
     json_t *tl = json_array();
     for (size_t i = 0; i < r->tl.n; i++)
-        json_array_append_new(tl, event_json(&r->tl.ev[i]));
+        json_array_append_new(tl, event_json(sc, &r->tl.ev[i]));
     json_object_set_new(j, "timeline", tl);
     if (r->tl.dropped)
         json_object_set_new(j, "timeline_dropped", json_integer((json_int_t)r->tl.dropped));

@@ -11,7 +11,15 @@ typedef struct {
     wsf_runner *r;
     const wsf_scenario *sc;
     wsf_result *res;
-    wsf_peer peer;
+    /* One peer per connection of the scenario (conns[0] is the default
+     * one); peer is the one the running step is about. */
+    wsf_peer *conns;
+    size_t n_conns;
+    wsf_peer *peer;
+    /* While a step runs for each member of a set: the member's name, said
+     * in what its checks found. */
+    const char *member;
+    bool *ending;          /* during the teardown: the connections it is ending */
     int64_t step_start_us; /* absolute */
     const wsf_step *step;  /* the step running now */
     bool stop;             /* a check failed or the run cannot go on */
@@ -22,9 +30,6 @@ typedef struct {
     int64_t settle_from; /* when the scenario's own steps ended */
     struct wsf_capture *cap;
     wsf_wire_facts wire;
-    /* A frame was sent only in part (or raw bytes whose framing is
-     * unknown): a Close after it would not be read as a Close. */
-    bool frame_cut;
     /* When wsfault began to end the connection itself (absolute; 0: not
      * yet): what happens from then on is never the scenario's doing. */
     int64_t teardown_us;
@@ -72,7 +77,8 @@ void rc_sample(run_ctx *c);
 /* Expectations about the target process, its log, its resources and the
  * closing facts (judge.c). */
 void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k);
-/* Ends a connection the scenario left open, cleanly (teardown.c). */
+/* Ends the connections the scenario left open, cleanly, all at once
+ * (teardown.c). */
 void rc_teardown(run_ctx *c);
 /* expect fail-connection (failure.c). */
 void rc_judge_failure(run_ctx *c, const wsf_step *st, wsf_check *k);

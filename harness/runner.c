@@ -189,6 +189,7 @@ void wsf_result_free(wsf_result *res)
         free(res->checks[i].text);
         free(res->checks[i].expected);
         free(res->checks[i].actual);
+        free(res->checks[i].conn);
     }
     free(res->checks);
     free(res->reason);
@@ -209,6 +210,15 @@ wsf_check *rc_add_check(run_ctx *c, int line, const char *text)
     k->line = line;
     k->text = wsf_xstrdup(text);
     k->result = WSF_CHECK_NOT_REACHED;
+    const wsf_step *st = c->step;
+    if (st && st->line == line && wsf_scenario_named_conns(c->sc) && wsf_step_has_conn(st))
+        k->conn =
+            wsf_xstrdup(st->set >= 0 ? c->sc->sets[st->set].name : wsf_conn_name(c->sc, st->conn));
+    if (k->conn && st->set >= 0) {
+        char *set = wsf_xasprintf("%s*", k->conn);
+        free(k->conn);
+        k->conn = set;
+    }
     return k;
 }
 
@@ -235,6 +245,11 @@ void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actu
         char *x = wsf_xasprintf("%s (%s)", expected, d);
         free(expected);
         expected = x;
+    }
+    if (!ok && c->member && actual) {
+        char *x = wsf_xasprintf("%s: %s", c->member, actual);
+        free(actual);
+        actual = x;
     }
     k->expected = expected;
     k->actual = actual;
@@ -299,7 +314,8 @@ void rc_error(run_ctx *c, int line, const char *fmt, ...)
 bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
 {
     for (;;) {
-        wsf_peer_tick(&c->peer);
+        for (size_t i = 0; i < c->n_conns; i++)
+            wsf_peer_tick(&c->conns[i]);
         if (cond && cond(c)) return true;
         if (c->r->loop->interrupted) {
             rc_error(c, 0, "interrupted by SIG%s", wsf_signal_name(c->r->loop->interrupted));
@@ -309,8 +325,10 @@ bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
         if (now >= deadline) return false;
         if (now >= c->next_sample_us) rc_sample(c);
         int64_t wake = deadline;
-        int64_t pw = wsf_peer_next_wake(&c->peer);
-        if (pw >= 0 && pw < wake) wake = pw;
+        for (size_t i = 0; i < c->n_conns; i++) {
+            int64_t pw = wsf_peer_next_wake(&c->conns[i]);
+            if (pw >= 0 && pw < wake) wake = pw;
+        }
         if (c->next_sample_us > now && c->next_sample_us < wake) wake = c->next_sample_us;
         wsf_loop_run_once(c->r->loop, wake);
     }
@@ -318,27 +336,27 @@ bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
 
 bool rc_tcp_ended(run_ctx *c)
 {
-    return c->peer.fin_in || c->peer.rst_in;
+    return c->peer->fin_in || c->peer->rst_in;
 }
 static bool got_rst(run_ctx *c)
 {
-    return c->peer.rst_in;
+    return c->peer->rst_in;
 }
 static bool not_connecting(run_ctx *c)
 {
-    return c->peer.state != WSF_TCP_CONNECTING;
+    return c->peer->state != WSF_TCP_CONNECTING;
 }
 static bool response_or_end(run_ctx *c)
 {
-    return c->peer.response_seen || rc_tcp_ended(c) || c->peer.rx_broken;
+    return c->peer->response_seen || rc_tcp_ended(c) || c->peer->rx_broken;
 }
 bool rc_frame_or_end(run_ctx *c)
 {
-    return wsf_peer_inbox_peek(&c->peer) || rc_tcp_ended(c) || c->peer.rx_broken;
+    return wsf_peer_inbox_peek(c->peer) || rc_tcp_ended(c) || c->peer->rx_broken;
 }
 static bool frame_arrived(run_ctx *c)
 {
-    return wsf_peer_inbox_peek(&c->peer) != NULL;
+    return wsf_peer_inbox_peek(c->peer) != NULL;
 }
 
 /* "at +12.3ms (4.1ms after the step)" */
@@ -354,14 +372,14 @@ char *rc_when(run_ctx *c, int64_t t_us)
 /* What the connection's end looked like, for "got ..." messages. */
 char *rc_tcp_story(run_ctx *c)
 {
-    if (c->peer.rst_in) {
-        char *w = rc_when(c, c->peer.rst_in_t);
+    if (c->peer->rst_in) {
+        char *w = rc_when(c, c->peer->rst_in_t);
         char *s = wsf_xasprintf("the target reset TCP (RST) %s", w);
         free(w);
         return s;
     }
-    if (c->peer.fin_in) {
-        char *w = rc_when(c, c->peer.fin_in_t);
+    if (c->peer->fin_in) {
+        char *w = rc_when(c, c->peer->fin_in_t);
         char *s = wsf_xasprintf("the target closed TCP (FIN) %s", w);
         free(w);
         return s;
@@ -468,32 +486,32 @@ static bool frame_matches(const wsf_expect *e, const wsf_rx_frame *f)
 
 static bool peer_can_observe(run_ctx *c, const wsf_step *st)
 {
-    if (c->peer.state == WSF_TCP_OPEN || c->peer.state == WSF_TCP_CONNECTING) return true;
+    if (c->peer->state == WSF_TCP_OPEN || c->peer->state == WSF_TCP_CONNECTING) return true;
     rc_error(c, st->line, "'%s' needs an open connection, but %s", st->text,
-             c->peer.state == WSF_TCP_NONE ? "there is none (connect first)"
-                                           : "the peer closed its own socket in an earlier step");
+             c->peer->state == WSF_TCP_NONE ? "there is none (connect first)"
+                                            : "the peer closed its own socket in an earlier step");
     return false;
 }
 
 static void step_connect(run_ctx *c, const wsf_step *st)
 {
     char err[512];
-    c->frame_cut = false;
-    if (wsf_peer_connect(&c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
+    c->peer->frame_cut = false;
+    if (wsf_peer_connect(c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
         0) {
         rc_error(c, st->line, "%s", err);
         return;
     }
     rc_run_until(c, not_connecting, c->step_start_us + st->u.connect.within_us);
     if (c->stop) return;
-    if (c->peer.state == WSF_TCP_OPEN) return;
-    if (c->peer.state == WSF_TCP_CONNECTING) {
+    if (c->peer->state == WSF_TCP_OPEN) return;
+    if (c->peer->state == WSF_TCP_CONNECTING) {
         char d[32];
         wsf_format_duration(st->u.connect.within_us, d, sizeof d);
-        rc_error(c, st->line, "cannot connect to %s: no answer within %s", c->peer.host_header, d);
+        rc_error(c, st->line, "cannot connect to %s: no answer within %s", c->peer->host_header, d);
     } else {
-        rc_error(c, st->line, "cannot connect to %s: %s", c->peer.host_header,
-                 strerror(c->peer.connect_errno));
+        rc_error(c, st->line, "cannot connect to %s: %s", c->peer->host_header,
+                 strerror(c->peer->connect_errno));
     }
 }
 
@@ -508,10 +526,10 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
     const char **extra = wsf_hs_extra_lines(def, (const char *const *)h->headers, h->n_headers,
                                             (const char *const *)h->omit, h->n_omit, &n_extra);
     wsf_request req = {
-        .host = c->peer.host_header,
+        .host = c->peer->host_header,
         .path = h->path            ? h->path
                 : def && def->path ? def->path
-                                   : c->peer.path,
+                                   : c->peer->path,
         .key = h->key ? h->key : key,
         .version = h->version ? h->version : "13",
         .extra = extra,
@@ -519,7 +537,7 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
         .omit = (const char *const *)h->omit,
         .n_omit = h->n_omit,
     };
-    wsf_peer_send_handshake(&c->peer, &req, h->partial);
+    wsf_peer_send_handshake(c->peer, &req, h->partial);
     if (!h->wait) {
         free(extra);
         return;
@@ -537,21 +555,21 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
         free(extra);
         return;
     }
-    const wsf_response *rsp = &c->peer.response;
+    const wsf_response *rsp = &c->peer->response;
     char *actual = NULL;
     bool ok = false;
-    if (!c->peer.response_seen) {
+    if (!c->peer->response_seen) {
         char *story = rc_tcp_story(c);
-        actual = story               ? story
-                 : c->peer.rx_broken ? wsf_xstrdup("a response that is not HTTP")
-                                     : wsf_xasprintf("no response within %s", d);
+        actual = story                ? story
+                 : c->peer->rx_broken ? wsf_xstrdup("a response that is not HTTP")
+                                      : wsf_xasprintf("no response within %s", d);
     } else if (rsp->status != 101) {
         actual = wsf_xasprintf("%d %s", rsp->status, rsp->reason);
     } else if (!rsp->upgrade_ok) {
         actual = wsf_xstrdup("101 without 'Upgrade: websocket' and 'Connection: Upgrade'");
-    } else if (strcmp(rsp->accept, c->peer.expected_accept) != 0) {
+    } else if (strcmp(rsp->accept, c->peer->expected_accept) != 0) {
         actual = wsf_xasprintf("101 with Sec-WebSocket-Accept \"%s\" (expected \"%s\")",
-                               rsp->accept, c->peer.expected_accept);
+                               rsp->accept, c->peer->expected_accept);
     } else {
         /* RFC 6455 4.1: a subprotocol or extension the request did not
          * offer is a MUST-fail for the client. */
@@ -576,7 +594,7 @@ static void send_message(run_ctx *c, const send_args *s)
         wsf_frame_encode_fragmented(&out, &h, s->payload.data, s->payload.len, s->fragments);
     }
     size_t n = s->partial >= 0 && (size_t)s->partial < out.len ? (size_t)s->partial : out.len;
-    if (n < out.len) c->frame_cut = true;
+    if (n < out.len) c->peer->frame_cut = true;
 
     wsf_buf d;
     wsf_buf_init(&d);
@@ -594,8 +612,8 @@ static void send_message(run_ctx *c, const send_args *s)
     if (s->rsv) wsf_buf_appendf(&d, " rsv=%d", s->rsv);
     if (!s->masked) wsf_buf_appendf(&d, " unmasked");
     if (n < out.len) wsf_buf_appendf(&d, ", only %zu of %zu bytes", n, out.len);
-    wsf_event *e = wsf_timeline_add(&c->res->tl, WSF_EV_FRAME, WSF_DIR_OUT,
-                                    wsf_opcode_name(s->opcode), "%s", (char *)d.data);
+    wsf_event *e = wsf_timeline_add_conn(&c->res->tl, c->peer->conn, WSF_EV_FRAME, WSF_DIR_OUT,
+                                         wsf_opcode_name(s->opcode), "%s", (char *)d.data);
     if (e) {
         e->opcode = s->opcode;
         e->fin = s->fin;
@@ -606,9 +624,9 @@ static void send_message(run_ctx *c, const send_args *s)
             e->close_code = s->payload.data[0] << 8 | s->payload.data[1];
     }
     wsf_buf_free(&d);
-    wsf_peer_send(&c->peer, out.data, n);
+    wsf_peer_send(c->peer, out.data, n);
     /* Only a whole Close frame counts as sent: half of one is a fault. */
-    if (s->opcode == WSF_OP_CLOSE && n == out.len && s->fin) wsf_peer_note_close_sent(&c->peer);
+    if (s->opcode == WSF_OP_CLOSE && n == out.len && s->fin) wsf_peer_note_close_sent(c->peer);
     wsf_buf_free(&out);
 }
 
@@ -658,7 +676,7 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     if (e->kind != WSF_EXP_FRAME && e->kind != WSF_EXP_NO_FRAME && e->kind != WSF_EXP_HTTP &&
         !peer_can_observe(c, st))
         return; /* an error; the check stays not-reached */
-    if (c->peer.state == WSF_TCP_NONE) {
+    if (c->peer->state == WSF_TCP_NONE) {
         peer_can_observe(c, st);
         return;
     }
@@ -667,11 +685,11 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     case WSF_EXP_FRAME: {
         expected = describe_expected_frame(e);
         rc_run_until(c, rc_frame_or_end, deadline);
-        wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
+        wsf_rx_frame *f = wsf_peer_inbox_peek(c->peer);
         if (f) {
             ok = frame_matches(e, f);
             actual = rc_describe_rx(c, f);
-            wsf_peer_inbox_pop(&c->peer);
+            wsf_peer_inbox_pop(c->peer);
         } else {
             char *story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no frame: %s", story)
@@ -683,21 +701,22 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     case WSF_EXP_NO_FRAME: {
         expected = wsf_xasprintf("no frame for %s", d);
         rc_run_until(c, frame_arrived, deadline);
-        wsf_rx_frame *f = wsf_peer_inbox_peek(&c->peer);
+        wsf_rx_frame *f = wsf_peer_inbox_peek(c->peer);
         ok = f == NULL;
         if (f) {
             actual = rc_describe_rx(c, f);
-            wsf_peer_inbox_pop(&c->peer);
+            wsf_peer_inbox_pop(c->peer);
         }
         break;
     }
     case WSF_EXP_HTTP:
         expected = wsf_xasprintf("an HTTP %d response within %s", e->http_status, d);
         rc_run_until(c, response_or_end, deadline);
-        if (c->peer.response_seen) {
-            ok = c->peer.response.status == e->http_status;
-            char *w = rc_when(c, c->peer.response_t);
-            actual = wsf_xasprintf("%d %s %s", c->peer.response.status, c->peer.response.reason, w);
+        if (c->peer->response_seen) {
+            ok = c->peer->response.status == e->http_status;
+            char *w = rc_when(c, c->peer->response_t);
+            actual =
+                wsf_xasprintf("%d %s %s", c->peer->response.status, c->peer->response.reason, w);
             free(w);
         } else {
             char *story = rc_tcp_story(c);
@@ -713,14 +732,14 @@ static void step_expect(run_ctx *c, const wsf_step *st)
                                                           "within %s",
                                  d);
         rc_run_until(c, rc_tcp_ended, deadline);
-        ok = e->kind == WSF_EXP_FIN ? c->peer.fin_in && !c->peer.rst_in : rc_tcp_ended(c);
+        ok = e->kind == WSF_EXP_FIN ? c->peer->fin_in && !c->peer->rst_in : rc_tcp_ended(c);
         actual = rc_tcp_story(c);
         if (!actual) actual = wsf_xasprintf("the connection still open after %s", d);
         break;
     case WSF_EXP_RST:
         expected = wsf_xasprintf("the target resets TCP (RST) within %s", d);
         rc_run_until(c, got_rst, deadline);
-        ok = c->peer.rst_in;
+        ok = c->peer->rst_in;
         actual = rc_tcp_story(c);
         if (!actual)
             actual = wsf_xasprintf("the connection still open after %s", d);
@@ -785,15 +804,15 @@ static void capture_begin(wsf_runner *r, run_ctx *c)
     if (!r->capture || r->capture_off_why) return;
     char err[512];
     bool denied;
-    const char *ifname = r->capture_if ? r->capture_if : is_loopback(&c->peer.addr) ? "lo" : "any";
+    const char *ifname = r->capture_if ? r->capture_if : is_loopback(&c->peer->addr) ? "lo" : "any";
     char host[INET6_ADDRSTRLEN] = "";
-    const struct sockaddr_storage *a = &c->peer.addr;
+    const struct sockaddr_storage *a = &c->peer->addr;
     inet_ntop(a->ss_family,
               a->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr
                                        : (const void *)&((const struct sockaddr_in *)a)->sin_addr,
               host, sizeof host);
     c->cap =
-        wsf_capture_open(ifname, host, wsf_peer_target_port(&c->peer), err, sizeof err, &denied);
+        wsf_capture_open(ifname, host, wsf_peer_target_port(c->peer), err, sizeof err, &denied);
     if (c->cap) {
         char *path = capture_path(r, c->sc);
         if (wsf_capture_begin(c->cap, r->loop, path, &c->res->tl, &c->wire, err, sizeof err) == 0) {
@@ -929,37 +948,37 @@ static void run_step(run_ctx *c, const wsf_step *st)
         break;
     case WSF_STEP_SEND_RAW:
         if (!peer_can_observe(c, st)) break;
-        wsf_timeline_add(&c->res->tl, WSF_EV_BYTES, WSF_DIR_OUT, "raw", "%zu raw bytes",
-                         st->u.raw.bytes.len);
-        wsf_peer_send(&c->peer, st->u.raw.bytes.data, st->u.raw.bytes.len);
-        c->frame_cut = true;
+        wsf_timeline_add_conn(&c->res->tl, c->peer->conn, WSF_EV_BYTES, WSF_DIR_OUT, "raw",
+                              "%zu raw bytes", st->u.raw.bytes.len);
+        wsf_peer_send(c->peer, st->u.raw.bytes.data, st->u.raw.bytes.len);
+        c->peer->frame_cut = true;
         break;
     case WSF_STEP_RST:
-        wsf_peer_rst(&c->peer);
+        wsf_peer_rst(c->peer);
         break;
     case WSF_STEP_HALF_CLOSE:
-        wsf_peer_half_close(&c->peer);
+        wsf_peer_half_close(c->peer);
         break;
     case WSF_STEP_SIGNAL:
         step_signal(c, st);
         break;
     case WSF_STEP_CLOSE:
-        wsf_peer_close(&c->peer);
+        wsf_peer_close(c->peer);
         break;
     case WSF_STEP_STALL_READ:
-        wsf_peer_stall_read(&c->peer, true);
+        wsf_peer_stall_read(c->peer, true);
         break;
     case WSF_STEP_RESUME_READ:
-        wsf_peer_stall_read(&c->peer, false);
+        wsf_peer_stall_read(c->peer, false);
         break;
     case WSF_STEP_STALL_WRITE:
-        wsf_peer_stall_write(&c->peer, true);
+        wsf_peer_stall_write(c->peer, true);
         break;
     case WSF_STEP_RESUME_WRITE:
-        wsf_peer_stall_write(&c->peer, false);
+        wsf_peer_stall_write(c->peer, false);
         break;
     case WSF_STEP_TRICKLE:
-        wsf_peer_trickle(&c->peer, st->u.trickle.bytes, st->u.trickle.every_us);
+        wsf_peer_trickle(c->peer, st->u.trickle.bytes, st->u.trickle.every_us);
         break;
     case WSF_STEP_WAIT:
         rc_run_until(c, NULL, c->step_start_us + st->u.wait.us);
@@ -968,6 +987,73 @@ static void run_step(run_ctx *c, const wsf_step *st)
         step_expect(c, st);
         break;
     }
+}
+
+static int rank(wsf_check_result r)
+{
+    static const int order[] = {
+        [WSF_CHECK_PASS] = 0,      [WSF_CHECK_SKIPPED] = 1,     [WSF_CHECK_INFO] = 2,
+        [WSF_CHECK_NONSTRICT] = 3, [WSF_CHECK_NOT_REACHED] = 4, [WSF_CHECK_FAIL] = 5};
+    return order[r];
+}
+
+/* A step for a set leaves one check per member it reached; they become one,
+ * which speaks for the set: the worst member's result and what it found,
+ * with how many of the set passed. */
+static void merge_set_checks(run_ctx *c, size_t from, const wsf_conn_set *set)
+{
+    wsf_result *res = c->res;
+    size_t n = res->n_checks - from, passed = 0, worst = from;
+    if (n == 0) return;
+    for (size_t i = from; i < res->n_checks; i++) {
+        if (res->checks[i].result == WSF_CHECK_PASS) passed++;
+        if (rank(res->checks[i].result) > rank(res->checks[worst].result)) worst = i;
+        if (res->checks[i].t_us > res->checks[from].t_us)
+            res->checks[from].t_us = res->checks[i].t_us;
+    }
+    wsf_check *k = &res->checks[from], *w = &res->checks[worst];
+    char *expected = wsf_xasprintf("on each of the %zu connections %s1 .. %s%zu: %s", set->n,
+                                   set->name, set->name, set->n, w->expected ? w->expected : "");
+    char *actual;
+    if (w->result == WSF_CHECK_PASS)
+        actual = wsf_xasprintf("so on all %zu", set->n);
+    else
+        actual = wsf_xasprintf("%s (%zu of %zu passed%s)", w->actual ? w->actual : "?", passed,
+                               set->n, n < set->n ? "; the others were not reached" : "");
+    k->result = w->result;
+    for (size_t i = from; i < res->n_checks; i++) {
+        free(res->checks[i].expected);
+        free(res->checks[i].actual);
+        if (i > from) {
+            free(res->checks[i].text);
+            free(res->checks[i].conn);
+        }
+    }
+    k->expected = expected;
+    k->actual = actual;
+    res->n_checks = from + 1;
+}
+
+/* A step runs on its connection, or on each member of its set in turn. A
+ * wait in it is counted from the step's start for every member, so the
+ * members' waits overlap instead of adding up. */
+static void run_step_on(run_ctx *c, const wsf_step *st)
+{
+    if (st->set < 0) {
+        c->peer = &c->conns[st->conn];
+        c->member = NULL;
+        run_step(c, st);
+        return;
+    }
+    const wsf_conn_set *set = &c->sc->sets[st->set];
+    size_t from = c->res->n_checks;
+    for (size_t m = 0; m < set->n && !c->stop; m++) {
+        c->peer = &c->conns[set->first + m];
+        c->member = c->sc->conns[set->first + m];
+        run_step(c, st);
+    }
+    c->member = NULL;
+    merge_set_checks(c, from, set);
 }
 
 static bool ensure_target(wsf_runner *r, run_ctx *c)
@@ -1008,13 +1094,20 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     run_ctx c = {.r = r, .sc = sc, .res = res};
     take_between(r, &res->tl);
     r->tl = &res->tl;
-    wsf_peer_init(&c.peer, r->loop, &res->tl);
+    c.n_conns = sc->n_conns ? sc->n_conns : 1;
+    c.conns = wsf_xcalloc(c.n_conns, sizeof *c.conns);
+    for (size_t i = 0; i < c.n_conns; i++) {
+        wsf_peer_init(&c.conns[i], r->loop, &res->tl);
+        c.conns[i].conn = (int)i;
+    }
+    c.peer = &c.conns[0];
 
     if (ensure_target(r, &c)) {
         char err[512];
         const char *url = r->target ? r->inst.url : r->url;
         res->url = wsf_xstrdup(url);
-        if (wsf_peer_set_url(&c.peer, url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        for (size_t i = 0; i < c.n_conns && res->verdict == WSF_PASS; i++)
+            if (wsf_peer_set_url(&c.conns[i], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
     }
     r->n_run++;
     wsf_wire_facts_init(&c.wire);
@@ -1045,9 +1138,12 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         wsf_step st = with_bounds(&r->bounds, &sc->steps[i]);
         c.step = &st;
         c.step_start_us = wsf_now_us();
-        wsf_timeline_add(&res->tl, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s", st.line,
-                         st.text);
-        run_step(&c, &st);
+        int conn = wsf_scenario_named_conns(sc) && wsf_step_has_conn(&st) && st.set < 0
+                       ? (int)st.conn
+                       : -1;
+        wsf_timeline_add_conn(&res->tl, conn, WSF_EV_STEP, WSF_DIR_NONE, "step", "line %d: %s",
+                              st.line, st.text);
+        run_step_on(&c, &st);
     }
     c.step = NULL;
     /* What was not reached is listed, so a report shows the whole scenario. */
@@ -1058,7 +1154,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
 
     if (!r->loop->interrupted) rc_teardown(&c);
-    if (c.peer.io.fd >= 0) wsf_peer_close(&c.peer);
+    for (size_t i = 0; i < c.n_conns; i++)
+        if (c.conns[i].io.fd >= 0) wsf_peer_close(&c.conns[i]);
     /* Give the target's last log lines a moment to arrive through the pipes,
      * then judge what needs the whole scenario: its log, and whether it
      * survived. */
@@ -1113,7 +1210,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         wsf_instance_stop(&r->inst);
         r->inst_up = false;
     }
-    wsf_peer_free(&c.peer);
+    for (size_t i = 0; i < c.n_conns; i++)
+        wsf_peer_free(&c.conns[i]);
+    free(c.conns);
     clear_lines(r);
     /* Packets and log lines are stamped when they happened but added when
      * read: put the timeline in time order for whoever reads it. */

@@ -47,6 +47,7 @@ typedef struct {
     char *expected;
     char *actual; /* NULL when it passed and there is nothing to add */
     int64_t t_us; /* timeline time when it was judged */
+    char *conn;   /* the connection ("a", or "c*" for a set) in a scenario with several; NULL */
 } wsf_check;
 
 typedef struct {

@@ -19,7 +19,14 @@ typedef struct {
     wsf_cursor c;
     wsf_scenario *s;
     wsf_step *st; /* the step this line makes, once it is known */
+    int nested;   /* inside this many repeat blocks */
+    /* The connection the line's "name:" gave (else 0), or its set (else -1). */
+    unsigned conn;
+    int set;
+    const wsf_token *prefix; /* the "name:" token, NULL without one */
 } parser;
+
+static void free_strs(char **a, size_t n);
 
 static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_t len)
 {
@@ -29,6 +36,8 @@ static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_
     memset(st, 0, sizeof *st);
     st->kind = kind;
     st->line = p->c.line;
+    st->conn = p->conn;
+    st->set = p->set;
     size_t code = wsf_line_code_len(line, len);
     while (code > 0 && (line[code - 1] == ' ' || line[code - 1] == '\t'))
         code--;
@@ -730,19 +739,201 @@ static bool parse_words(parser *p, char ***arr, size_t *n, const char *what)
     return true;
 }
 
+static int find_conn(const wsf_scenario *s, const char *name, size_t len)
+{
+    for (size_t i = 1; i < s->n_conns; i++)
+        if (strlen(s->conns[i]) == len && !memcmp(s->conns[i], name, len)) return (int)i;
+    return -1;
+}
+
+static int find_set(const wsf_scenario *s, const char *name, size_t len)
+{
+    for (size_t i = 0; i < s->n_sets; i++)
+        if (strlen(s->sets[i].name) == len && !memcmp(s->sets[i].name, name, len)) return (int)i;
+    return -1;
+}
+
+static bool conn_name_ok(const char *n, size_t len)
+{
+    if (len == 0 || len > 32 || n[0] < 'a' || n[0] > 'z') return false;
+    for (size_t i = 1; i < len; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || n[i] == '-' ||
+              n[i] == '_'))
+            return false;
+    return true;
+}
+
+/* "name:" or "set*:" before a statement: the connection it is about. A
+ * name not seen yet is looked up again by connect, which makes it. */
+static bool take_prefix(parser *p)
+{
+    wsf_cursor *c = &p->c;
+    const wsf_token *t = wsf_cur_peek(c);
+    p->conn = 0;
+    p->set = -1;
+    p->prefix = NULL;
+    if (t->kind != WSF_TOK_WORD) return true;
+    size_t len = strlen(t->text);
+    if (len < 2 || t->text[len - 1] != ':') return true;
+    p->prefix = t;
+    c->i++;
+    bool is_set = t->text[len - 2] == '*';
+    size_t n = len - 1 - is_set;
+    if (!conn_name_ok(t->text, n) || !strncmp(t->text, "peer", n)) {
+        wsf_cur_error_at(c, t,
+                         "expected a connection name (a-z, then a-z, 0-9, - or _; not 'peer') "
+                         "before ':', found '%s'",
+                         t->text);
+        return false;
+    }
+    if (is_set) {
+        int k = find_set(p->s, t->text, n);
+        if (k < 0) {
+            wsf_cur_error_at(c, t, "no connection set '%.*s*' (make it with 'connect N as %.*s*')",
+                             (int)n, t->text, (int)n, t->text);
+            return false;
+        }
+        p->set = k;
+        p->conn = (unsigned)p->s->sets[k].first;
+        return true;
+    }
+    int k = find_conn(p->s, t->text, n);
+    if (k > 0) p->conn = (unsigned)k;
+    return true;
+}
+
+static unsigned add_conn(wsf_scenario *s, const char *name, size_t len)
+{
+    s->conns = wsf_xrealloc(s->conns, (s->n_conns + 1) * sizeof *s->conns);
+    s->conns[s->n_conns] = wsf_xstrndup(name, len);
+    return (unsigned)s->n_conns++;
+}
+
+/* A connect makes the connection its prefix names, or with "N as c*" a set
+ * of N named c1 .. cN: the connect then applies to each. */
+static bool connection_to_make(parser *p)
+{
+    wsf_cursor *c = &p->c;
+    wsf_scenario *s = p->s;
+    const wsf_token *t = wsf_cur_peek(c);
+    if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9') {
+        uint64_t n;
+        if (p->prefix) {
+            wsf_cur_error_at(c, p->prefix, "'connect N as name*' names its set itself");
+            return false;
+        }
+        if (!wsf_cur_size(c, "a count", &n)) return false;
+        if (n == 0 || n > WSF_MAX_CONNS) {
+            wsf_cur_error_at(c, t, "expected from 1 to %d connections", WSF_MAX_CONNS);
+            return false;
+        }
+        if (!wsf_cur_word(c, "as")) return false;
+        const wsf_token *nt = wsf_cur_peek(c);
+        const char *name;
+        if (!wsf_cur_any_word(c, "a set name ending in '*' (e.g. c*)", &name)) return false;
+        size_t len = strlen(name);
+        if (len < 2 || name[len - 1] != '*' || !conn_name_ok(name, len - 1)) {
+            wsf_cur_error_at(c, nt, "expected a set name ending in '*' (e.g. c*), found '%s'",
+                             name);
+            return false;
+        }
+        int k = find_set(s, name, len - 1);
+        if (k >= 0 && s->sets[k].n != n) {
+            wsf_cur_error_at(c, nt, "set '%s' has %zu connections, not %llu", name, s->sets[k].n,
+                             (unsigned long long)n);
+            return false;
+        }
+        if (k < 0) {
+            if (s->n_conns + n > WSF_MAX_CONNS) {
+                wsf_cur_error_at(c, t, "more than %d connections in one scenario", WSF_MAX_CONNS);
+                return false;
+            }
+            s->sets = wsf_xrealloc(s->sets, (s->n_sets + 1) * sizeof *s->sets);
+            wsf_conn_set *set = &s->sets[s->n_sets];
+            set->name = wsf_xstrndup(name, len - 1);
+            set->first = s->n_conns;
+            set->n = n;
+            for (uint64_t m = 1; m <= n; m++) {
+                char member[48];
+                int ml = snprintf(member, sizeof member, "%.*s%llu", (int)(len - 1), name,
+                                  (unsigned long long)m);
+                if (find_conn(s, member, (size_t)ml) > 0) {
+                    wsf_cur_error_at(c, nt, "set '%s' would make '%s', already a connection", name,
+                                     member);
+                    return false;
+                }
+                add_conn(s, member, (size_t)ml);
+            }
+            k = (int)s->n_sets++;
+        }
+        p->set = k;
+        p->conn = (unsigned)s->sets[k].first;
+        return true;
+    }
+    if (p->prefix && !p->conn && p->set < 0) {
+        if (s->n_conns == WSF_MAX_CONNS) {
+            wsf_cur_error_at(c, p->prefix, "more than %d connections in one scenario",
+                             WSF_MAX_CONNS);
+            return false;
+        }
+        p->conn = add_conn(s, p->prefix->text, strlen(p->prefix->text) - 1);
+    }
+    return true;
+}
+
+/* Steps that act on or judge one connection; the others (wait, signal,
+ * expectations about the target, its log and the capture) are about the
+ * whole scenario and take no "name:". */
+bool wsf_step_has_conn(const wsf_step *st)
+{
+    if (st->kind == WSF_STEP_WAIT || st->kind == WSF_STEP_SIGNAL) return false;
+    if (st->kind != WSF_STEP_EXPECT) return true;
+    wsf_expect_kind k = st->u.expect.kind;
+    return k < WSF_EXP_TARGET_ALIVE || k == WSF_EXP_STATES || k == WSF_EXP_CLOSING ||
+           k == WSF_EXP_FAIL_CONNECTION;
+}
+
+static bool parse_statement_body(parser *p, const char *line, size_t len);
+
 /* One line. Returns false on error (recorded in p->c). */
 static bool parse_statement(parser *p, const char *line, size_t len)
+{
+    size_t before = p->s->n_steps;
+    if (!parse_statement_body(p, line, len)) return false;
+    if (p->prefix && (p->s->n_steps == before || !wsf_step_has_conn(&p->s->steps[before]))) {
+        wsf_cur_error_at(&p->c, p->prefix,
+                         "this statement is about the whole scenario, not one connection (as are "
+                         "wait, signal and expectations about the target, its log and the "
+                         "capture): drop '%s'",
+                         p->prefix->text);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_statement_body(parser *p, const char *line, size_t len)
 {
     wsf_cursor *c = &p->c;
     wsf_scenario *s = p->s;
     const wsf_token *t;
-    const char *kw = wsf_cur_peek(c)->text;
+    if (!take_prefix(p)) return false;
     const wsf_token *kwt = wsf_cur_peek(c);
-    if (kwt->kind != WSF_TOK_WORD) {
+    if (!kwt || kwt->kind != WSF_TOK_WORD) {
         wsf_cur_expected(c, "a statement (scenario, connect, handshake, send, expect, ...)");
         return false;
     }
+    const char *kw = kwt->text;
     c->i++;
+    if (s->n_steps == WSF_MAX_STEPS) {
+        wsf_cur_error_at(c, kwt, "more than %d steps in one scenario", WSF_MAX_STEPS);
+        return false;
+    }
+    if (!strcmp(kw, "connect") && !connection_to_make(p)) return false;
+    if (p->prefix && strcmp(kw, "connect") && !p->conn && p->set < 0) {
+        wsf_cur_error_at(c, p->prefix, "no connection '%.*s' yet (say '%s connect' first)",
+                         (int)strlen(p->prefix->text) - 1, p->prefix->text, p->prefix->text);
+        return false;
+    }
 
     if (!strcmp(kw, "scenario")) {
         if (s->name) {
@@ -878,43 +1069,192 @@ static bool parse_statement(parser *p, const char *line, size_t len)
     return false;
 }
 
-wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, size_t errlen)
+/* --- lines, variables, repeat blocks and cases ---------------------------- */
+
+typedef struct {
+    const char *text;
+    size_t len; /* without the newline and a '\r' before it */
+    int no;
+} src_line;
+
+typedef struct {
+    const char *name;
+    const char *value;
+} var;
+
+#define MAX_VARS 16
+
+/* The first word of a line's code, for finding blocks before lexing it. */
+static bool first_word_is(const src_line *l, const char *w)
+{
+    size_t code = wsf_line_code_len(l->text, l->len), i = 0, n = strlen(w);
+    while (i < code && (l->text[i] == ' ' || l->text[i] == '\t'))
+        i++;
+    return code - i >= n && !memcmp(l->text + i, w, n) &&
+           (code - i == n || l->text[i + n] == ' ' || l->text[i + n] == '\t');
+}
+
+/* The line with every ${name} replaced by the variable's value; false with
+ * the error for a name no 'with' or 'repeat' gave. */
+static bool substitute(parser *p, const src_line *l, const var *vars, size_t n_vars, wsf_buf *out)
+{
+    wsf_buf_reset(out);
+    for (size_t i = 0; i < l->len; i++) {
+        if (l->text[i] != '$' || i + 1 >= l->len || l->text[i + 1] != '{') {
+            wsf_buf_append(out, l->text + i, 1);
+            continue;
+        }
+        const char *end = memchr(l->text + i, '}', l->len - i);
+        size_t nlen = end ? (size_t)(end - l->text) - i - 2 : 0;
+        const var *v = NULL;
+        for (size_t k = n_vars; end && k-- > 0;)
+            if (strlen(vars[k].name) == nlen && !memcmp(vars[k].name, l->text + i + 2, nlen)) {
+                v = &vars[k];
+                break;
+            }
+        if (!v) {
+            wsf_buf known;
+            wsf_buf_init(&known);
+            for (size_t k = 0; k < n_vars; k++)
+                wsf_buf_appendf(&known, "%s%s", k ? ", " : "", vars[k].name);
+            snprintf(p->c.err, p->c.errlen,
+                     "%s:%d:%zu: unknown variable '%.*s' (variables here: %s)", p->c.file, l->no,
+                     i + 1, end ? (int)(nlen + 3) : 2, l->text + i,
+                     n_vars ? (char *)known.data : "none; 'with' and 'repeat' make them");
+            wsf_buf_free(&known);
+            return false;
+        }
+        wsf_buf_append(out, v->value, strlen(v->value));
+        i += nlen + 2;
+    }
+    wsf_buf_append(out, "", 1);
+    out->len--;
+    return true;
+}
+
+static bool parse_lines(parser *p, const src_line *lines, size_t from, size_t to, var *vars,
+                        size_t n_vars);
+
+/* "repeat N [as NAME]" ... "end": the lines between, N times, with NAME
+ * (default i) counting 1 .. N. */
+static bool parse_repeat(parser *p, const src_line *lines, size_t at, size_t end, var *vars,
+                         size_t n_vars)
+{
+    wsf_cursor *c = &p->c;
+    c->i = 1;
+    uint64_t n;
+    const wsf_token *t = wsf_cur_peek(c);
+    const char *name = "i";
+    if (!wsf_cur_size(c, "a count after 'repeat' (e.g. repeat 10)", &n)) return false;
+    if (n == 0 || n > WSF_MAX_STEPS) {
+        wsf_cur_error_at(c, t, "expected a count from 1 to %d", WSF_MAX_STEPS);
+        return false;
+    }
+    if (wsf_cur_accept(c, "as") && !wsf_cur_any_word(c, "a variable name after 'as'", &name))
+        return false;
+    if (!wsf_cur_end(c)) return false;
+    if (n_vars == MAX_VARS) {
+        wsf_cur_error_at(c, NULL, "more than %d variables at once", MAX_VARS);
+        return false;
+    }
+    char *own = wsf_xstrdup(name);
+    bool ok = true;
+    for (uint64_t k = 1; ok && k <= n; k++) {
+        char value[24];
+        snprintf(value, sizeof value, "%llu", (unsigned long long)k);
+        vars[n_vars] = (var){own, value};
+        ok = parse_lines(p, lines, at + 1, end, vars, n_vars + 1);
+    }
+    free(own);
+    return ok;
+}
+
+/* The line after the block opened at lines[at] ends, at its "end", or
+ * (size_t)-1 when it has none. */
+static size_t block_end(const src_line *lines, size_t at, size_t to)
+{
+    int depth = 0;
+    for (size_t k = at; k < to; k++) {
+        if (first_word_is(&lines[k], "repeat")) depth++;
+        if (first_word_is(&lines[k], "end") && --depth == 0) return k;
+    }
+    return (size_t)-1;
+}
+
+static bool parse_lines(parser *p, const src_line *lines, size_t from, size_t to, var *vars,
+                        size_t n_vars)
+{
+    wsf_buf line;
+    wsf_buf_init(&line);
+    bool ok = true;
+    for (size_t k = from; ok && k < to; k++) {
+        const src_line *l = &lines[k];
+        p->c.line = l->no;
+        p->c.i = 0;
+        p->c.failed = false;
+        if (!substitute(p, l, vars, n_vars, &line)) {
+            ok = false;
+            break;
+        }
+        wsf_tokens_clear(&p->c.toks);
+        int ecol;
+        char emsg[256];
+        if (wsf_lex_line((char *)line.data, line.len, &p->c.toks, &ecol, emsg, sizeof emsg) < 0) {
+            snprintf(p->c.err, p->c.errlen, "%s:%d:%d: %s", p->c.file, l->no, ecol, emsg);
+            ok = false;
+        } else if (p->c.toks.n == 0) {
+            continue;
+        } else if (p->c.toks.tok[0].kind == WSF_TOK_WORD &&
+                   !strcmp(p->c.toks.tok[0].text, "with")) {
+            /* Read before any step, by cases_of(). */
+            if (p->nested) {
+                wsf_cur_error_at(&p->c, &p->c.toks.tok[0], "'with' inside a repeat block");
+                ok = false;
+            }
+        } else if (p->c.toks.tok[0].kind == WSF_TOK_WORD &&
+                   !strcmp(p->c.toks.tok[0].text, "repeat")) {
+            size_t end = block_end(lines, k, to);
+            if (end == (size_t)-1) {
+                wsf_cur_error_at(&p->c, &p->c.toks.tok[0], "'repeat' without its 'end'");
+                ok = false;
+                break;
+            }
+            p->nested++;
+            ok = parse_repeat(p, lines, k, end, vars, n_vars);
+            p->nested--;
+            k = end;
+        } else if (p->c.toks.tok[0].kind == WSF_TOK_WORD && !strcmp(p->c.toks.tok[0].text, "end")) {
+            wsf_cur_error_at(&p->c, &p->c.toks.tok[0], "'end' without a 'repeat' before it");
+            ok = false;
+        } else {
+            ok = parse_statement(p, (char *)line.data, line.len);
+        }
+    }
+    wsf_buf_free(&line);
+    return ok;
+}
+
+/* One case: the whole file parsed with the matrix's values in vars. */
+static wsf_scenario *parse_case(const char *file, const char *text, const src_line *lines,
+                                size_t n_lines, var *vars, size_t n_vars, char *err, size_t errlen)
 {
     wsf_scenario *s = wsf_xcalloc(1, sizeof *s);
     s->file = wsf_xstrdup(file);
     s->source = wsf_xstrdup(text);
+    s->conns = wsf_xcalloc(1, sizeof *s->conns);
+    s->conns[0] = wsf_xstrdup("");
+    s->n_conns = 1;
     parser p = {.c = {.file = file, .err = err, .errlen = errlen}, .s = s};
-    const char *line = text;
-    int lineno = 0;
-    bool ok = true;
-    while (ok && *line) {
-        const char *nl = strchr(line, '\n');
-        size_t len = nl ? (size_t)(nl - line) : strlen(line);
-        lineno++;
-        size_t clen = len;
-        if (clen > 0 && line[clen - 1] == '\r') clen--;
-        p.c.line = lineno;
-        p.c.i = 0;
-        p.c.failed = false;
-        wsf_tokens_clear(&p.c.toks);
-        int ecol;
-        char emsg[256];
-        if (wsf_lex_line(line, clen, &p.c.toks, &ecol, emsg, sizeof emsg) < 0) {
-            snprintf(err, errlen, "%s:%d:%d: %s", file, lineno, ecol, emsg);
-            ok = false;
-        } else if (p.c.toks.n > 0) {
-            ok = parse_statement(&p, line, clen);
-        }
-        line = nl ? nl + 1 : line + len;
-    }
+    bool ok = parse_lines(&p, lines, 0, n_lines, vars, n_vars);
+    int last = n_lines ? lines[n_lines - 1].no : 1;
     if (ok && !s->name) {
         snprintf(err, errlen, "%s:%d:1: expected a 'scenario \"name\"' statement, found none", file,
-                 lineno > 0 ? lineno : 1);
+                 last);
         ok = false;
     }
     if (ok && s->n_steps == 0) {
         snprintf(err, errlen, "%s:%d:1: expected at least one step (connect, ...), found none",
-                 file, lineno);
+                 file, last);
         ok = false;
     }
     wsf_tokens_free(&p.c.toks);
@@ -922,7 +1262,147 @@ wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, 
         wsf_scenario_free(s);
         return NULL;
     }
+    size_t n = strlen(file);
+    if (n > 4 && !strcmp(file + n - 4, ".wsf")) n -= 4;
+    if (n_vars) {
+        wsf_buf label;
+        wsf_buf_init(&label);
+        for (size_t k = 0; k < n_vars; k++)
+            wsf_buf_appendf(&label, "%s%s", k ? "," : "", vars[k].value);
+        s->case_label = wsf_xstrdup((char *)label.data);
+        wsf_buf_free(&label);
+        char *name = wsf_xasprintf("%s [%s]", s->name, s->case_label);
+        free(s->name);
+        s->name = name;
+        s->id = wsf_xasprintf("%.*s[%s]", (int)n, file, s->case_label);
+    } else {
+        s->id = wsf_xstrndup(file, n);
+    }
     return s;
+}
+
+/* "with NAME in V1 V2 ...": one matrix dimension. */
+typedef struct {
+    char *name;
+    char **values;
+    size_t n;
+} dimension;
+
+static bool read_dimension(parser *p, dimension *d)
+{
+    wsf_cursor *c = &p->c;
+    c->i = 1;
+    const char *name;
+    if (!wsf_cur_any_word(c, "a variable name after 'with'", &name)) return false;
+    d->name = wsf_xstrdup(name);
+    if (!wsf_cur_word(c, "in")) return false;
+    return parse_words(p, &d->values, &d->n, "a value (a word) for the variable");
+}
+
+int wsf_scenario_parse_cases(const char *file, const char *text, wsf_scenario ***out, char *err,
+                             size_t errlen)
+{
+    *out = NULL;
+    src_line *lines = NULL;
+    size_t n_lines = 0;
+    for (const char *l = text; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t len = nl ? (size_t)(nl - l) : strlen(l);
+        lines = wsf_xrealloc(lines, (n_lines + 1) * sizeof *lines);
+        size_t clen = len;
+        if (clen > 0 && l[clen - 1] == '\r') clen--;
+        lines[n_lines] = (src_line){l, clen, (int)n_lines + 1};
+        n_lines++;
+        l = nl ? nl + 1 : l + len;
+    }
+    /* The matrix comes first: every case is the whole file again. */
+    parser p = {.c = {.file = file, .err = err, .errlen = errlen}};
+    dimension dims[MAX_VARS];
+    size_t n_dims = 0, n_cases = 1;
+    int ret = -1;
+    for (size_t k = 0; k < n_lines; k++) {
+        if (!first_word_is(&lines[k], "with")) continue;
+        p.c.line = lines[k].no;
+        wsf_tokens_clear(&p.c.toks);
+        int ecol;
+        char emsg[256];
+        if (wsf_lex_line(lines[k].text, lines[k].len, &p.c.toks, &ecol, emsg, sizeof emsg) < 0) {
+            snprintf(err, errlen, "%s:%d:%d: %s", file, lines[k].no, ecol, emsg);
+            goto out;
+        }
+        if (n_dims == MAX_VARS) {
+            wsf_cur_error_at(&p.c, NULL, "more than %d 'with' lines", MAX_VARS);
+            goto out;
+        }
+        dimension *d = &dims[n_dims];
+        memset(d, 0, sizeof *d);
+        n_dims++;
+        if (!read_dimension(&p, d)) goto out;
+        for (size_t j = 0; j + 1 < n_dims; j++)
+            if (!strcmp(dims[j].name, d->name)) {
+                wsf_cur_error_at(&p.c, &p.c.toks.tok[1], "'%s' already has its values", d->name);
+                goto out;
+            }
+        n_cases *= d->n;
+        if (n_cases > WSF_MAX_CASES) {
+            wsf_cur_error_at(&p.c, NULL, "more than %d cases in one file", WSF_MAX_CASES);
+            goto out;
+        }
+    }
+    *out = wsf_xcalloc(n_cases, sizeof **out);
+    for (size_t ci = 0; ci < n_cases; ci++) {
+        var vars[MAX_VARS];
+        size_t rest = ci;
+        for (size_t j = n_dims; j-- > 0;) {
+            vars[j] = (var){dims[j].name, dims[j].values[rest % dims[j].n]};
+            rest /= dims[j].n;
+        }
+        (*out)[ci] = parse_case(file, text, lines, n_lines, vars, n_dims, err, errlen);
+        if (!(*out)[ci]) {
+            for (size_t j = 0; j < ci; j++)
+                wsf_scenario_free((*out)[j]);
+            free(*out);
+            *out = NULL;
+            goto out;
+        }
+    }
+    ret = (int)n_cases;
+out:
+    for (size_t j = 0; j < n_dims; j++) {
+        free(dims[j].name);
+        free_strs(dims[j].values, dims[j].n);
+    }
+    wsf_tokens_free(&p.c.toks);
+    free(lines);
+    return ret;
+}
+
+wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, size_t errlen)
+{
+    wsf_scenario **cases;
+    int n = wsf_scenario_parse_cases(file, text, &cases, err, errlen);
+    if (n < 0) return NULL;
+    wsf_scenario *s = cases[0];
+    for (int k = 1; k < n; k++)
+        wsf_scenario_free(cases[k]);
+    free(cases);
+    if (n > 1) {
+        snprintf(err, errlen, "%s:1:1: expected one scenario, found a matrix of %d cases", file, n);
+        wsf_scenario_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int wsf_scenario_load_cases(const char *file, wsf_scenario ***out, char *err, size_t errlen)
+{
+    wsf_buf b;
+    wsf_buf_init(&b);
+    int n = wsf_read_text_file(file, "scenario", &b, err, errlen) == 0
+                ? wsf_scenario_parse_cases(file, (char *)b.data, out, err, errlen)
+                : -1;
+    wsf_buf_free(&b);
+    return n;
 }
 
 wsf_scenario *wsf_scenario_load(const char *file, char *err, size_t errlen)
@@ -979,6 +1459,12 @@ void wsf_scenario_free(wsf_scenario *s)
         }
     }
     free(s->steps);
+    free_strs(s->conns, s->n_conns);
+    for (size_t i = 0; i < s->n_sets; i++)
+        free(s->sets[i].name);
+    free(s->sets);
+    free(s->case_label);
+    free(s->id);
     free_strs(s->rfc, s->n_rfc);
     free_strs(s->tags, s->n_tags);
     free(s->file);
@@ -986,6 +1472,16 @@ void wsf_scenario_free(wsf_scenario *s)
     free(s->name);
     free(s->description);
     free(s);
+}
+
+const char *wsf_conn_name(const wsf_scenario *s, unsigned conn)
+{
+    return conn == 0 || conn >= s->n_conns ? "peer" : s->conns[conn];
+}
+
+bool wsf_scenario_named_conns(const wsf_scenario *s)
+{
+    return s->n_conns > 1;
 }
 
 static bool match_one(const char *pattern, bool glob, const char *text)
@@ -996,8 +1492,13 @@ static bool match_one(const char *pattern, bool glob, const char *text)
 
 bool wsf_scenario_matches(const wsf_scenario *s, const char *pattern)
 {
+    /* A case's own name has brackets ("close/valid-code[1001]"): taken
+     * literally first, as a glob only if that finds nothing. */
+    if (strstr(s->id, pattern) || strstr(s->name, pattern) || strstr(s->file, pattern)) return true;
     bool glob = strpbrk(pattern, "*?[") != NULL;
-    if (match_one(pattern, glob, s->name) || match_one(pattern, glob, s->file)) return true;
+    if (glob && (match_one(pattern, true, s->name) || match_one(pattern, true, s->file) ||
+                 match_one(pattern, true, s->id)))
+        return true;
     for (size_t i = 0; i < s->n_tags; i++)
         if (glob ? match_one(pattern, true, s->tags[i]) : strcmp(pattern, s->tags[i]) == 0)
             return true;

@@ -151,7 +151,12 @@ const char *wsf_level_name(wsf_level l);
 typedef struct {
     wsf_step_kind kind;
     wsf_level level; /* expect/must: MUST; should: SHOULD; info: informational */
-    int line;        /* 1-based line in the file, for messages and results */
+    /* The connection it acts on or judges (an index into the scenario's
+     * conns; 0 is the one a step without "name:" means), or with set >= 0
+     * every member of that set, one after another. */
+    unsigned conn;
+    int set;
+    int line; /* 1-based line in the file, for messages and results */
     /* A named bound in place of the step's duration (within, for, wait) or
      * of its size (rss ... below): the runner puts in the target's value. */
     wsf_bound bound, size_bound;
@@ -200,8 +205,27 @@ typedef struct {
     } u;
 } wsf_step;
 
+/* Connections made together ("connect 200 as c*"): members are the
+ * consecutive conns first .. first+n-1, named c1 .. cN. */
 typedef struct {
-    char *file;   /* path as given */
+    char *name; /* "c" */
+    size_t first, n;
+} wsf_conn_set;
+
+/* Cases, connections and steps a file may make at most, so a short file
+ * cannot ask for unbounded work. */
+#define WSF_MAX_CASES 1000
+#define WSF_MAX_CONNS 20000
+#define WSF_MAX_STEPS 100000
+
+typedef struct {
+    char *file; /* path as given */
+    /* One case of a parameter matrix ("with code in 1000 1001"): its values,
+     * "1001" or "1001,bye"; NULL for a file without one. */
+    char *case_label;
+    /* What --filter and reports know it by: the file without ".wsf", with
+     * "[case]" after it: "scenarios/close/valid-code[1001]". */
+    char *id;
     char *source; /* the whole file text */
     char *name;
     char *description; /* NULL when absent */
@@ -211,12 +235,34 @@ typedef struct {
     size_t n_tags;
     wsf_step *steps;
     size_t n_steps;
+    /* Connection names; conns[0] is the default connection, "" (shown as
+     * "peer"), there whether or not a step uses it. */
+    char **conns;
+    size_t n_conns;
+    wsf_conn_set *sets;
+    size_t n_sets;
 } wsf_scenario;
+
+/* The name a report shows for a connection: its own, or "peer". */
+const char *wsf_conn_name(const wsf_scenario *s, unsigned conn);
+/* Whether the step acts on or judges one connection (else it is about the
+ * whole scenario: wait, signal, the target, its log, the capture). */
+bool wsf_step_has_conn(const wsf_step *st);
+/* True when any step names a connection: the scenario has several. */
+bool wsf_scenario_named_conns(const wsf_scenario *s);
 
 /* Parses text (NUL-terminated) read from file. On error returns NULL and puts
  * "file:line:col: message" into err (errlen bytes). */
 wsf_scenario *wsf_scenario_parse(const char *file, const char *text, char *err, size_t errlen);
-/* Reads and parses a file; I/O errors are reported the same way. */
+/* A file with a parameter matrix is several scenarios, one per case: puts
+ * them (one for a plain file) into *out, returns their count, or -1 with
+ * the error. */
+int wsf_scenario_parse_cases(const char *file, const char *text, wsf_scenario ***out, char *err,
+                             size_t errlen);
+/* Reads and parses a file into its cases; I/O errors are reported the same
+ * way. */
+int wsf_scenario_load_cases(const char *file, wsf_scenario ***out, char *err, size_t errlen);
+/* Reads and parses a file that must hold exactly one case. */
 wsf_scenario *wsf_scenario_load(const char *file, char *err, size_t errlen);
 void wsf_scenario_free(wsf_scenario *s);
 

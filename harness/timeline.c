@@ -49,21 +49,38 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
     e->detail = detail ? wsf_xstrdup(detail) : NULL;
     e->opcode = -1;
     e->close_code = -1;
+    e->conn = -1;
+    return e;
+}
+
+static wsf_event *add_v(wsf_timeline *tl, int conn, wsf_event_kind kind, wsf_dir dir,
+                        const char *what, const char *detail_fmt, va_list ap)
+{
+    char *detail = NULL;
+    if (detail_fmt && vasprintf(&detail, detail_fmt, ap) < 0) detail = NULL;
+    wsf_event *e = wsf_timeline_add_at(tl, wsf_now_us(), kind, dir, what, detail);
+    free(detail);
+    if (e) e->conn = conn;
     return e;
 }
 
 wsf_event *wsf_timeline_add(wsf_timeline *tl, wsf_event_kind kind, wsf_dir dir, const char *what,
                             const char *detail_fmt, ...)
 {
-    char *detail = NULL;
-    if (detail_fmt) {
-        va_list ap;
-        va_start(ap, detail_fmt);
-        if (vasprintf(&detail, detail_fmt, ap) < 0) detail = NULL;
-        va_end(ap);
-    }
-    wsf_event *e = wsf_timeline_add_at(tl, wsf_now_us(), kind, dir, what, detail);
-    free(detail);
+    va_list ap;
+    va_start(ap, detail_fmt);
+    wsf_event *e = add_v(tl, -1, kind, dir, what, detail_fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+wsf_event *wsf_timeline_add_conn(wsf_timeline *tl, int conn, wsf_event_kind kind, wsf_dir dir,
+                                 const char *what, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    wsf_event *e = add_v(tl, conn, kind, dir, what, detail_fmt, ap);
+    va_end(ap);
     return e;
 }
 

@@ -47,6 +47,9 @@ typedef struct {
      * highlight it ("match": a check cites it, "alarm"; NULL: neither). */
     uint32_t line_no;
     const char *mark;
+    /* The scenario's connection it belongs to (an index into its conns),
+     * or -1 for the target, its log, the capture and the runner. */
+    int conn;
 } wsf_event;
 
 typedef struct {
@@ -65,6 +68,10 @@ int64_t wsf_timeline_now(const wsf_timeline *tl);
  * so frame fields can be filled in. detail is printf-formatted, may be NULL. */
 wsf_event *wsf_timeline_add(wsf_timeline *tl, wsf_event_kind kind, wsf_dir dir, const char *what,
                             const char *detail_fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same for an event of one connection. */
+wsf_event *wsf_timeline_add_conn(wsf_timeline *tl, int conn, wsf_event_kind kind, wsf_dir dir,
+                                 const char *what, const char *detail_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* The same with an explicit timestamp (absolute, on wsf_now_us's clock). */
 wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
                                const char *what, const char *detail);

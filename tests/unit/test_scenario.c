@@ -1653,6 +1653,137 @@ static void test_named_bounds(void)
                 "'close-tcp'");
 }
 
+/* ---------------------------------------------------------------------------
+ * Several connections, repeat blocks and parameter matrices. */
+
+static void test_named_connections(void)
+{
+    wsf_scenario *s = parse_ok(HEAD "connect\n"
+                                    "a: connect\n"
+                                    "a: handshake\n"
+                                    "b: connect\n"
+                                    "a: expect close 1000 within 1s\n"
+                                    "wait 10ms\n");
+    if (!s) return;
+    CU_ASSERT_EQUAL(s->n_conns, 3);
+    CU_ASSERT_TRUE(wsf_scenario_named_conns(s));
+    CU_ASSERT_STRING_EQUAL(wsf_conn_name(s, 0), "peer");
+    CU_ASSERT_STRING_EQUAL(wsf_conn_name(s, 1), "a");
+    CU_ASSERT_STRING_EQUAL(wsf_conn_name(s, 2), "b");
+    unsigned want[] = {0, 1, 1, 2, 1, 0};
+    for (size_t i = 0; i < 6; i++) {
+        CU_ASSERT_EQUAL(s->steps[i].conn, want[i]);
+        CU_ASSERT_EQUAL(s->steps[i].set, -1);
+    }
+    CU_ASSERT_STRING_EQUAL(s->steps[4].text, "a: expect close 1000 within 1s");
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "a: send text \"x\"\n",
+                "t.wsf:2:1: no connection 'a' yet (say 'a: connect' first)");
+    parse_fails(HEAD "a: connect\na: wait 1s\n",
+                "t.wsf:3:1: this statement is about the whole scenario, not one connection (as "
+                "are wait, signal and expectations about the target, its log and the capture): "
+                "drop 'a:'");
+    parse_fails(HEAD "Peer: connect\n",
+                "t.wsf:2:1: expected a connection name (a-z, then a-z, 0-9, - or _; not 'peer') "
+                "before ':', found 'Peer:'");
+}
+
+static void test_connection_sets(void)
+{
+    wsf_scenario *s = parse_ok(HEAD "connect 3 as c* within 1s\n"
+                                    "c*: handshake\n"
+                                    "c2: rst\n"
+                                    "c*: expect tcp closed within 1s\n");
+    if (!s) return;
+    CU_ASSERT_EQUAL(s->n_conns, 4);
+    CU_ASSERT_EQUAL(s->n_sets, 1);
+    CU_ASSERT_STRING_EQUAL(s->sets[0].name, "c");
+    CU_ASSERT_EQUAL(s->sets[0].first, 1);
+    CU_ASSERT_EQUAL(s->sets[0].n, 3);
+    CU_ASSERT_STRING_EQUAL(s->conns[3], "c3");
+    CU_ASSERT_EQUAL(s->steps[0].set, 0);
+    CU_ASSERT_EQUAL(s->steps[0].u.connect.within_us, 1000000);
+    CU_ASSERT_EQUAL(s->steps[1].set, 0);
+    CU_ASSERT_EQUAL(s->steps[2].set, -1);
+    CU_ASSERT_EQUAL(s->steps[2].conn, 2);
+    CU_ASSERT_EQUAL(s->steps[3].set, 0);
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "d*: connect\n",
+                "t.wsf:2:1: no connection set 'd*' (make it with 'connect N as d*')");
+    parse_fails(HEAD "connect 2 as c*\nconnect 3 as c*\n",
+                "t.wsf:3:14: set 'c*' has 2 connections, not 3");
+    parse_fails(HEAD "connect 2 as c\n",
+                "t.wsf:2:14: expected a set name ending in '*' (e.g. c*), found 'c'");
+}
+
+static void test_repeat(void)
+{
+    wsf_scenario *s = parse_ok(HEAD "connect\n"
+                                    "repeat 3\n"
+                                    "  send text \"m${i}\"\n"
+                                    "  repeat 2 as j\n"
+                                    "    expect text \"m${i}.${j}\" within 1s\n"
+                                    "  end\n"
+                                    "end\n");
+    if (!s) return;
+    CU_ASSERT_EQUAL(s->n_steps, 1 + 3 * 3);
+    CU_ASSERT_TRUE(bytes_are(&s->steps[1].u.send.payload, "m1", 2));
+    CU_ASSERT_EQUAL(s->steps[1].line, 4);
+    CU_ASSERT_TRUE(bytes_are(&s->steps[3].u.expect.payload, "m1.2", 4));
+    CU_ASSERT_EQUAL(s->steps[3].line, 6);
+    CU_ASSERT_TRUE(bytes_are(&s->steps[7].u.send.payload, "m3", 2));
+    CU_ASSERT_STRING_EQUAL(s->steps[8].text, "expect text \"m3.1\" within 1s");
+    wsf_scenario_free(s);
+
+    parse_fails(HEAD "repeat 2\nconnect\n", "t.wsf:2:1: 'repeat' without its 'end'");
+    parse_fails(HEAD "connect\nend\n", "t.wsf:3:1: 'end' without a 'repeat' before it");
+    parse_fails(HEAD "send text \"${k}\"\n",
+                "t.wsf:2:12: unknown variable '${k}' (variables here: none; 'with' and 'repeat' "
+                "make them)");
+}
+
+static void test_matrix(void)
+{
+    wsf_scenario **cases;
+    int n = wsf_scenario_parse_cases("scenarios/close/code.wsf",
+                                     "scenario \"code\"\n"
+                                     "with code in 1000 3000\n"
+                                     "with why in a b\n"
+                                     "connect\n"
+                                     "send close ${code} \"${why}\"\n",
+                                     &cases, err, sizeof err);
+    CU_ASSERT_EQUAL(n, 4);
+    if (n != 4) {
+        fprintf(stderr, "\n  %s\n", err);
+        return;
+    }
+    CU_ASSERT_STRING_EQUAL(cases[0]->case_label, "1000,a");
+    CU_ASSERT_STRING_EQUAL(cases[3]->case_label, "3000,b");
+    CU_ASSERT_STRING_EQUAL(cases[1]->name, "code [1000,b]");
+    CU_ASSERT_STRING_EQUAL(cases[2]->id, "scenarios/close/code[3000,a]");
+    CU_ASSERT_STRING_EQUAL(cases[2]->file, "scenarios/close/code.wsf");
+    const uint8_t want[] = {0x0b, 0xb8, 'a'};
+    CU_ASSERT_TRUE(bytes_are(&cases[2]->steps[1].u.send.payload, want, 3));
+    /* --filter picks one case by its name as written, brackets and all. */
+    CU_ASSERT_TRUE(wsf_scenario_matches(cases[2], "close/code[3000,a]"));
+    CU_ASSERT_FALSE(wsf_scenario_matches(cases[1], "close/code[3000,a]"));
+    CU_ASSERT_TRUE(wsf_scenario_matches(cases[1], "close/code"));
+    for (int i = 0; i < n; i++)
+        wsf_scenario_free(cases[i]);
+    free(cases);
+
+    wsf_scenario *plain = parse_ok(HEAD "connect\n");
+    if (plain) {
+        CU_ASSERT_PTR_NULL(plain->case_label);
+        CU_ASSERT_STRING_EQUAL(plain->id, "t");
+    }
+    wsf_scenario_free(plain);
+    parse_fails(HEAD "with c in 1 2\nconnect\n",
+                "t.wsf:1:1: expected one scenario, found a matrix of 2 cases");
+}
+
 static CU_TestInfo tests[] = {
     {"header", test_header},
     {"header optional parts", test_header_optional_parts},
@@ -1699,6 +1830,10 @@ static CU_TestInfo tests[] = {
     {"close code alternatives", test_close_code_alternatives},
     {"fail-connection", test_fail_connection},
     {"named bounds", test_named_bounds},
+    {"named connections", test_named_connections},
+    {"connection sets", test_connection_sets},
+    {"repeat", test_repeat},
+    {"matrix", test_matrix},
     CU_TEST_INFO_NULL,
 };
 

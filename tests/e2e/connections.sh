@@ -1,0 +1,32 @@
+# Several connections in one scenario: named ones, a set made at once, cases
+# from a matrix and steps from a repeat block. Each case is a scenario of its
+# own; checks and events say which connection they are about; a step for a
+# set is one check that names the member that failed.
+source "$(dirname "$0")/lib.sh"
+T="$SRC/targets/lws-echo.target"
+D="$SRC/tests/data/connections"
+
+expect_rc 0 "$WSFAULT" run --target "$T" --results ok.json "$D/several.wsf"
+assert_contains out.txt "several connections [one]"
+assert_contains out.txt "several connections [two]"
+assert_contains out.txt "2 passed, 0 failed, 0 errors"
+[ "$(json '[x["case"] for x in d["scenarios"]]' ok.json)" = "['one', 'two']" ] || fail "cases"
+[ "$(json 'd["scenarios"][0]["connections"]' ok.json)" = "['peer', 'c1', 'c2', 'c3', 'c4', 'c5', 'a']" ] ||
+  fail "connections: $(json 'd["scenarios"][0]["connections"]' ok.json)"
+[ "$(json '[(c["conn"], c["actual"]) for c in d["scenarios"][0]["checks"] if c["text"]=="c*: handshake"]' ok.json)" = "[('c*', 'so on all 5')]" ] ||
+  fail "a set's handshake is not one check for all five"
+[ "$(json 'sorted({e["conn"] for e in d["scenarios"][0]["timeline"] if e["kind"]=="fault" and e["what"]=="rst"})' ok.json)" = "['c2']" ] ||
+  fail "the reset is not c2's"
+[ "$(json 'len([e for e in d["scenarios"][1]["timeline"] if e["kind"]=="frame" and e["dir"]=="peer>target" and e["what"]=="text"])' ok.json)" = "11" ] ||
+  fail "the repeat block did not send twice on each of five connections"
+
+# --filter picks one case by its name, brackets and all.
+expect_rc 0 "$WSFAULT" run --target "$T" --results one.json --filter 'connections/several[two]' "$D/several.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
+
+expect_rc 1 "$WSFAULT" run --target "$T" --results bad.json "$D/one-differs.wsf"
+json 'd["scenarios"][0]["reason"]' bad.json >reason.txt
+assert_contains reason.txt 'c4: expect text "not this"'
+json '[c["actual"] for c in d["scenarios"][0]["checks"] if c.get("conn")=="c4"][0]' bad.json >actual.txt
+assert_contains actual.txt 'text frame of 2 bytes "m1"'
+echo "ok: several connections, sets, repeat blocks and matrix cases"
