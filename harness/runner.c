@@ -34,33 +34,6 @@
 /* How long the capture goes on after a scenario's last step. */
 #define CAPTURE_LINGER_US 30000
 
-const char *wsf_verdict_name(wsf_verdict v)
-{
-    switch (v) {
-    case WSF_PASS:
-        return "pass";
-    case WSF_FAIL:
-        return "fail";
-    case WSF_KNOWN:
-        return "known";
-    case WSF_NONSTRICT:
-        return "non-strict";
-    case WSF_SKIP:
-        return "skip";
-    case WSF_INFO:
-        return "info";
-    default:
-        return "error";
-    }
-}
-
-int wsf_verdict_parse(const char *name)
-{
-    for (int v = 0; v < WSF_N_VERDICTS; v++)
-        if (!strcmp(name, wsf_verdict_name((wsf_verdict)v))) return v;
-    return -1;
-}
-
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
     return r->tl ? r->tl : &r->between;

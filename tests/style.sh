@@ -2,6 +2,6 @@
 # the files this lists to mend them.
 set -euo pipefail
 cd "$1"
-files=$(git ls-files '*.c' '*.h' 2>/dev/null || find harness targets tests -name '*.[ch]')
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find util format harness reports targets tests -name '*.[ch]')
 clang-format --dry-run -Werror $files
 echo "ok: $(echo "$files" | wc -w) C files formatted"

@@ -212,7 +212,7 @@ EOF
 bugs=()
 
 # A verdict that is not one of the known words was written raw into JUnit's
-# <system-out> (harness/report_junit.c, testcase()); it is now escaped there,
+# <system-out> (reports/report_junit.c, testcase()); it is now escaped there,
 # and refused before that by the loader (report.c, check_shape()).
 set +e
 "$WSFAULT" report "$DATA/bad-verdict-results.json" -o rep3 --junit j3.xml >out3.txt 2>&1
@@ -224,7 +224,7 @@ if [ $rc -ne 2 ] || [ -e j3.xml ] || ! grep -q 'unknown verdict' out3.txt; then
 fi
 
 # A results file whose "command" holds a non-string after --target/--url
-# crashed the re-run line (harness/report.c, wsf_report_rerun()).
+# crashed the re-run line (reports/report.c, wsf_report_rerun()).
 set +e
 "$WSFAULT" report "$DATA/bad-command-results.json" -o rep4 --junit j4.xml >out4.txt 2>&1
 rc=$?
@@ -241,7 +241,7 @@ if ! "$PY" -c 'import sys; t = open(sys.argv[1], encoding="utf-8").read(); sys.e
 fi
 
 # U+FFFE (EF BF BE, one code point) became three U+FFFD, not one
-# (harness/markup.c, wsf_markup()).
+# (reports/markup.c, wsf_markup()).
 if ! "$PY" -c 'import sys; t = open(sys.argv[1], encoding="utf-8").read(); sys.exit("\u2421 \ufffd \U0001F600" not in t)' rep2/index.html; then
   bugs+=("markup.c wsf_markup(): U+FFFE in a description shows as 3 U+FFFD, not 1")
 fi

@@ -1,6 +1,6 @@
 #include "report.h"
 #include "markup.h"
-#include "runner.h"
+#include "verdict.h"
 
 #include <libgen.h>
 #include <stdio.h>

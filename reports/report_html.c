@@ -1,7 +1,7 @@
 /* The HTML report: one self-contained page (inline CSS, SVG and script, no
  * fetch) with the summary, the matrix of scenarios by target, and for each
  * scenario everything needed to understand it without other tools. The page
- * skeleton, stylesheet and script live in reports/ and are compiled in. */
+ * skeleton, stylesheet and script are the files beside this one, compiled in. */
 #include "markup.h"
 #include "report.h"
 
