@@ -677,9 +677,15 @@ void wsf_peer_stall_read(wsf_peer *p, bool stall)
                               "reading stops; receive buffer shrunk to %d bytes", got);
     } else if (!stall && p->io.fd >= 0 && p->rcvbuf_before) {
         /* With the shrunk buffer a reader that resumes would crawl through
-         * what the target queued meanwhile, a few KiB a round trip. */
+         * what the target queued meanwhile, a few KiB a round trip. The
+         * buffer alone is not enough: shrinking it also clamped the window,
+         * and a window that stays a few KiB wide (far below the MSS of lo)
+         * is never announced as open, so the target sent only when its
+         * persist timer probed, every 200ms. Lifting the clamp reopens it. */
         int v = p->rcvbuf_before / 2; /* the kernel doubles what it is given */
         setsockopt(p->io.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+        int clamp = p->rcvbuf_before;
+        setsockopt(p->io.fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, &clamp, sizeof clamp);
         wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_NONE, "resume-read",
                               "receive buffer back to %d bytes", p->rcvbuf_before);
         p->rcvbuf_before = 0;

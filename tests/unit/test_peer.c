@@ -886,12 +886,55 @@ end:
     teardown();
 }
 
+/* What the server side still has to send in test_resume_read_reopens_window,
+ * written as the window lets it (called from the pump condition). */
+static wsf_buf backlog;
+static size_t backlog_sent;
+
+static bool backlog_delivered(wsf_peer *p)
+{
+    while (backlog_sent < backlog.len) {
+        ssize_t w = send(fx.sfd, backlog.data + backlog_sent, backlog.len - backlog_sent,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (w <= 0) break;
+        backlog_sent += (size_t)w;
+    }
+    return p->inbox_n >= 16;
+}
+
+/* A reader that resumes must get its window back, not just its buffer: with
+ * the window left as small as the shrunk buffer, what the target queued
+ * meanwhile came a few KiB per persist-timer probe (every 200ms), so 1 MiB
+ * took over a minute and a teardown behind a stalled reader ran out of
+ * time. */
+static void test_resume_read_reopens_window(void)
+{
+    static uint8_t payload[64 * 1024];
+
+    setup();
+    wsf_buf_init(&backlog);
+    backlog_sent = 0;
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    for (int i = 0; i < 16; i++)
+        frame(&backlog, WSF_OP_BINARY, payload, sizeof payload);
+    wsf_peer_stall_read(&fx.peer, true);
+    pump(&fx.loop, &fx.peer, 300, backlog_delivered); /* fills the window, then waits */
+    CU_ASSERT_EQUAL(fx.peer.inbox_n, 0);
+    wsf_peer_stall_read(&fx.peer, false);
+    CU_ASSERT(pump(&fx.loop, &fx.peer, 1000, backlog_delivered));
+    CU_ASSERT_EQUAL(fx.peer.inbox_n, 16);
+end:
+    wsf_buf_free(&backlog);
+    teardown();
+}
+
 static CU_TestInfo tests[] = {
     {"an RST after the frames were read is an RST", test_rst_after_frame_read},
     {"a frame then an RST: the frame is kept", test_frame_then_rst},
     {"a frame then an RST, heard of by a write: the frame is kept",
      test_frame_then_rst_seen_by_write},
     {"stall read shrinks the receive buffer", test_stall_read_shrinks_buffer},
+    {"resume read reopens the window", test_resume_read_reopens_window},
     {"connect: connected event", test_connect},
     {"connect: refused", test_connect_refused},
     {"send: bytes arrive exactly", test_send_arrives_exactly},
