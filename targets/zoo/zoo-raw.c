@@ -50,6 +50,9 @@
  */
 #define QUEUE_MAX_BYTES (1024 * 1024)
 
+/* The limit of the count-bounded-queue defect, in frames. */
+#define QUEUE_MAX_FRAMES 64
+
 #define HANDSHAKE_TIMEOUT_MS 5000 /* to receive the whole HTTP request */
 #define CLOSE_TIMEOUT_MS 5000     /* to get our Close out to a client that does not read */
 #define SHUTDOWN_GRACE_MS 2000    /* for clients to answer our Close 1001 */
@@ -84,6 +87,9 @@ enum defect {
     DEFECT_NO_HANDSHAKE_TIMEOUT,
     DEFECT_HEAP_OVERFLOW,
     DEFECT_RESET_ON_CLOSE,
+    DEFECT_UAF_AFTER_CLOSE,
+    DEFECT_DEAF_WHILE_BLOCKED,
+    DEFECT_COUNT_BOUNDED_QUEUE,
 };
 
 static const char *const defect_names[] = {
@@ -97,6 +103,9 @@ static const char *const defect_names[] = {
     "no-handshake-timeout",
     "heap-overflow",
     "reset-on-close",
+    "uaf-after-close",
+    "deaf-while-blocked",
+    "count-bounded-queue",
 };
 
 /* One queued piece of output: an HTTP response or a whole frame. */
@@ -107,21 +116,29 @@ struct out {
     unsigned char data[];
 };
 
+/* What is kept per WebSocket, apart from the socket: counts for the log. */
+struct session {
+    unsigned long frames_in;
+    unsigned long long bytes_in;
+};
+
 struct conn {
     struct conn *prev, *next;
     int fd;
     unsigned long id;
-    uint32_t events; /* what epoll watches for now */
-    int upgraded;    /* the HTTP upgrade is done: frames from here on */
-    int dead;        /* closed; freed once this round of events is over */
+    uint32_t events;         /* what epoll watches for now */
+    int upgraded;            /* the HTTP upgrade is done: frames from here on */
+    struct session *session; /* from the upgrade on */
+    int dead;                /* closed; freed once this round of events is over */
 
     /* Received bytes not yet used: [in_off, in_len) of in[in_cap]. */
     unsigned char *in;
     size_t in_off, in_len, in_cap;
 
     struct out *head, *tail;
-    size_t queued; /* bytes in the queue not yet sent */
-    int paused;    /* not reading: the queue went over its limit */
+    size_t queued;  /* bytes in the queue not yet sent */
+    size_t nqueued; /* pieces in the queue */
+    int paused;     /* not reading: the queue went over its limit */
 
     int in_message;   /* a fragmented message has begun and not ended */
     int message_text; /* ... and it is a text message */
@@ -132,6 +149,7 @@ struct conn {
     int failed;             /* we failed the connection; input is ignored */
     int shut_when_flushed;  /* close TCP as soon as the queue is empty */
     int reset_when_flushed; /* ... and with RST rather than FIN */
+    int lingering;          /* uaf-after-close: FIN sent, reading until the client's */
     long long deadline;     /* ms on the monotonic clock; 0 for none */
 };
 
@@ -209,6 +227,16 @@ static void watch(struct conn *c)
 
     if (!c->paused) want |= EPOLLIN;
     if (c->head) want |= EPOLLOUT;
+    if (c->paused && defect == DEFECT_DEAF_WHILE_BLOCKED) {
+        /*
+         * DEFECT deaf-while-blocked: a connection that waits for its
+         * client to take the echoes is watched for nothing but room to
+         * write, as a thread blocked in send() would be.  The client's
+         * FIN goes unnoticed; if the client never reads again, the socket
+         * stays in CLOSE_WAIT for as long as the server runs.
+         */
+        want = EPOLLOUT;
+    }
     if (want == c->events) return;
     c->events = want;
     memset(&ev, 0, sizeof(ev));
@@ -217,13 +245,30 @@ static void watch(struct conn *c)
     epoll_ctl(server.epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+/*
+ * How full the queue is, as a fraction of its limit in 1/2 steps: 2 or more
+ * is full, below 1 is half empty.
+ */
+static size_t queue_halves(const struct conn *c)
+{
+    if (defect == DEFECT_COUNT_BOUNDED_QUEUE) {
+        /*
+         * DEFECT count-bounded-queue: the limit counts frames, not bytes.
+         * Sixty-four small echoes are a few KiB; sixty-four large ones are
+         * gigabytes, all held for a client that does not read.
+         */
+        return c->nqueued * 2 / QUEUE_MAX_FRAMES;
+    }
+    return c->queued * 2 / QUEUE_MAX_BYTES;
+}
+
 /* Backpressure: stop reading while the queue is at its limit. */
 static void update_flow(struct conn *c)
 {
-    if (!c->paused && c->queued >= QUEUE_MAX_BYTES) {
+    if (!c->paused && queue_halves(c) >= 2) {
         c->paused = 1;
         say("conn %lu send queue full (%zu bytes), reading paused", c->id, c->queued);
-    } else if (c->paused && c->queued < QUEUE_MAX_BYTES / 2) {
+    } else if (c->paused && queue_halves(c) < 1) {
         c->paused = 0;
         say("conn %lu send queue down to %zu bytes, reading resumed", c->id, c->queued);
     }
@@ -256,6 +301,7 @@ static void free_conn(struct conn *c)
         c->head = o->next;
         free(o);
     }
+    if (!c->lingering) free(c->session); /* a lingering one gave it back already */
     free(c->in);
     free(c);
 }
@@ -304,6 +350,30 @@ static void close_conn(struct conn *c, int peer_gone)
 }
 
 /*
+ * The closing handshake is done and our last word is out.  TCP is closed
+ * the gentle way: FIN first, then reading until the client's FIN, for at
+ * most the close timeout.
+ */
+static void linger(struct conn *c)
+{
+    /*
+     * DEFECT uaf-after-close: the WebSocket is over, so its session is
+     * freed here, with the socket still open; but every read still counts
+     * its bytes in the session.  A bare FIN reads none; any byte the client
+     * sends after the closing handshake is counted in freed memory.
+     */
+    say("conn %lu session over after %lu frames, %llu bytes", c->id, c->session->frames_in,
+        c->session->bytes_in);
+    free(c->session);
+    c->lingering = 1;
+    c->shut_when_flushed = 0;
+    c->deadline = now_ms() + CLOSE_TIMEOUT_MS;
+    shutdown(c->fd, SHUT_WR);
+    say("conn %lu closing handshake done, waiting for the client's FIN", c->id);
+    watch(c);
+}
+
+/*
  * Send what the socket takes now; the rest waits for EPOLLOUT.  Once the
  * queue is empty, a connection whose last word was queued is closed.
  */
@@ -325,6 +395,7 @@ static void flush(struct conn *c)
         if (o->sent == o->len) {
             c->head = o->next;
             if (!c->head) c->tail = NULL;
+            c->nqueued--;
             free(o);
         }
     }
@@ -333,7 +404,10 @@ static void flush(struct conn *c)
             struct linger lg = {.l_onoff = 1, .l_linger = 0};
             setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         }
-        close_conn(c, 0);
+        if (defect == DEFECT_UAF_AFTER_CLOSE && c->close_received)
+            linger(c);
+        else
+            close_conn(c, 0);
         return;
     }
     update_flow(c);
@@ -354,6 +428,7 @@ static void queue_bytes(struct conn *c, const void *a, size_t alen, const void *
         c->head = o;
     c->tail = o;
     c->queued += o->len;
+    c->nqueued++;
 }
 
 /* Server frames are never masked (RFC 6455 5.1). */
@@ -394,6 +469,7 @@ static void drop_unsent(struct conn *c)
         struct out *next = o->next;
 
         c->queued -= o->len;
+        c->nqueued--;
         free(o);
         o = next;
     }
@@ -592,6 +668,7 @@ static void on_close_frame(struct conn *c, const unsigned char *payload, size_t 
 
 static void on_frame(struct conn *c, int fin, int opcode, const unsigned char *payload, size_t len)
 {
+    c->session->frames_in++;
     switch (opcode) {
     case OP_TEXT:
     case OP_BINARY:
@@ -861,6 +938,8 @@ static int upgrade(struct conn *c, size_t head_len)
     queue_bytes(c, resp, (size_t)n, NULL, 0);
     c->in_off += head_len;
     c->upgraded = 1;
+    c->session = xmalloc(sizeof(*c->session));
+    memset(c->session, 0, sizeof(*c->session));
     c->deadline = 0;
     say("conn %lu open", c->id);
     return 1;
@@ -968,6 +1047,7 @@ static void on_readable(struct conn *c)
     }
 
     if (n > 0) {
+        if (c->session) c->session->bytes_in += (unsigned long long)n;
         if (!c->dead) flush(c);
     } else if (n == 0) {
         on_eof(c);

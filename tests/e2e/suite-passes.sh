@@ -1,5 +1,6 @@
-# The shipped suite against the reference target: every scenario passes,
-# results.json says so, and no target process outlives the run.
+# The shipped suite against the reference target: every scenario passes
+# but for its one known failure and one informational check, results.json
+# says so, and no target process outlives the run.
 source "$(dirname "$0")/lib.sh"
 
 expect_rc 0 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results results.json \
@@ -8,14 +9,18 @@ expect_rc 0 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results res
 total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
 [ "$total" -ge 15 ] || fail "only $total shipped scenarios"
 # lws-echo.target lists exactly one known failure (libwebsockets accepts
-# unmasked client frames); everything else must pass.
-expected=$((total - 1))
-assert_contains out.txt "$expected passed, 0 failed, 0 errors (and 1 known failure)"
+# unmasked client frames); libwebsockets stops reading while its output is
+# blocked, so it does not see the FIN of a client behind a stalled read
+# (informational: RFC 6455 is silent); everything else must pass.
+expected=$((total - 2))
+assert_contains out.txt "$expected passed, 0 failed, 0 errors (and 1 known failure, 1 info)"
 assert_contains out.txt "KNOWN Unmasked client frame"
+assert_contains out.txt "INFO  FIN behind a stalled reader"
 [ "$(json 'd["summary"]["passed"]' results.json)" = "$expected" ] || fail "summary.passed"
 [ "$(json 'len(d["scenarios"])' results.json)" = "$total" ] || fail "scenario count"
 [ "$(json '[s["file"].split("/scenarios/")[1] for s in d["scenarios"] if s["verdict"] != "pass"]' \
-  results.json)" = "['protocol/unmasked-frame.wsf']" ] || fail "a verdict other than pass"
+  results.json)" = "['protocol/unmasked-frame.wsf', 'stall/fin-behind-stalled-reader.wsf']" ] ||
+  fail "a verdict other than pass"
 # Every scenario's timeline has frames or TCP events, not just steps.
 [ "$(json 'all(any(e["kind"] in ("frame","tcp") for e in s["timeline"]) for s in d["scenarios"])' \
   results.json)" = "True" ] || fail "a timeline without wire events"
@@ -24,4 +29,4 @@ assert_contains out.txt "KNOWN Unmasked client frame"
 pid=$(json '[e for e in d["scenarios"][0]["timeline"] if e["kind"]=="target"][0]["detail"].split()[1].rstrip(",")' results.json)
 [ -n "$pid" ] || fail "no target pid in the timeline"
 if kill -0 "$pid" 2>/dev/null; then fail "target pid $pid still alive after the run"; fi
-echo "ok: $expected of $total scenarios passed, 1 known failure; target $pid gone"
+echo "ok: $expected of $total scenarios passed, 1 known failure, 1 info; target $pid gone"
