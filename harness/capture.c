@@ -169,6 +169,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     wsf_event *e = wsf_timeline_add_at(c->tl, abs, WSF_EV_WIRE, dir, what, NULL);
     if (e) {
         e->len = p.payload_len;
+        e->port = p.from_target ? p.dport : p.sport;
         e->detail =
             wsf_xasprintf("%s%u bytes, win %u, port %u%s", flags, p.payload_len, p.window,
                           p.from_target ? p.dport : p.sport, resend ? ", retransmission" : "");

@@ -486,11 +486,10 @@ static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
         wsf_buf b;
         wsf_buf_init(&b);
         wsf_buf_appendf(&b, "the target's first Close: ");
-        rc_describe_close(&b, e->close_code, e->check_reason ? e->reason.data : NULL,
-                          e->reason.len);
+        rc_describe_codes(&b, e);
         expected = (char *)b.data;
         ok =
-            p->close_received && p->close_code_rx == e->close_code &&
+            p->close_received && rc_code_accepted(e, p->close_code_rx) &&
             (!e->check_reason || (p->close_reason_rx.len == e->reason.len &&
                                   !memcmp(p->close_reason_rx.data, e->reason.data, e->reason.len)));
         if (!p->close_received) {

@@ -252,7 +252,14 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
                r->known);
     if (verbose && r->verdict != WSF_PASS) {
         printf("        timeline:\n");
-        wsf_timeline_print(&r->tl, stdout);
+        const char **names = NULL;
+        if (wsf_scenario_named_conns(r->sc)) {
+            names = wsf_xcalloc(r->sc->n_conns, sizeof *names);
+            for (size_t i = 0; i < r->sc->n_conns; i++)
+                names[i] = wsf_conn_name(r->sc, (unsigned)i);
+        }
+        wsf_timeline_print(&r->tl, stdout, names);
+        free(names);
     }
     fflush(stdout);
 }

@@ -744,6 +744,23 @@ static void step_expect(run_ctx *c, const wsf_step *st)
     rc_check_done(c, k, ok, expected, actual);
 }
 
+/* The capture sees ports, not connections: once the scenario is over, each
+ * segment goes to the connection that used its port (a port is used once
+ * within a scenario; the target's own connections keep -1). */
+static void wire_events_to_conns(run_ctx *c)
+{
+    wsf_timeline *tl = &c->res->tl;
+    for (size_t i = 0; i < tl->n; i++) {
+        wsf_event *e = &tl->ev[i];
+        if (e->kind != WSF_EV_WIRE || !e->port) continue;
+        for (size_t k = 0; k < c->n_conns && e->conn < 0; k++) {
+            const wsf_peer *p = &c->conns[k];
+            for (size_t j = 0; j < p->n_local_ports; j++)
+                if (p->local_ports[j] == e->port) e->conn = (int)k;
+        }
+    }
+}
+
 static bool needs_wire(const wsf_scenario *sc)
 {
     for (size_t i = 0; i < sc->n_steps; i++)
@@ -1122,9 +1139,11 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* What was not reached is listed, so a report shows the whole scenario. */
     for (; i < sc->n_steps; i++) {
         const wsf_step *st = &sc->steps[i];
+        c.step = st; /* so that the check names its connection */
         if (st->kind == WSF_STEP_EXPECT || (st->kind == WSF_STEP_HANDSHAKE && st->u.handshake.wait))
             rc_add_check(&c, st->line, st->text);
     }
+    c.step = NULL;
 
     if (!r->loop->interrupted) rc_teardown(&c);
     for (size_t i = 0; i < c.n_conns; i++)
@@ -1143,6 +1162,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         if (r->tail_open) wsf_logtail_poll(&r->tail);
     }
     capture_end(&c);
+    if (c.n_conns > 1) wire_events_to_conns(&c);
     if (res->verdict != WSF_ERROR && res->verdict != WSF_SKIP && !r->loop->interrupted)
         rc_judge_at_end(&c);
     /* A target that died is the finding, whatever went wrong after it (a
@@ -1171,7 +1191,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */
     const wsf_target *file = r->target ? r->target : r->described;
-    const wsf_known *k = file ? wsf_target_known(file, sc->file) : NULL;
+    const wsf_known *k = file ? wsf_target_known(file, sc->file, sc->case_label) : NULL;
     if (k) {
         res->known = k->why;
         if (res->verdict == WSF_FAIL) res->verdict = WSF_KNOWN;

@@ -193,8 +193,9 @@ static bool parse_close_code(parser *p, uint64_t *code)
     return wsf_cur_uint(&p->c, "a close code 0-65535", 65535, code);
 }
 
-/* CODE or CODE|CODE|...: the codes an expectation accepts. */
-static bool parse_close_codes(parser *p, wsf_expect *e)
+/* CODE or CODE|CODE|...: the codes an expectation accepts. WHAT names a
+ * single code in the error (the closing fact also takes 'none'). */
+static bool parse_close_codes(parser *p, wsf_expect *e, const char *what)
 {
     wsf_cursor *c = &p->c;
     const wsf_token *t = wsf_cur_peek(c);
@@ -223,7 +224,7 @@ static bool parse_close_codes(parser *p, wsf_expect *e)
         else
             wsf_cur_expected(c, t && strchr(t->text, '|')
                                     ? "close codes 0-65535 joined by '|' (e.g. 1002|1007)"
-                                    : "a close code 0-65535");
+                                    : what);
         return false;
     }
     e->close_code = codes[0];
@@ -548,13 +549,10 @@ static bool parse_expect_closing(parser *p, wsf_expect *e)
         if (!parse_peer_or_target(p, &e->by_target)) return false;
     } else if (wsf_cur_accept(c, "code")) {
         e->fact = WSF_FACT_CODE;
-        uint64_t v;
         if (wsf_cur_accept(c, "none"))
             e->close_code = -1;
-        else if (!wsf_cur_uint(c, "a close code 0-65535 or 'none'", 65535, &v))
+        else if (!parse_close_codes(p, e, "a close code 0-65535 or 'none'"))
             return false;
-        else
-            e->close_code = (int)v;
         const wsf_token *t = wsf_cur_peek(c);
         if (t && t->kind == WSF_TOK_STRING) {
             e->check_reason = true;
@@ -585,7 +583,7 @@ static bool parse_expect(parser *p, wsf_step *st)
         e->close_may = wsf_cur_accept(c, "may-close");
         const wsf_token *t = wsf_cur_peek(c);
         if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9' &&
-            !parse_close_codes(p, e))
+            !parse_close_codes(p, e, "a close code 0-65535"))
             return false;
         return parse_within(p, e);
     }
@@ -696,7 +694,7 @@ static bool parse_expect(parser *p, wsf_step *st)
         } else if (wsf_cur_accept(c, "empty")) {
             e->close_code = -1;
         } else if (t && t->kind == WSF_TOK_WORD && t->text[0] >= '0' && t->text[0] <= '9') {
-            if (!parse_close_codes(p, e)) return false;
+            if (!parse_close_codes(p, e, "a close code 0-65535")) return false;
         }
         t = wsf_cur_peek(c);
         if (t && t->kind == WSF_TOK_STRING) {

@@ -482,17 +482,36 @@ void wsf_target_free(wsf_target *t)
     free(t);
 }
 
-const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file)
+/* True when PAT names FILE: a glob over the whole path or over its tail
+ * after any '/' ("protocol/x.wsf" names scenarios/protocol/x.wsf from
+ * wherever the suite was given on the command line). */
+static bool names_file(const char *pat, const char *file)
+{
+    if (fnmatch(pat, file, 0) == 0) return true;
+    char *tail = wsf_xasprintf("*/%s", pat);
+    bool hit = fnmatch(tail, file, 0) == 0;
+    free(tail);
+    return hit;
+}
+
+const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file,
+                                  const char *case_label)
 {
     for (size_t i = 0; i < t->n_known; i++) {
         const char *pat = t->known[i].pattern;
-        if (fnmatch(pat, scenario_file, 0) == 0) return &t->known[i];
-        /* "protocol/x.wsf" names scenarios/protocol/x.wsf from wherever
-         * the suite was given on the command line. */
-        char *tail = wsf_xasprintf("*/%s", pat);
-        bool hit = fnmatch(tail, scenario_file, 0) == 0;
-        free(tail);
-        if (hit) return &t->known[i];
+        const char *open = strrchr(pat, '[');
+        size_t plen = strlen(pat);
+        /* FILE[CASE] names one case of a matrix, literally: the brackets
+         * would otherwise be a glob's character class. */
+        if (case_label && open && plen > 2 && pat[plen - 1] == ']') {
+            size_t flen = (size_t)(open - pat), clen = plen - flen - 2;
+            char *file = wsf_xstrndup(pat, flen);
+            bool hit = strlen(case_label) == clen && !memcmp(open + 1, case_label, clen) &&
+                       names_file(file, scenario_file);
+            free(file);
+            if (hit) return &t->known[i];
+        }
+        if (names_file(pat, scenario_file)) return &t->known[i];
     }
     return NULL;
 }

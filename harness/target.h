@@ -54,8 +54,10 @@ typedef struct {
     wsf_handshake_defaults handshake;
 } wsf_target;
 
-/* The entry that lists a scenario file as a known failure, or NULL. */
-const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file);
+/* The entry that lists a scenario as a known failure, or NULL: by its file
+ * (every case of a matrix), or as FILE[CASE] for CASE_LABEL alone. */
+const wsf_known *wsf_target_known(const wsf_target *t, const char *scenario_file,
+                                  const char *case_label);
 
 /* Parses a target file; on error NULL and "file:line:col: message" in err. */
 wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size_t errlen);

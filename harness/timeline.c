@@ -103,12 +103,14 @@ const char *wsf_dir_name(wsf_dir d)
     }
 }
 
-void wsf_timeline_print(const wsf_timeline *tl, FILE *out)
+void wsf_timeline_print(const wsf_timeline *tl, FILE *out, const char *const *conn_names)
 {
     for (size_t i = 0; i < tl->n; i++) {
         const wsf_event *e = &tl->ev[i];
-        fprintf(out, "  %+10.3fms  %-11s  %-7s %-10s %s\n", e->t_us / 1000.0, wsf_dir_name(e->dir),
-                wsf_event_kind_name(e->kind), e->what, e->detail ? e->detail : "");
+        fprintf(out, "  %+10.3fms  ", e->t_us / 1000.0);
+        if (conn_names) fprintf(out, "%-6s ", e->conn >= 0 ? conn_names[e->conn] : "");
+        fprintf(out, "%-11s  %-7s %-10s %s\n", wsf_dir_name(e->dir), wsf_event_kind_name(e->kind),
+                e->what, e->detail ? e->detail : "");
     }
     if (tl->dropped) fprintf(out, "  (%zu later events not kept)\n", tl->dropped);
 }

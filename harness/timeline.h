@@ -50,6 +50,9 @@ typedef struct {
     /* The scenario's connection it belongs to (an index into its conns),
      * or -1 for the target, its log, the capture and the runner. */
     int conn;
+    /* Wire segments: the peer's port, to find their connection when the
+     * scenario is over (0 for other events). */
+    uint16_t port;
 } wsf_event;
 
 typedef struct {
@@ -82,7 +85,9 @@ const char *wsf_dir_name(wsf_dir d); /* "", "peer>target", "target>peer" */
 /* Orders the events by time, keeping the order of events stamped alike. */
 void wsf_timeline_sort(wsf_timeline *tl);
 
-/* One line per event: "  +12.345ms  target>peer  frame  close 1000 \"bye\"". */
-void wsf_timeline_print(const wsf_timeline *tl, FILE *out);
+/* One line per event: "  +12.345ms  target>peer  frame  close 1000 \"bye\"".
+ * With conn_names (indexed by an event's conn), a column names the
+ * connection of each event that belongs to one. */
+void wsf_timeline_print(const wsf_timeline *tl, FILE *out, const char *const *conn_names);
 
 #endif

@@ -1,5 +1,6 @@
-/* A scenario's timeline as a sequence diagram: the peer's lane on the left,
- * the target's on the right, time running down. Frames, HTTP and the wire's
+/* A scenario's timeline as a sequence diagram: the peer's lane on the left
+ * (one lane per connection, up to MAX_LANES of them), the target's on the
+ * right, time running down. Frames, HTTP and the wire's
  * SYN/FIN/RST are arrows between the lanes; faults, steps and the peer's
  * states are notes by the peer; the target's log lines and process events are
  * notes by the target. Rows follow the events' order, not a time scale (a
@@ -20,16 +21,30 @@
 #define GAP_US 20000 /* a pause this long gets a break row */
 #define MAX_ROWS 400 /* beyond this, the middle is left out */
 #define KEEP_HEAD 250
+#define MAX_LANES 8 /* more connections share one lane, named in the labels */
+#define LANE_GAP 44
 
 typedef enum { ROW_ARROW, ROW_PEER, ROW_TARGET, ROW_STEP } row_kind;
 
 typedef struct {
     const json_t *ev;
     row_kind kind;
-    int out;         /* arrows: 1 peer->target, 0 target->peer */
-    const char *cls; /* CSS class of the arrow or note */
-    char label[48];  /* a label built here, when not the event's detail */
+    int out;          /* arrows: 1 peer->target, 0 target->peer */
+    const char *cls;  /* CSS class of the arrow or note */
+    char label[48];   /* a label built here, when not the event's detail */
+    int x;            /* the peer-side lane of its connection */
+    const char *conn; /* its connection's name, when all share one lane */
 } row;
+
+/* The peer-side lanes: which connections have one, and where. */
+typedef struct {
+    size_t n;
+    const char *name[MAX_LANES];
+    int x[MAX_LANES];
+    bool shared; /* more connections than lanes: one lane, names in labels */
+    int xt;      /* the target's lane, moved right by the extra peer lanes */
+    int width;
+} lanes;
 
 /* Appends at most max characters of s (UTF-8 aware), escaped, with an
  * ellipsis when cut. */
@@ -108,16 +123,16 @@ static int classify(const json_t *ev, row *r)
     return 1;
 }
 
-static void arrow(wsf_buf *h, const row *r, int y)
+static void arrow(wsf_buf *h, const lanes *L, const row *r, int y)
 {
-    int from = r->out ? X_PEER : X_TARGET, to = r->out ? X_TARGET : X_PEER;
+    int from = r->out ? r->x : L->xt, to = r->out ? L->xt : r->x;
     int tip = r->out ? to - 1 : to + 1, back = r->out ? -9 : 9;
     wsf_buf_appendf(h, "<line class=\"arrow %s\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", r->cls,
                     from, y, tip, y);
     wsf_buf_appendf(h, "<path class=\"arrow %s\" d=\"M%d %d L%d %d L%d %d\"/>", r->cls, tip + back,
                     y - 4, tip, y, tip + back, y + 4);
     wsf_buf_appendf(h, "<text class=\"%s\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", r->cls,
-                    (X_PEER + X_TARGET) / 2, y - 3);
+                    (L->x[L->n - 1] + L->xt) / 2, y - 3);
 }
 
 /* A dot on a lane and a text beside it: the row's label, then its detail. */
@@ -127,6 +142,7 @@ static void note(wsf_buf *h, const row *r, int y, int lane, int x, const char *a
     wsf_buf_appendf(h, "<circle class=\"%s\" cx=\"%d\" cy=\"%d\" r=\"3\"/>", r->cls, lane, y);
     wsf_buf_appendf(h, "<text class=\"%s\" x=\"%d\" y=\"%d\" text-anchor=\"%s\">", r->cls, x, y + 4,
                     anchor);
+    if (r->conn) wsf_buf_appendf(h, "%s: ", r->conn);
     if (*r->label) {
         wsf_markup_str(h, r->label);
         if (dlen) wsf_buf_appendf(h, "%s", sep);
@@ -135,7 +151,7 @@ static void note(wsf_buf *h, const row *r, int y, int lane, int x, const char *a
     wsf_buf_appendf(h, "</text>");
 }
 
-static void draw(wsf_buf *h, const row *r, int y)
+static void draw(wsf_buf *h, const lanes *L, const row *r, int y)
 {
     const char *detail;
     size_t dlen;
@@ -152,7 +168,8 @@ static void draw(wsf_buf *h, const row *r, int y)
                     ts);
     switch (r->kind) {
     case ROW_ARROW:
-        arrow(h, r, y);
+        arrow(h, L, r, y);
+        if (r->conn) wsf_buf_appendf(h, "%s: ", r->conn);
         if (*r->label) {
             wsf_markup_str(h, r->label);
         } else {
@@ -162,28 +179,75 @@ static void draw(wsf_buf *h, const row *r, int y)
         break;
     case ROW_STEP:
         wsf_buf_appendf(h, "<line class=\"step-line\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>",
-                        X_NOTE, y + 6, WIDTH - 10, y + 6);
+                        X_NOTE, y + 6, L->width - 10, y + 6);
         wsf_buf_appendf(h, "<text class=\"step\" x=\"%d\" y=\"%d\">", X_NOTE, y + 4);
         clip(h, detail, dlen, 90);
         wsf_buf_appendf(h, "</text>");
         break;
     case ROW_PEER:
-        /* Left of the peer's lane, ending at it: room for less. */
-        note(h, r, y, X_PEER, X_PEER - 8, "end", " ", *r->label ? 20 : 36, detail, dlen);
+        /* Left of the leftmost peer lane, ending there: room for less. */
+        note(h, r, y, r->x, L->x[0] - 8, "end", " ", *r->label ? 20 : 36, detail, dlen);
         break;
     case ROW_TARGET:
-        note(h, r, y, X_TARGET, X_TARGET + 10, "start", ": ", 80, detail, dlen);
+        note(h, r, y, L->xt, L->xt + 10, "start", ": ", 80, detail, dlen);
         break;
     }
     wsf_buf_appendf(h, "</g>\n");
 }
 
-static void gap(wsf_buf *h, int y, const char *text)
+static void gap(wsf_buf *h, const lanes *L, int y, const char *text)
 {
     wsf_buf_appendf(h, "<line class=\"gap-line\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", X_NOTE,
-                    y, WIDTH - 10, y);
+                    y, L->width - 10, y);
     wsf_buf_appendf(h, "<text class=\"gap\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-                    (X_PEER + X_TARGET) / 2, y - 3, text);
+                    (L->x[L->n - 1] + L->xt) / 2, y - 3, text);
+}
+
+/* A lane for each connection that has an event, in the order they are
+ * listed, the last one where a single peer's lane would be. */
+static void lay_lanes(const json_t *sc, const json_t *tl, lanes *L)
+{
+    memset(L, 0, sizeof *L);
+    L->xt = X_TARGET;
+    L->width = WIDTH;
+    const json_t *names = json_object_get(sc, "connections");
+    size_t used = 0, n = json_array_size(names);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_array_get(names, i));
+        bool seen = false;
+        for (size_t k = 0; k < json_array_size(tl) && !seen && name; k++)
+            seen = !strcmp(wsf_rj_str(json_array_get(tl, k), "conn"), name);
+        if (!seen) continue;
+        if (used < MAX_LANES) L->name[used] = name;
+        used++;
+    }
+    if (used <= 1 || used > MAX_LANES) {
+        L->n = 1;
+        L->shared = used > 1;
+        L->name[0] = NULL;
+        L->x[0] = X_PEER;
+        return;
+    }
+    /* Peer lanes from where the single one is, rightwards; the target's
+     * lane and the picture move right by as much. */
+    L->n = used;
+    for (size_t i = 0; i < used; i++)
+        L->x[i] = X_PEER + (int)i * LANE_GAP;
+    L->xt = X_TARGET + (int)(used - 1) * LANE_GAP;
+    L->width = WIDTH + (int)(used - 1) * LANE_GAP;
+}
+
+static void place(const lanes *L, row *r)
+{
+    const char *conn = wsf_rj_str(r->ev, "conn");
+    r->x = L->x[0];
+    if (!*conn) return;
+    if (L->shared) {
+        r->conn = conn;
+        return;
+    }
+    for (size_t i = 0; i < L->n; i++)
+        if (L->name[i] && !strcmp(L->name[i], conn)) r->x = L->x[i];
 }
 
 void wsf_report_svg(wsf_buf *out, const wsf_report *r, const wsf_report_entry *e)
@@ -191,8 +255,10 @@ void wsf_report_svg(wsf_buf *out, const wsf_report *r, const wsf_report_entry *e
     const json_t *tl = json_object_get(e->sc, "timeline");
     size_t n = json_array_size(tl), nrows = 0;
     row *rows = wsf_xcalloc(n ? n : 1, sizeof *rows);
+    lanes L;
+    lay_lanes(e->sc, tl, &L);
     for (size_t i = 0; i < n; i++)
-        if (classify(json_array_get(tl, i), &rows[nrows])) nrows++;
+        if (classify(json_array_get(tl, i), &rows[nrows])) place(&L, &rows[nrows++]);
 
     /* Heights first: the SVG's size goes in its opening tag. */
     size_t skip_from = nrows, skip_to = nrows;
@@ -212,20 +278,27 @@ void wsf_report_svg(wsf_buf *out, const wsf_report *r, const wsf_report_entry *e
                     "<svg class=\"seq\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
                     "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"sequence "
                     "diagram\" data-events=\"%zu\">\n",
-                    WIDTH, height, WIDTH, height, nrows);
-    wsf_buf_appendf(out,
-                    "<text class=\"lane-head\" x=\"%d\" y=\"18\" text-anchor=\"middle\">peer "
-                    "(wsfault)</text>",
-                    X_PEER);
+                    L.width, height, L.width, height, nrows);
+    if (L.n == 1)
+        wsf_buf_appendf(out,
+                        "<text class=\"lane-head\" x=\"%d\" y=\"18\" text-anchor=\"middle\">peer "
+                        "(wsfault)</text>",
+                        X_PEER);
+    for (size_t i = 0; L.n > 1 && i < L.n; i++) {
+        wsf_buf_appendf(out, "<text class=\"lane-head\" x=\"%d\" y=\"18\" text-anchor=\"middle\">",
+                        L.x[i]);
+        clip(out, L.name[i], strlen(L.name[i]), 6);
+        wsf_buf_appendf(out, "</text>");
+    }
     wsf_buf_appendf(
-        out,
-        "<text class=\"lane-head\" x=\"%d\" y=\"18\" text-anchor=\"middle\">target: ", X_TARGET);
+        out, "<text class=\"lane-head\" x=\"%d\" y=\"18\" text-anchor=\"middle\">target: ", L.xt);
     clip(out, r->targets[e->col], strlen(r->targets[e->col]), 40);
     wsf_buf_appendf(out, "</text>\n");
-    wsf_buf_appendf(out,
-                    "<line class=\"lane\" x1=\"%d\" y1=\"26\" x2=\"%d\" y2=\"%d\"/>"
-                    "<line class=\"lane\" x1=\"%d\" y1=\"26\" x2=\"%d\" y2=\"%d\"/>\n",
-                    X_PEER, X_PEER, height - 6, X_TARGET, X_TARGET, height - 6);
+    for (size_t i = 0; i < L.n; i++)
+        wsf_buf_appendf(out, "<line class=\"lane\" x1=\"%d\" y1=\"26\" x2=\"%d\" y2=\"%d\"/>",
+                        L.x[i], L.x[i], height - 6);
+    wsf_buf_appendf(out, "<line class=\"lane\" x1=\"%d\" y1=\"26\" x2=\"%d\" y2=\"%d\"/>\n", L.xt,
+                    L.xt, height - 6);
 
     int y = TOP;
     last_t = 0;
@@ -236,17 +309,17 @@ void wsf_report_svg(wsf_buf *out, const wsf_report *r, const wsf_report_entry *e
             char text[96];
             snprintf(text, sizeof text, "%zu events not drawn (results.json has them all)",
                      skip_to - skip_from);
-            gap(out, y, text);
+            gap(out, &L, y, text);
             y += ROW;
         } else if (i > 0 && t - last_t >= GAP_US) {
             char d[32], text[64];
             wsf_format_duration(t - last_t, d, sizeof d);
             snprintf(text, sizeof text, "%s later", d);
-            gap(out, y, text);
+            gap(out, &L, y, text);
             y += ROW;
         }
         last_t = t;
-        draw(out, &rows[i], y);
+        draw(out, &L, &rows[i], y);
         y += ROW;
     }
     wsf_buf_appendf(out, "</svg>");

@@ -44,6 +44,17 @@ def scenario(path):
     return name, rfc, checks, quotes, silent
 
 
+def scenario_files(root, rel_to):
+    """The shipped scenario files, sorted, as paths relative to REL_TO."""
+    base = os.path.join(root, "scenarios")
+    return sorted(
+        os.path.relpath(os.path.join(d, f), rel_to)
+        for d, _, fs in os.walk(base)
+        for f in fs
+        if f.endswith(".wsf")
+    )
+
+
 def md(s):
     return s.replace("|", "\\|")
 
@@ -63,14 +74,7 @@ def render(root):
         "fails when this page and the files disagree.",
         "",
     ]
-    base = os.path.join(root, "scenarios")
-    files = sorted(
-        os.path.relpath(os.path.join(d, f), root)
-        for d, _, fs in os.walk(base)
-        for f in fs
-        if f.endswith(".wsf")
-    )
-    for rel in files:
+    for rel in scenario_files(root, root):
         name, rfc, checks, quotes, silent = scenario(os.path.join(root, rel))
         out.append(f"## {md(name)}")
         out.append("")

@@ -277,7 +277,73 @@ static void test_rerun_shell_roundtrip(void)
         CU_ASSERT(sh_reads_back(words[i]));
 }
 
+/* --- the sequence diagram ------------------------------------------------------ */
+
+/* The SVG of a scenario whose timeline has a frame out on each of the
+ * connections NAMES (N of them), listed with one connection that is unused. */
+static char *svg_of(const char *const *names, size_t n)
+{
+    json_t *conns = json_array(), *tl = json_array();
+    json_array_append_new(conns, json_string("peer"));
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(conns, json_string(names[i]));
+        json_array_append_new(tl, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i}", "t_us",
+                                            (json_int_t)(100 + i), "conn", names[i], "kind",
+                                            "frame", "dir", "peer>target", "what", "text", "detail",
+                                            "text 1 bytes", "opcode", 1));
+    }
+    json_t *sc = json_pack("{s:o, s:o}", "connections", conns, "timeline", tl);
+    char *target = "lws-echo";
+    wsf_report r = {.targets = &target, .n_targets = 1};
+    wsf_report_entry e = {.sc = sc, .col = 0};
+    wsf_buf b;
+    wsf_buf_init(&b);
+    wsf_report_svg(&b, &r, &e);
+    json_decref(sc);
+    return (char *)b.data;
+}
+
+static size_t count(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* A lane per connection that has events (not the unused default one), each
+ * headed by its name; past eight, one lane with the name on every label. */
+static void test_svg_lanes(void)
+{
+    static const char *const three[] = {"c1", "c2", "x"};
+    char *s = svg_of(three, 3);
+    CU_ASSERT_EQUAL(count(s, "<line class=\"lane\""), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "text-anchor=\"middle\">c2</text>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "text-anchor=\"middle\">x</text>"));
+    CU_ASSERT_PTR_NULL(strstr(s, ">peer</text>"));
+    CU_ASSERT_PTR_NULL(strstr(s, "peer (wsfault)"));
+    /* The arrows start on three different lanes. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "x1=\"340\" y1=\"44\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "x1=\"384\" y1=\"62\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "x1=\"428\" y1=\"80\""));
+    free(s);
+
+    static const char *const nine[] = {"c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"};
+    s = svg_of(nine, 9);
+    CU_ASSERT_EQUAL(count(s, "<line class=\"lane\""), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "peer (wsfault)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, ">c9: text 1 bytes<"));
+    free(s);
+
+    static const char *const one[] = {"a"};
+    s = svg_of(one, 1);
+    CU_ASSERT_EQUAL(count(s, "<line class=\"lane\""), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, ">text 1 bytes<"));
+    free(s);
+}
+
 static CU_TestInfo tests[] = {
+    {"sequence diagram: a lane per connection", test_svg_lanes},
     {"merge: one target name, two runs", test_merge_same_name},
     {"merge: labels by the shortest path suffix", test_merge_label_suffix},
     {"merge: one file given twice", test_merge_same_file},

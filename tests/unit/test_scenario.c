@@ -1499,6 +1499,24 @@ static void test_expect_closing(void)
         wsf_scenario_free(s);
     }
 
+    /* Where the RFC leaves the answer's code open, the fact lists the codes
+     * a target may rightly choose (7.7: the echoed code, or 1000). */
+    {
+        wsf_step *st;
+        wsf_scenario *s = one_step("expect closing code 4999|1000", &st);
+        if (st) {
+            const wsf_expect *e = &st->u.expect;
+            CU_ASSERT_EQUAL(e->fact, WSF_FACT_CODE);
+            CU_ASSERT_EQUAL(e->close_code, 4999);
+            CU_ASSERT_EQUAL(e->n_alt_codes, 1);
+            CU_ASSERT_EQUAL(e->alt_codes[0], 1000);
+        }
+        wsf_scenario_free(s);
+    }
+    parse_fails(HEAD "expect closing code 1000|\n",
+                "t.wsf:2:21: expected close codes 0-65535 joined by '|' (e.g. 1002|1007), "
+                "found '1000|'");
+
     parse_fails(HEAD "expect closing sideways\n",
                 "t.wsf:2:16: expected initiator, clean, dropped-by or code after 'closing', "
                 "found 'sideways'");

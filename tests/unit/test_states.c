@@ -176,7 +176,7 @@ static void teardown(void)
 {
     if (CU_get_number_of_failures() != fx.failures_at_start) {
         fprintf(stderr, "\n  timeline:\n");
-        wsf_timeline_print(&fx.tl, stderr);
+        wsf_timeline_print(&fx.tl, stderr, NULL);
     }
     wsf_peer_free(&fx.peer);
     if (fx.sfd >= 0) close(fx.sfd);

@@ -707,15 +707,29 @@ static void test_known(void)
     CU_ASSERT_EQUAL(t->n_known, 2);
     CU_ASSERT_EQUAL(t->known[0].line, 4);
     CU_ASSERT_STRING_EQUAL(t->known[0].why, "no mask check");
-    const wsf_known *k = wsf_target_known(t, "scenarios/protocol/unmasked-frame.wsf");
+    const wsf_known *k = wsf_target_known(t, "scenarios/protocol/unmasked-frame.wsf", NULL);
     CU_ASSERT_PTR_EQUAL(k, &t->known[0]);
-    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "/abs/path/scenarios/protocol/unmasked-frame.wsf"),
-                        &t->known[0]);
-    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "protocol/unmasked-frame.wsf"), &t->known[0]);
+    CU_ASSERT_PTR_EQUAL(
+        wsf_target_known(t, "/abs/path/scenarios/protocol/unmasked-frame.wsf", NULL), &t->known[0]);
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "protocol/unmasked-frame.wsf", NULL), &t->known[0]);
     /* A tail match is on whole path components, not any suffix. */
-    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/xprotocol/unmasked-frame.wsf"));
-    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/protocol/masked-frame.wsf"));
-    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "suite/stall/slow-reader.wsf"), &t->known[1]);
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/xprotocol/unmasked-frame.wsf", NULL));
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/protocol/masked-frame.wsf", NULL));
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "suite/stall/slow-reader.wsf", NULL), &t->known[1]);
+    /* Every case of a matrix file, by its file. */
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "scenarios/protocol/unmasked-frame.wsf", "x"),
+                        &t->known[0]);
+    wsf_target_free(t);
+
+    /* One case of a matrix, FILE[CASE], taken literally (not a glob class). */
+    t = parse_ok(BASE "known close/valid-code.wsf[1005] \"echoes 1005\"\n");
+    if (!t) return;
+    CU_ASSERT_PTR_EQUAL(wsf_target_known(t, "scenarios/close/valid-code.wsf", "1005"),
+                        &t->known[0]);
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/close/valid-code.wsf", "1000"));
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/close/valid-code.wsf", "0"));
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/close/valid-code.wsf", NULL));
+    CU_ASSERT_PTR_NULL(wsf_target_known(t, "scenarios/close/other.wsf", "1005"));
     wsf_target_free(t);
 
     parse_fails(BASE "known\n", "t.target:4:6: expected a scenario file pattern after 'known', "
