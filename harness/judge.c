@@ -647,6 +647,7 @@ typedef struct {
     wsf_recorder rec;
     wsf_record_alarm ra;
     long first; /* its first line, or -1 */
+    long last;  /* the last line fed to it */
 } alarm_reader;
 
 /* What the alarms found: the first record that fails, and how many. */
@@ -666,6 +667,19 @@ static void append_line(wsf_buf *b, run_ctx *c, long i)
     wsf_buf_appendf(b, "\"");
 }
 
+/* A record that ends "KeyboardInterrupt", begun after the scenario sent
+ * SIGINT itself: Python's default answer to the signal the scenario chose
+ * (it prints the traceback and dies of SIGINT), not a defect of the target. */
+static bool python_sigint(run_ctx *c, const alarm_reader *a)
+{
+    if (!c->sigint_us || c->r->lines[a->first].abs_us < c->sigint_us) return false;
+    const char *last = c->r->lines[a->last].text;
+    size_t n = strlen(last);
+    while (n && (last[n - 1] == '\r' || last[n - 1] == ' '))
+        n--;
+    return n == strlen("KeyboardInterrupt") && !strncmp(last, "KeyboardInterrupt", n);
+}
+
 /* An alarm that does not fail the scenario, said on its timeline where the
  * record begins. */
 static void note_alarm(run_ctx *c, const alarm_reader *a, bool teardown)
@@ -673,7 +687,10 @@ static void note_alarm(run_ctx *c, const alarm_reader *a, bool teardown)
     wsf_buf b;
     wsf_buf_init(&b);
     wsf_buf_appendf(&b, "/%s/ ", a->ra.alarm->src);
-    if (teardown)
+    if (python_sigint(c, a))
+        wsf_buf_appendf(&b, "in a KeyboardInterrupt traceback after the scenario's own SIGINT "
+                            "(Python's default answer to it), so not failing");
+    else if (teardown)
         wsf_buf_appendf(&b, "during teardown (after the scenario's last step, while wsfault "
                             "ended its connections), so not failing");
     else
@@ -699,6 +716,7 @@ static void settle_record(run_ctx *c, const alarm_reader *a, alarm_tally *t)
     bool teardown = c->teardown_us && begun >= c->teardown_us;
     wsf_alarm_verdict v = wsf_record_alarm_verdict(&a->ra, teardown);
     if (v == WSF_ALARM_NONE) return;
+    if (v == WSF_ALARM_FAILS && python_sigint(c, a)) v = WSF_ALARM_NOTED;
     /* Each mark is a search of the timeline: a target spewing alarms gets
      * its first ones marked and noted, and the count in the check. */
     if (t->marked++ >= MAX_MARKED) {
@@ -739,6 +757,7 @@ static void judge_alarms(run_ctx *c)
             wsf_record_alarm_begin(&a->ra, a->rec.level);
         }
         wsf_record_alarm_line(&a->ra, r->alarms, r->ignore, l->text, (long)i);
+        a->last = (long)i;
     }
     settle_record(c, &streams[0], &tally);
     settle_record(c, &streams[1], &tally);

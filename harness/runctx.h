@@ -33,6 +33,9 @@ typedef struct {
     /* When wsfault began to end the connection itself (absolute; 0: not
      * yet): what happens from then on is never the scenario's doing. */
     int64_t teardown_us;
+    /* When the scenario first sent SIGINT (absolute; 0: never): Python's
+     * answer to it, a KeyboardInterrupt traceback, is no alarm. */
+    int64_t sigint_us;
 } run_ctx;
 
 typedef bool (*cond_fn)(run_ctx *c);

@@ -852,6 +852,7 @@ static void step_signal(run_ctx *c, const wsf_step *st)
         return;
     }
     const char *sig = wsf_signal_name(st->u.signal.sig);
+    if (st->u.signal.sig == SIGINT && !c->sigint_us) c->sigint_us = wsf_now_us();
     if (r->target->signal_to == WSF_SIGNAL_MAIN) {
         kill(r->inst.pid, st->u.signal.sig);
         wsf_timeline_add(&c->res->tl, WSF_EV_FAULT, WSF_DIR_NONE, "signal", "SIG%s to pid %d", sig,

@@ -55,4 +55,16 @@ expect_rc 1 "$WSFAULT" run --target error-traceback.target --results r5.json \
   "$SRC/scenarios/close/clean-peer-initiated.wsf"
 assert_contains out.txt ': "ERROR:app:handled a reset" (level error), whose line at +'
 assert_contains out.txt ': "Traceback (most recent call last):" matches /Traceback/'
-echo "ok: alarms fail with evidence, ignore relaxes, alarm adds, levels below warning are noted"
+# SIGINT sent by the scenario: a Python server with no handler for it prints
+# a KeyboardInterrupt traceback and dies of it, Python's default answer to
+# that signal. Noted, not failing; any other traceback after it still fails.
+expect_rc 0 "$WSFAULT" run --target "$SRC/tests/data/targets/python-sigint.target" --results r6.json \
+  "$SRC/scenarios/shutdown/sigint-ten-connections.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
+[ "$(json '[e["detail"].split(":")[0] for e in d["scenarios"][0]["timeline"] if e.get("what") == "alarm-noted"]' r6.json)" = \
+  "[\"/Traceback/ in a KeyboardInterrupt traceback after the scenario's own SIGINT (Python's default answer to it), so not failing\"]" ] ||
+  fail "the KeyboardInterrupt traceback should be noted on the timeline"
+expect_rc 1 "$WSFAULT" run --target "$SRC/tests/data/targets/python-sigint-valueerror.target" \
+  --results r7.json "$SRC/scenarios/shutdown/sigint-ten-connections.wsf"
+assert_contains out.txt ': "Traceback (most recent call last):" matches /Traceback/'
+echo "ok: alarms fail with evidence, ignore relaxes, alarm adds, levels below warning are noted, Python's SIGINT traceback is noted"

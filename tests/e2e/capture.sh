@@ -14,9 +14,9 @@ if grep -q "not permitted" results.json; then
   fail "capture not permitted: run this test as root or with cap_net_raw"
 fi
 
-total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
+total=$(case_count "$SRC/scenarios")
 [ "$(json 'len(d["scenarios"])' results.json)" = "$total" ] || fail "scenario count"
-# One file per scenario, and no others.
+# One file per case, and no others.
 [ "$(find captures -name '*.pcap' | wc -l)" -eq "$total" ] ||
   fail "$(find captures -name '*.pcap' | wc -l) pcap files for $total scenarios"
 

@@ -12,7 +12,7 @@ grep -qE '^wsfault [0-9]+\.[0-9]+\.[0-9]+$' out.txt || fail "version line: $(cat
 
 # Listing needs no target, and filters by tag, name substring or glob.
 expect_rc 0 "$WSFAULT" run --list "$SRC/scenarios"
-total=$(find "$SRC/scenarios" -name '*.wsf' | wc -l)
+total=$(case_count "$SRC/scenarios")
 [ "$(wc -l <out.txt)" -eq "$total" ] || fail "--list shows $(wc -l <out.txt) of $total"
 expect_rc 0 "$WSFAULT" run --list --filter half-close "$SRC/scenarios"
 # Every listed scenario is about half-close (its name, file or tags say so),

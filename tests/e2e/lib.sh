@@ -50,3 +50,14 @@ no_process() {
     fail "a process matching '$1' is still running"
   fi
 }
+
+# case_count DIR: how many cases the .wsf files under DIR make, counted
+# from the files themselves: one per file, or the product of the numbers of
+# values of its `with NAME in V...` lines.
+case_count() {
+  find "$1" -name '*.wsf' -exec awk '
+    FNR == 1 && NR > 1 { total += n }
+    FNR == 1 { n = 1 }
+    $1 == "with" && $3 == "in" { n *= NF - 3 }
+    END { if (NR) total += n; print total }' {} +
+}
