@@ -18,6 +18,10 @@
  * at once (within the close-tcp bound), so no scenario waits on a server's
  * close timeout. */
 #include "runctx.h"
+#include "checks.h"
+#include "describe.h"
+#include "send.h"
+#include "wait.h"
 
 #include <stdlib.h>
 

@@ -3,6 +3,9 @@
  * ends in rc_check_done with what was expected and the evidence found. */
 #include "procfs.h"
 #include "runctx.h"
+#include "checks.h"
+#include "describe.h"
+#include "wait.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,6 +1,8 @@
-/* The state of one running scenario, shared by the runner (steps) and the
- * judge (expectations about the target, its log and the closing). Private to
- * the runner's files. */
+/* The state of one running scenario, shared by the runner's files: the
+ * scenario loop (runner.c), the steps (steps.c, connset.c, send.c), and the
+ * judge (expectations about the target, its log and the closing). What they
+ * record goes through checks.h, waits through wait.h, texts through
+ * describe.h. Private to the runner's files. */
 #ifndef WSF_RUNCTX_H
 #define WSF_RUNCTX_H
 
@@ -39,43 +41,6 @@ typedef struct {
 } run_ctx;
 
 typedef bool (*cond_fn)(run_ctx *c);
-
-/* A check for a statement (line 0: one the runner adds itself). */
-wsf_check *rc_add_check(run_ctx *c, int line, const char *text);
-/* Judges it: takes ownership of expected and actual. A failed MUST fails
- * the scenario and stops it; a failed SHOULD makes it non-strict and a
- * failed informational check gives it the verdict info, and it goes on. */
-void rc_check_done(run_ctx *c, wsf_check *k, bool ok, char *expected, char *actual);
-/* The check cannot be judged in this run (why, e.g. no process to look at
- * with --url): recorded as skipped, the scenario goes on, the verdict is
- * unchanged. Takes ownership of expected. */
-void rc_check_skip(run_ctx *c, wsf_check *k, char *expected, const char *why);
-/* The scenario cannot go on: error verdict, with why. */
-void rc_error(run_ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The target ended TCP (FIN or RST); and that, or a frame to take, or input
- * that cannot be read: conditions for rc_run_until. */
-bool rc_tcp_ended(run_ctx *c);
-bool rc_frame_or_end(run_ctx *c);
-/* Runs the loop until cond holds or the absolute deadline; false on timeout. */
-bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline);
-/* "at +12.3ms, 4.1ms after the step" for a timeline time. */
-char *rc_when(run_ctx *c, int64_t t_us);
-/* "close 1000 \"bye\"", "close with an empty payload", ...: code -1 is an
- * empty payload, -2 a 1-byte one, WSF_CLOSE_ANY any; reason may be NULL. */
-void rc_describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen);
-/* "close 1002 or 1007": the codes an expectation accepts. */
-void rc_describe_codes(wsf_buf *b, const wsf_expect *e);
-bool rc_code_accepted(const wsf_expect *e, int code);
-/* A received frame as a check's actual text, with when it came. */
-char *rc_describe_rx(run_ctx *c, const wsf_rx_frame *f);
-/* How the target ended TCP, with when ("the target closed TCP (FIN) at
- * ..."), or NULL while it has not. */
-char *rc_tcp_story(run_ctx *c);
-/* The peer sends a Close with this code (-1: an empty payload), as a
- * well-behaved client would, and puts it on the timeline. */
-void rc_send_close(run_ctx *c, int code);
-/* Takes a sample of the target's RSS into rss_max. */
-void rc_sample(run_ctx *c);
 
 /* Expectations about the target process, its log, its resources and the
  * closing facts (judge.c). */

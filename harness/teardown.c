@@ -15,6 +15,8 @@
  * then, and the target's last words about it are the scenario's (some
  * servers log a connection only once both sides have closed TCP). */
 #include "runctx.h"
+#include "send.h"
+#include "wait.h"
 
 #include <stdlib.h>
 
