@@ -1493,6 +1493,13 @@ bool wsf_scenario_matches(const wsf_scenario *s, const char *pattern)
     /* A case's own name has brackets ("close/valid-code[1001]"): taken
      * literally first, as a glob only if that finds nothing. */
     if (strstr(s->id, pattern) || strstr(s->name, pattern) || strstr(s->file, pattern)) return true;
+    /* ... and as --list prints it, "close/valid-code.wsf[1001]". */
+    if (s->case_label) {
+        char *listed = wsf_xasprintf("%s[%s]", s->file, s->case_label);
+        bool hit = strstr(listed, pattern) != NULL;
+        free(listed);
+        if (hit) return true;
+    }
     bool glob = strpbrk(pattern, "*?[") != NULL;
     if (glob && (match_one(pattern, true, s->name) || match_one(pattern, true, s->file) ||
                  match_one(pattern, true, s->id)))

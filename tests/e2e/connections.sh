@@ -23,6 +23,11 @@ assert_contains out.txt "2 passed, 0 failed, 0 errors"
 # --filter picks one case by its name, brackets and all.
 expect_rc 0 "$WSFAULT" run --target "$T" --results one.json --filter 'connections/several[two]' "$D/several.wsf"
 assert_contains out.txt "1 passed, 0 failed, 0 errors"
+# ... and as --list prints it, file.wsf[case].
+listed=$("$WSFAULT" run --list "$D/several.wsf" | grep -o '[^ ]*several.wsf\[two\]')
+[ -n "$listed" ] || fail "--list does not show several.wsf[two]"
+expect_rc 0 "$WSFAULT" run --target "$T" --results one2.json --filter "$listed" "$D/several.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
 
 expect_rc 1 "$WSFAULT" run --target "$T" --results bad.json "$D/one-differs.wsf"
 json 'd["scenarios"][0]["reason"]' bad.json >reason.txt
