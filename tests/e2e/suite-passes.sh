@@ -12,14 +12,23 @@ total=$("$WSFAULT" run --list "$SRC/scenarios" | grep -c '\.wsf')
 # lws-echo.target lists exactly one known failure (libwebsockets accepts
 # unmasked client frames); libwebsockets stops reading while its output is
 # blocked, so it does not see the FIN of a client behind a stalled read
-# (informational: RFC 6455 is silent); everything else must pass.
-expected=$((total - 2))
-assert_contains out.txt "$expected passed, 0 failed, 0 errors (and 1 known failure, 1 info)"
+# (informational: RFC 6455 is silent); and in after-close/large-message-
+# close-ping its Close reply is lost to its own RST in some runs (info,
+# implementation defined as in Autobahn 7.1.6). Everything else must pass.
+race=$(json '[s["verdict"] for s in d["scenarios"] if s["file"].endswith("after-close/large-message-close-ping.wsf")][0]' \
+  results.json)
+case $race in
+pass) infos=1 ;;
+info) infos=2 ;;
+*) fail "after-close/large-message-close-ping: $race, expected pass or info" ;;
+esac
+expected=$((total - 1 - infos))
+assert_contains out.txt "$expected passed, 0 failed, 0 errors (and 1 known failure, $infos info)"
 assert_contains out.txt "KNOWN Unmasked client frame"
 assert_contains out.txt "INFO  FIN behind a stalled reader"
 [ "$(json 'd["summary"]["passed"]' results.json)" = "$expected" ] || fail "summary.passed"
 [ "$(json 'len(d["scenarios"])' results.json)" = "$total" ] || fail "scenario count"
-[ "$(json '[s["file"].split("/scenarios/")[1] for s in d["scenarios"] if s["verdict"] != "pass"]' \
+[ "$(json '[s["file"].split("/scenarios/")[1] for s in d["scenarios"] if s["verdict"] != "pass" and not s["file"].endswith("large-message-close-ping.wsf")]' \
   results.json)" = "['protocol/unmasked-frame.wsf', 'stall/fin-behind-stalled-reader.wsf']" ] ||
   fail "a verdict other than pass"
 # Every scenario's timeline has frames or TCP events, not just steps.
@@ -30,4 +39,4 @@ assert_contains out.txt "INFO  FIN behind a stalled reader"
 pid=$(json '[e for e in d["scenarios"][0]["timeline"] if e["kind"]=="target"][0]["detail"].split()[1].rstrip(",")' results.json)
 [ -n "$pid" ] || fail "no target pid in the timeline"
 if kill -0 "$pid" 2>/dev/null; then fail "target pid $pid still alive after the run"; fi
-echo "ok: $expected of $total scenarios passed, 1 known failure, 1 info; target $pid gone"
+echo "ok: $expected of $total cases passed, 1 known failure, $infos info; target $pid gone"
