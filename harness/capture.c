@@ -102,6 +102,31 @@ void wsf_wire_facts_init(wsf_wire_facts *f)
     f->first_zero_window_t = -1;
 }
 
+static void earliest(int64_t *have, int64_t t)
+{
+    if (t >= 0 && (*have < 0 || t < *have)) *have = t;
+}
+
+void wsf_wire_facts_of_ports(const wsf_wire_facts *w, const uint16_t *ports, size_t n,
+                             wsf_wire_facts *out)
+{
+    wsf_wire_facts_init(out);
+    out->untracked = w->untracked;
+    for (size_t i = 0; i < sizeof w->flows / sizeof *w->flows && w->flows[i].seen; i++) {
+        const struct wsf_flow *f = &w->flows[i];
+        bool ours = false;
+        for (size_t k = 0; k < n && !ours; k++)
+            ours = ports[k] == f->port;
+        if (!ours) continue;
+        int side = f->from_target ? 1 : 0;
+        earliest(&out->first_fin_t[side], f->first_fin_t);
+        earliest(&out->first_rst_t[side], f->first_rst_t);
+        earliest(&out->first_zero_window_t, f->first_zero_window_t);
+        out->retransmissions[side] += f->retransmissions;
+        out->packets += f->packets;
+    }
+}
+
 /* The flow (one direction of one connection) a segment belongs to; NULL
  * when the table is full (the capture then notes it). */
 static struct wsf_flow *flow_of(wsf_wire_facts *w, const wsf_wire_pkt *p)
@@ -114,6 +139,7 @@ static struct wsf_flow *flow_of(wsf_wire_facts *w, const wsf_wire_pkt *p)
             f->seen = true;
             f->port = port;
             f->from_target = p->from_target;
+            f->first_fin_t = f->first_rst_t = f->first_zero_window_t = -1;
             return f;
         }
         if (f->port == port && f->from_target == p->from_target) return f;
@@ -149,6 +175,15 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     bool resend = flow && is_resend(flow, &p);
     if (resend) w->retransmissions[side]++;
     if (!flow) w->untracked++;
+    if (flow) {
+        flow->packets++;
+        if (resend) flow->retransmissions++;
+        if ((p.flags & WSF_TCP_FIN) && flow->first_fin_t < 0) flow->first_fin_t = t;
+        if ((p.flags & WSF_TCP_RST) && flow->first_rst_t < 0) flow->first_rst_t = t;
+        if (p.from_target && p.window == 0 && !(p.flags & (WSF_TCP_RST | WSF_TCP_SYN)) &&
+            flow->first_zero_window_t < 0)
+            flow->first_zero_window_t = t;
+    }
 
     char flags[32] = "";
     if (p.flags & WSF_TCP_SYN) strcat(flags, "SYN ");

@@ -46,8 +46,17 @@ typedef struct {
         bool seen, end_known;
         uint32_t end;
         bool window_closed;
-    } flows[64];
+        /* The same facts for this direction alone (-1: none), for the
+         * expectations that name a connection. */
+        int64_t first_fin_t, first_rst_t, first_zero_window_t;
+        unsigned retransmissions, packets;
+    } flows[512];
 } wsf_wire_facts;
+
+/* The facts of the connections that used one of the n ports (a
+ * connection's ports over the scenario), from their flows. */
+void wsf_wire_facts_of_ports(const wsf_wire_facts *w, const uint16_t *ports, size_t n,
+                             wsf_wire_facts *out);
 
 typedef struct wsf_capture wsf_capture;
 

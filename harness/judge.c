@@ -511,18 +511,29 @@ static void judge_closing(run_ctx *c, const wsf_step *st, wsf_check *k)
 
 /* --- the wire ------------------------------------------------------------------ */
 
+/* The facts a wire expectation judges: the whole scenario's, or with
+ * "name:" those of that connection's segments (buf holds them). */
+static const wsf_wire_facts *wire_facts(run_ctx *c, const wsf_step *st, wsf_wire_facts *buf)
+{
+    if (!st->named) return &c->wire;
+    wsf_wire_facts_of_ports(&c->wire, c->peer->local_ports, c->peer->n_local_ports, buf);
+    return buf;
+}
+
 static bool wire_fact_seen(run_ctx *c)
 {
     const wsf_expect *e = &c->step->u.expect;
+    wsf_wire_facts buf;
+    const wsf_wire_facts *w = wire_facts(c, c->step, &buf);
     int side = e->by_target ? 1 : 0;
     switch (e->wire) {
     case WSF_WIRE_FIN:
-        return c->wire.first_fin_t[side] >= 0;
+        return w->first_fin_t[side] >= 0;
     case WSF_WIRE_RST:
     case WSF_WIRE_NO_RST:
-        return c->wire.first_rst_t[side] >= 0;
+        return w->first_rst_t[side] >= 0;
     case WSF_WIRE_ZERO_WINDOW:
-        return c->wire.first_zero_window_t >= 0;
+        return w->first_zero_window_t >= 0;
     default:
         return false;
     }
@@ -538,6 +549,7 @@ static char *at(int64_t t)
 static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     const wsf_expect *e = &st->u.expect;
+    wsf_wire_facts buf;
     const wsf_wire_facts *w = &c->wire;
     const char *who = side(e->by_target);
     int s = e->by_target ? 1 : 0;
@@ -548,6 +560,7 @@ static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
     /* Packets reach the capture a moment after the socket saw their effect:
      * read what is there before judging. */
     if (c->cap) wsf_capture_poll(c->cap);
+    w = wire_facts(c, st, &buf);
     switch (e->wire) {
     case WSF_WIRE_FIN_FIRST: {
         expected = wsf_xasprintf("the first FIN on the wire from %s", who);
@@ -572,6 +585,7 @@ static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
         expected = wsf_xasprintf("a %s on the wire from %s within %s", what, who, d);
         rc_run_until(c, wire_fact_seen, c->step_start_us + e->within_us);
         ok = wire_fact_seen(c);
+        w = wire_facts(c, st, &buf);
         int64_t t = e->wire == WSF_WIRE_FIN   ? w->first_fin_t[s]
                     : e->wire == WSF_WIRE_RST ? w->first_rst_t[s]
                                               : w->first_zero_window_t;
@@ -589,6 +603,7 @@ static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
                        ? wsf_xasprintf("no RST on the wire from %s, so far and for %s", who, d)
                        : wsf_xasprintf("no RST on the wire from %s so far", who);
         if (e->within_us) rc_run_until(c, wire_fact_seen, c->step_start_us + e->within_us);
+        w = wire_facts(c, st, &buf);
         ok = w->first_rst_t[s] < 0;
         if (!ok) {
             char *a = at(w->first_rst_t[s]);

@@ -38,6 +38,7 @@ static wsf_step *new_step(parser *p, wsf_step_kind kind, const char *line, size_
     st->line = p->c.line;
     st->conn = p->conn;
     st->set = p->set;
+    st->named = p->prefix != NULL;
     size_t code = wsf_line_code_len(line, len);
     while (code > 0 && (line[code - 1] == ' ' || line[code - 1] == '\t'))
         code--;
@@ -880,13 +881,16 @@ static bool connection_to_make(parser *p)
 }
 
 /* Steps that act on or judge one connection; the others (wait, signal,
- * expectations about the target, its log and the capture) are about the
- * whole scenario and take no "name:". */
+ * expectations about the target and its log) are about the whole scenario
+ * and take no "name:". An expectation about the capture is either. */
 bool wsf_step_has_conn(const wsf_step *st)
 {
     if (st->kind == WSF_STEP_WAIT || st->kind == WSF_STEP_SIGNAL) return false;
     if (st->kind != WSF_STEP_EXPECT) return true;
     wsf_expect_kind k = st->u.expect.kind;
+    /* What the capture saw is the whole scenario's, unless the step names
+     * a connection: then only that one's segments count. */
+    if (k == WSF_EXP_WIRE) return st->named;
     return k < WSF_EXP_TARGET_ALIVE || k == WSF_EXP_STATES || k == WSF_EXP_CLOSING ||
            k == WSF_EXP_FAIL_CONNECTION;
 }
@@ -901,8 +905,7 @@ static bool parse_statement(parser *p, const char *line, size_t len)
     if (p->prefix && (p->s->n_steps == before || !wsf_step_has_conn(&p->s->steps[before]))) {
         wsf_cur_error_at(&p->c, p->prefix,
                          "this statement is about the whole scenario, not one connection (as are "
-                         "wait, signal and expectations about the target, its log and the "
-                         "capture): drop '%s'",
+                         "wait, signal and expectations about the target and its log): drop '%s'",
                          p->prefix->text);
         return false;
     }

@@ -156,7 +156,8 @@ typedef struct {
      * every member of that set, one after another. */
     unsigned conn;
     int set;
-    int line; /* 1-based line in the file, for messages and results */
+    bool named; /* it began with "name:" (a wire expectation is then about that one) */
+    int line;   /* 1-based line in the file, for messages and results */
     /* A named bound in place of the step's duration (within, for, wait) or
      * of its size (rss ... below): the runner puts in the target's value. */
     wsf_bound bound, size_bound;

@@ -34,4 +34,20 @@ json 'd["scenarios"][0]["reason"]' bad.json >reason.txt
 assert_contains reason.txt 'c4: expect text "not this"'
 json '[c["actual"] for c in d["scenarios"][0]["checks"] if c.get("conn")=="c4"][0]' bad.json >actual.txt
 assert_contains actual.txt 'text frame of 2 bytes "m1"'
-echo "ok: several connections, sets, repeat blocks and matrix cases"
+# Wire expectations with a name judge that connection's segments; without
+# one, the whole scenario's; the capture's segments carry their connection.
+expect_rc 0 "$WSFAULT" run --target "$T" --results wire.json "$D/wire.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
+[ "$(json 'sorted({e.get("conn","-") for e in d["scenarios"][0]["timeline"] if e["kind"]=="wire" and e["what"] in ("SYN","RST")})' wire.json)" = "['a', 'b']" ] ||
+  fail "wire segments not attributed to a and b"
+expect_rc 1 "$WSFAULT" run --target "$T" --results wire2.json "$D/wire-other.wsf"
+assert_contains out.txt "b: expect wire rst from peer within 300ms"
+assert_contains out.txt "none within 300ms"
+# A set step with two checks (the MUST and the SHOULD of fail-connection)
+# gives two for the set: the MUST held on all three, the SHOULD on none.
+expect_rc 0 "$WSFAULT" run --target "$T" --results two.json "$D/set-two-checks.wsf"
+assert_contains out.txt "0 passed, 0 failed, 0 errors (and 1 non-strict)"
+[ "$(json '[(k["level"], k["result"], k["actual"] if k["result"] == "pass" else k["actual"].split(" (")[-1]) for k in d["scenarios"][0]["checks"] if k["line"] == 10]' two.json)" = \
+  "[('must', 'pass', 'so on all 3'), ('should', 'non-strict', '0 of 3 passed)')]" ] ||
+  fail "the set's two checks were not merged one by one"
+echo "ok: several connections, sets, repeat blocks, matrix cases and wire facts per connection"

@@ -1700,8 +1700,20 @@ static void test_named_connections(void)
                 "t.wsf:2:1: no connection 'a' yet (say 'a: connect' first)");
     parse_fails(HEAD "a: connect\na: wait 1s\n",
                 "t.wsf:3:1: this statement is about the whole scenario, not one connection (as "
-                "are wait, signal and expectations about the target, its log and the capture): "
-                "drop 'a:'");
+                "are wait, signal and expectations about the target and its log): drop 'a:'");
+    /* A wire expectation is about one connection with a name, else about
+     * the whole scenario. */
+    s = parse_ok(
+        HEAD
+        "a: connect\na: expect wire fin first by target\nexpect wire rst from peer within 1s\n");
+    if (s) {
+        CU_ASSERT_TRUE(s->steps[1].named);
+        CU_ASSERT_TRUE(wsf_step_has_conn(&s->steps[1]));
+        CU_ASSERT_EQUAL(s->steps[1].conn, 1);
+        CU_ASSERT_FALSE(s->steps[2].named);
+        CU_ASSERT_FALSE(wsf_step_has_conn(&s->steps[2]));
+        wsf_scenario_free(s);
+    }
     parse_fails(HEAD "Peer: connect\n",
                 "t.wsf:2:1: expected a connection name (a-z, then a-z, 0-9, - or _; not 'peer') "
                 "before ':', found 'Peer:'");

@@ -563,7 +563,67 @@ end:
     unload(&cap);
 }
 
+/* The facts of one connection come from its own flows: another
+ * connection's RST, or its FIN, is not this one's. */
+static void test_facts_of_ports(void)
+{
+    static wsf_wire_facts w; /* large: not on the stack */
+    wsf_wire_facts_init(&w);
+    struct wsf_flow flows[] = {
+        {.port = 1000,
+         .from_target = false,
+         .seen = true,
+         .first_fin_t = -1,
+         .first_rst_t = 50,
+         .first_zero_window_t = -1,
+         .packets = 4},
+        {.port = 1000,
+         .from_target = true,
+         .seen = true,
+         .first_fin_t = -1,
+         .first_rst_t = -1,
+         .first_zero_window_t = -1,
+         .packets = 3},
+        {.port = 2000,
+         .from_target = true,
+         .seen = true,
+         .first_fin_t = 70,
+         .first_rst_t = -1,
+         .first_zero_window_t = 20,
+         .retransmissions = 2,
+         .packets = 5},
+        {.port = 2001,
+         .from_target = true,
+         .seen = true,
+         .first_fin_t = 60,
+         .first_rst_t = -1,
+         .first_zero_window_t = -1,
+         .packets = 1},
+    };
+    memcpy(w.flows, flows, sizeof flows);
+    static wsf_wire_facts out;
+    const uint16_t a[] = {1000};
+    wsf_wire_facts_of_ports(&w, a, 1, &out);
+    CU_ASSERT_EQUAL(out.first_rst_t[0], 50);
+    CU_ASSERT_EQUAL(out.first_fin_t[1], -1);
+    CU_ASSERT_EQUAL(out.first_zero_window_t, -1);
+    CU_ASSERT_EQUAL(out.packets, 7);
+    /* A connection that reconnected has two ports: the earliest fact wins. */
+    const uint16_t b[] = {2000, 2001};
+    wsf_wire_facts_of_ports(&w, b, 2, &out);
+    CU_ASSERT_EQUAL(out.first_rst_t[0], -1);
+    CU_ASSERT_EQUAL(out.first_fin_t[1], 60);
+    CU_ASSERT_EQUAL(out.first_zero_window_t, 20);
+    CU_ASSERT_EQUAL(out.retransmissions[1], 2);
+    CU_ASSERT_EQUAL(out.packets, 6);
+    const uint16_t none[] = {3000};
+    wsf_wire_facts_of_ports(&w, none, 1, &out);
+    CU_ASSERT_EQUAL(out.packets, 0);
+    CU_ASSERT_EQUAL(out.first_fin_t[1], -1);
+}
+
 static CU_TestInfo tests[] = {
+    {"facts of one connection's ports", test_facts_of_ports},
     {"a clean close on lo: handshake, lengths, FIN order", test_clean_close_lo},
     {"a clean close on any (Linux cooked)", test_clean_close_any},
     {"a clean close over IPv6", test_clean_close_ipv6},
