@@ -246,6 +246,15 @@ static void note_rst(wsf_peer *p, const char *how)
     wsf_loop_del(p->loop, &p->io);
 }
 
+/* A buffer emptied after holding a large message gives its memory back. */
+static void shrink_when_empty(wsf_buf *b)
+{
+    if (b->len == 0 && b->cap > 4096) {
+        wsf_buf_free(b);
+        wsf_buf_init(b);
+    }
+}
+
 static void do_read(wsf_peer *p);
 
 static void flush(wsf_peer *p, size_t max)
@@ -281,6 +290,7 @@ static void flush(wsf_peer *p, size_t max)
         wsf_buf_reset(&p->tx);
         break;
     }
+    shrink_when_empty(&p->tx);
     if (p->tx.len == 0 && p->shut_wr_pending) {
         p->shut_wr_pending = false;
         int64_t t0 = wsf_now_us();
@@ -511,14 +521,18 @@ static void do_read(wsf_peer *p)
             p->read_stalled = true;
             break;
         }
-        wsf_buf_reserve(&p->rx, READ_CHUNK);
-        ssize_t r = recv(p->io.fd, p->rx.data + p->rx.len, READ_CHUNK, 0);
+        /* One buffer for every connection's reads: a connection keeps only
+         * the part of a frame it has not seen the end of, so thousands of
+         * idle ones cost little. */
+        static uint8_t chunk[READ_CHUNK];
+        ssize_t r = recv(p->io.fd, chunk, sizeof chunk, 0);
         if (r > 0) {
-            p->rx.len += (size_t)r;
+            wsf_buf_append(&p->rx, chunk, (size_t)r);
             wsf_event *e =
                 wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
             if (e) e->len = (uint64_t)r;
             decode(p);
+            shrink_when_empty(&p->rx);
             if (p->rx_broken) break;
             continue;
         }

@@ -928,7 +928,42 @@ end:
     teardown();
 }
 
+/* A connection keeps only the part of a frame it has not seen the end of:
+ * once a large message is in its inbox and taken, its read and write
+ * buffers are small again, so that thousands of idle connections cost
+ * little. */
+static void test_idle_buffers_small(void)
+{
+    wsf_buf out, big;
+    setup();
+    wsf_buf_init(&out);
+    wsf_buf_init(&big);
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    for (size_t i = 0; i < 256 * 1024; i++)
+        wsf_buf_append(&big, "x", 1);
+    frame(&out, WSF_OP_BINARY, big.data, big.len);
+    srv_send(fx.sfd, out.data, out.len);
+    REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_frame));
+    CU_ASSERT_EQUAL(wsf_peer_inbox_peek(&fx.peer)->payload.len, big.len);
+    wsf_peer_inbox_pop(&fx.peer);
+    CU_ASSERT(fx.peer.rx.cap <= 4096);
+    /* A large message sent: once written, its buffer goes too. */
+    wsf_peer_send(&fx.peer, out.data, out.len);
+    for (int i = 0; i < 200 && fx.peer.tx.len; i++) {
+        char sink[65536];
+        (void)!recv(fx.sfd, sink, sizeof sink, MSG_DONTWAIT);
+        pump(&fx.loop, &fx.peer, 5, NULL);
+    }
+    CU_ASSERT_EQUAL(fx.peer.tx.len, 0);
+    CU_ASSERT(fx.peer.tx.cap <= 4096);
+end:
+    wsf_buf_free(&out);
+    wsf_buf_free(&big);
+    teardown();
+}
+
 static CU_TestInfo tests[] = {
+    {"idle connections keep small buffers", test_idle_buffers_small},
     {"an RST after the frames were read is an RST", test_rst_after_frame_read},
     {"a frame then an RST: the frame is kept", test_frame_then_rst},
     {"a frame then an RST, heard of by a write: the frame is kept",
