@@ -12,11 +12,18 @@ static const struct {
     const char *name;
     bool size;
     int64_t dflt;
+    const char *without; /* what a server that does not declare it is taken to do */
 } table[WSF_N_BOUNDS] = {
     [WSF_BOUND_HANDSHAKE_TIMEOUT] = {"handshake-timeout", false, 60000000}, /* Node, nginx */
     [WSF_BOUND_CLOSE_TIMEOUT] = {"close-timeout", false, 30000000},         /* Node ws */
     [WSF_BOUND_CLOSE_TCP] = {"close-tcp", false, 2000000},                  /* RFC 6455 5.5.1 */
     [WSF_BOUND_SHUTDOWN_GRACE] = {"shutdown-grace", false, 10000000},       /* docker stop */
+    /* Pinging is the server's choice: no default, a server that declares
+     * none is taken not to ping. The timeout is python-websockets' and
+     * uvicorn's (20 s after the Ping). */
+    [WSF_BOUND_PING_INTERVAL] = {"ping-interval", false, WSF_BOUND_UNDECLARED,
+                                 "a server that declares none is taken not to ping"},
+    [WSF_BOUND_PING_TIMEOUT] = {"ping-timeout", false, 20000000},
     [WSF_BOUND_RSS_GROWTH] = {"rss-growth", true, 16 << 20},
 };
 
@@ -39,13 +46,26 @@ bool wsf_bound_is_size(wsf_bound b)
 
 const char *wsf_bound_names(bool sizes)
 {
-    return sizes ? "rss-growth" : "handshake-timeout, close-timeout, close-tcp, shutdown-grace";
+    return sizes ? "rss-growth"
+                 : "handshake-timeout, close-timeout, close-tcp, shutdown-grace, ping-interval, "
+                   "ping-timeout";
 }
 
 void wsf_bounds_defaults(wsf_bounds *bs)
 {
     for (int b = 1; b < WSF_N_BOUNDS; b++)
-        wsf_bounds_set(bs, (wsf_bound)b, table[b].dflt, "the default");
+        wsf_bounds_set(bs, (wsf_bound)b, table[b].dflt,
+                       table[b].dflt == WSF_BOUND_UNDECLARED ? "not declared" : "the default");
+}
+
+const char *wsf_bound_without(wsf_bound b)
+{
+    return b > WSF_BOUND_NONE && b < WSF_N_BOUNDS && table[b].without ? table[b].without : "";
+}
+
+bool wsf_bound_declared(const wsf_bounds *bs, wsf_bound b)
+{
+    return b > WSF_BOUND_NONE && b < WSF_N_BOUNDS && bs->value[b] != WSF_BOUND_UNDECLARED;
 }
 
 void wsf_bounds_set(wsf_bounds *bs, wsf_bound b, int64_t value, const char *origin)

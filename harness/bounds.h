@@ -18,12 +18,18 @@ typedef enum {
     WSF_BOUND_CLOSE_TIMEOUT,
     WSF_BOUND_CLOSE_TCP,
     WSF_BOUND_SHUTDOWN_GRACE,
+    WSF_BOUND_PING_INTERVAL,
+    WSF_BOUND_PING_TIMEOUT,
     WSF_BOUND_RSS_GROWTH,
     WSF_N_BOUNDS
 } wsf_bound;
 
+/* The value of a bound that has no default and was not declared: a server
+ * is taken not to have that behaviour (ping-interval: it does not ping). */
+#define WSF_BOUND_UNDECLARED (-1)
+
 typedef struct {
-    int64_t value[WSF_N_BOUNDS]; /* microseconds, or bytes for a size */
+    int64_t value[WSF_N_BOUNDS]; /* microseconds, bytes, or WSF_BOUND_UNDECLARED */
     /* Where each value came from: "the default", "t.target:7", "--bound". */
     char origin[WSF_N_BOUNDS][256];
 } wsf_bounds;
@@ -37,6 +43,11 @@ bool wsf_bound_is_size(wsf_bound b);
 const char *wsf_bound_names(bool sizes);
 
 void wsf_bounds_defaults(wsf_bounds *bs);
+/* The bound has a value: a default, or one a target file or --bound gave. */
+bool wsf_bound_declared(const wsf_bounds *bs, wsf_bound b);
+/* What a server that declares no value of a bound without default is taken
+ * to do: "a server that declares none is taken not to ping". */
+const char *wsf_bound_without(wsf_bound b);
 void wsf_bounds_set(wsf_bounds *bs, wsf_bound b, int64_t value, const char *origin);
 /* "NAME=VALUE" from the command line; -1 with why in err. */
 int wsf_bounds_set_arg(wsf_bounds *bs, const char *arg, char *err, size_t errlen);

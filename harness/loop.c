@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 static void on_signal(wsf_io *io, uint32_t events)
@@ -17,11 +18,8 @@ static void on_signal(wsf_io *io, uint32_t events)
         l->interrupted = (int)si.ssi_signo;
 }
 
-int wsf_loop_init(wsf_loop *l)
+int wsf_signal_fd(void)
 {
-    memset(l, 0, sizeof *l);
-    l->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (l->epfd < 0) return -1;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -30,7 +28,15 @@ int wsf_loop_init(wsf_loop *l)
     sigprocmask(SIG_BLOCK, &set, NULL);
     /* Writes to a socket the target reset must be an error, not a death. */
     signal(SIGPIPE, SIG_IGN);
-    l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int wsf_loop_init(wsf_loop *l)
+{
+    memset(l, 0, sizeof *l);
+    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (l->epfd < 0) return -1;
+    l->sigfd = wsf_signal_fd();
     if (l->sigfd < 0) return -1;
     l->sigio = (wsf_io){.fd = l->sigfd, .cb = on_signal, .ctx = l};
     return wsf_loop_add(l, &l->sigio, EPOLLIN);
@@ -64,16 +70,27 @@ void wsf_loop_del(wsf_loop *l, wsf_io *io)
     io->registered = false;
 }
 
+/* epoll_pwait2 takes its timeout in nanoseconds (Linux 5.11): a `wait
+ * 250us` wakes after 250 us, not after a whole millisecond. Where the kernel
+ * lacks it, epoll_wait rounds up to milliseconds: late, never early. */
+static int wait_for(wsf_loop *l, struct epoll_event *evs, int max, int64_t deadline_us)
+{
+    int64_t left = deadline_us < 0 ? 0 : deadline_us - wsf_now_us();
+    if (left < 0) left = 0;
+    if (!l->no_pwait2) {
+        struct timespec ts = {.tv_sec = left / 1000000, .tv_nsec = (left % 1000000) * 1000};
+        int n = epoll_pwait2(l->epfd, evs, max, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS) return n;
+        l->no_pwait2 = true;
+    }
+    /* Round up: waking a little late is fine, spinning early is not. */
+    return epoll_wait(l->epfd, evs, max, (int)((left + 999) / 1000));
+}
+
 void wsf_loop_run_once(wsf_loop *l, int64_t deadline_us)
 {
-    int timeout_ms = 0;
-    if (deadline_us >= 0) {
-        int64_t left = deadline_us - wsf_now_us();
-        /* Round up: waking a little late is fine, spinning early is not. */
-        timeout_ms = left <= 0 ? 0 : (int)((left + 999) / 1000);
-    }
     struct epoll_event evs[16];
-    int n = epoll_wait(l->epfd, evs, 16, timeout_ms);
+    int n = wait_for(l, evs, 16, deadline_us);
     if (n < 0 && errno != EINTR) return;
     for (int i = 0; i < n; i++) {
         wsf_io *io = evs[i].data.ptr;

@@ -20,11 +20,15 @@ typedef struct {
     int sigfd;
     wsf_io sigio;
     int interrupted; /* the signal that asked us to stop (SIGINT, SIGTERM, SIGHUP), or 0 */
+    bool no_pwait2;  /* the kernel has no epoll_pwait2: millisecond timeouts */
 } wsf_loop;
 
 /* Blocks SIGINT, SIGTERM and SIGHUP for the process and takes them through a
  * signalfd instead, so an interrupt is an ordinary event. Returns 0 or -1. */
 int wsf_loop_init(wsf_loop *l);
+/* The same for a process without a loop: blocks the three and returns a
+ * signalfd that reads them (or -1). */
+int wsf_signal_fd(void);
 void wsf_loop_close(wsf_loop *l);
 
 int wsf_loop_add(wsf_loop *l, wsf_io *io, uint32_t events);

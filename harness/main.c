@@ -2,18 +2,21 @@
  * a verdict per scenario as it goes, and writes results.json. */
 #include "report.h"
 #include "results.h"
+#include "workers.h"
 #include "runner.h"
 #include "scenario.h"
 #include "target.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -40,6 +43,9 @@ static const char usage_text[] =
     "  -l, --list            list the scenarios that would run, then exit\n"
     "  -o, --results FILE    where to write the results (default: results.json)\n"
     "  -v, --verbose         print the timeline of every failing scenario\n"
+    "  -j, --jobs N          run N scenarios at a time, each worker with its own\n"
+    "                        target on its own port (default: the number of cores;\n"
+    "                        with --url, 1); output and results in the run's order\n"
     "      --report DIR      at the end, write an HTML report: DIR/index.html\n"
     "      --junit FILE      at the end, write JUnit XML for CI\n"
     "      --no-capture      do not capture packets (on by default where permitted:\n"
@@ -57,7 +63,8 @@ static const char usage_text[] =
     "                        own handshake options win over both)\n"
     "      --bound NAME=VALUE  set a named bound for this server, over the target\n"
     "                        file's: handshake-timeout, close-timeout, close-tcp,\n"
-    "                        shutdown-grace (durations), rss-growth (a size)\n"
+    "                        shutdown-grace, ping-interval, ping-timeout\n"
+    "                        (durations), rss-growth (a size)\n"
     "  -h, --help            this text\n"
     "  -V, --version         the version\n"
     "\n"
@@ -200,28 +207,29 @@ static void print_running(const wsf_scenario *sc, size_t i, size_t n)
     fflush(stdout);
 }
 
-static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
+static void print_result(FILE *out, const wsf_result *r, size_t i, size_t n, bool verbose)
 {
     static const char *label[] = {"PASS ",      "FAIL ", "ERROR", "KNOWN",
                                   "NON-STRICT", "SKIP ", "INFO "};
     char d[32];
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
-    if (tty) printf("\r\033[K");
-    printf("[%*zu/%zu] %s%s%s %s  (%s, %s)\n", w, i + 1, n, paint(r->verdict), label[r->verdict],
-           colour ? "\033[0m" : "", r->sc->name, r->sc->file, d);
+    if (tty) fprintf(out, "\r\033[K");
+    fprintf(out, "[%*zu/%zu] %s%s%s %s  (%s, %s)\n", w, i + 1, n, paint(r->verdict),
+            label[r->verdict], colour ? "\033[0m" : "", r->sc->name, r->sc->file, d);
     if (r->verdict == WSF_SKIP) {
-        printf("        %s\n", r->reason);
+        fprintf(out, "        %s\n", r->reason);
     } else if (r->verdict == WSF_ERROR) {
         /* Continuation lines (a target's last log lines) stay indented. */
-        printf("        error: ");
+        fprintf(out, "        error: ");
         for (const char *p = r->reason ? r->reason : "?"; *p; p++) {
-            putchar(*p);
-            if (*p == '\n' && p[1]) printf("        ");
+            fputc(*p, out);
+            if (*p == '\n' && p[1]) fprintf(out, "        ");
         }
-        putchar('\n');
+        fputc('\n', out);
     } else if (r->verdict != WSF_PASS) {
-        if (r->known && r->verdict == WSF_KNOWN) printf("        known failure: %s\n", r->known);
+        if (r->known && r->verdict == WSF_KNOWN)
+            fprintf(out, "        known failure: %s\n", r->known);
         for (size_t k = 0; k < r->n_checks; k++) {
             const wsf_check *c = &r->checks[k];
             if (c->result != WSF_CHECK_FAIL && c->result != WSF_CHECK_NONSTRICT &&
@@ -231,11 +239,11 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
                               : c->result == WSF_CHECK_INFO    ? " (informational)"
                                                                : "";
             if (c->line)
-                printf("        %s:%d: %s%s\n", r->sc->file, c->line, c->text, tag);
+                fprintf(out, "        %s:%d: %s%s\n", r->sc->file, c->line, c->text, tag);
             else
-                printf("        %s%s\n", c->text, tag);
-            printf("          expected: %s\n", c->expected ? c->expected : "");
-            printf("          actual:   %s\n", c->actual ? c->actual : "");
+                fprintf(out, "        %s%s\n", c->text, tag);
+            fprintf(out, "          expected: %s\n", c->expected ? c->expected : "");
+            fprintf(out, "          actual:   %s\n", c->actual ? c->actual : "");
         }
     }
     /* A check this run could not see is said, so a pass is not read as
@@ -243,25 +251,25 @@ static void print_result(const wsf_result *r, size_t i, size_t n, bool verbose)
     for (size_t k = 0; k < r->n_checks && r->verdict != WSF_SKIP; k++) {
         const wsf_check *c = &r->checks[k];
         if (c->result == WSF_CHECK_SKIPPED)
-            printf("        skipped %s:%d: %s: %s\n", r->sc->file, c->line, c->text,
-                   c->actual ? c->actual : "");
+            fprintf(out, "        skipped %s:%d: %s: %s\n", r->sc->file, c->line, c->text,
+                    c->actual ? c->actual : "");
     }
     if (r->verdict == WSF_PASS && r->known)
-        printf("        passed, though the target file lists it as a known failure (\"%s\"): "
-               "remove the entry\n",
-               r->known);
+        fprintf(out,
+                "        passed, though the target file lists it as a known failure (\"%s\"): "
+                "remove the entry\n",
+                r->known);
     if (verbose && r->verdict != WSF_PASS) {
-        printf("        timeline:\n");
+        fprintf(out, "        timeline:\n");
         const char **names = NULL;
         if (wsf_scenario_named_conns(r->sc)) {
             names = wsf_xcalloc(r->sc->n_conns, sizeof *names);
             for (size_t i = 0; i < r->sc->n_conns; i++)
                 names[i] = wsf_conn_name(r->sc, (unsigned)i);
         }
-        wsf_timeline_print(&r->tl, stdout, names);
+        wsf_timeline_print(&r->tl, out, names);
         free(names);
     }
-    fflush(stdout);
 }
 
 /* The folder of an output file is created when missing. */
@@ -385,6 +393,120 @@ static bool handshake_option(wsf_handshake_defaults *d, int ch, const char *v)
     return true;
 }
 
+/* What every worker needs to run the scenarios, settled before any runs,
+ * and what the run collects of them. */
+typedef struct {
+    wsf_scenario **scs;
+    size_t n;
+    const wsf_target *target;    /* to start; NULL with --url */
+    const wsf_target *described; /* --target with --url: the server at the URL */
+    const char *url;
+    wsf_target_vars vars;
+    const wsf_handshake_defaults *handshake;
+    const char **bound_args;
+    size_t n_bound_args;
+    const char *log_file;
+    bool capture, verbose;
+    const char *capture_if;
+    char *capture_dir, *capture_off_why;
+    /* Collected in the order of the run. */
+    wsf_results_entry *entries;
+    bool *have;
+} run_plan;
+
+typedef struct {
+    run_plan *p;
+    wsf_loop loop;
+    wsf_runner runner;
+} run_state;
+
+static void *plan_start(void *ctx, char *err, size_t errlen)
+{
+    run_plan *p = ctx;
+    run_state *st = wsf_xcalloc(1, sizeof *st);
+    st->p = p;
+    if (wsf_loop_init(&st->loop) < 0) {
+        snprintf(err, errlen, "event loop: %s", strerror(errno));
+        free(st);
+        return NULL;
+    }
+    wsf_runner *r = &st->runner;
+    wsf_runner_init(r, &st->loop, p->target, p->url, &p->vars);
+    if (p->described) wsf_runner_describe(r, p->described);
+    r->handshake = p->handshake;
+    /* The command line wins over the target file: checked when read. */
+    for (size_t i = 0; i < p->n_bound_args; i++) {
+        char e[512];
+        wsf_bounds_set_arg(&r->bounds, p->bound_args[i], e, sizeof e);
+    }
+    if (p->log_file && wsf_runner_follow_log(r, p->log_file, err, errlen) < 0) {
+        wsf_runner_finish(r);
+        wsf_loop_close(&st->loop);
+        free(st);
+        return NULL;
+    }
+    r->capture = p->capture;
+    r->capture_if = p->capture_if;
+    r->capture_dir = p->capture_dir;
+    if (p->capture_off_why) r->capture_off_why = wsf_xstrdup(p->capture_off_why);
+    return st;
+}
+
+static int64_t cpu_of(const struct rusage *u)
+{
+    return (int64_t)(u->ru_utime.tv_sec + u->ru_stime.tv_sec) * 1000000 + u->ru_utime.tv_usec +
+           u->ru_stime.tv_usec;
+}
+
+static void plan_run(void *state, size_t i, wsf_job_out *out)
+{
+    run_state *st = state;
+    run_plan *p = st->p;
+    wsf_result res;
+    /* Captures are named by the scenario's place in the run, in every worker. */
+    st->runner.n_run = i;
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
+    wsf_runner_run(&st->runner, p->scs[i], &res);
+    getrusage(RUSAGE_SELF, &after);
+    res.cpu_us = cpu_of(&after) - cpu_of(&before);
+    res.peak_rss_kib = after.ru_maxrss;
+    size_t len;
+    FILE *f = open_memstream(&out->text, &len);
+    if (f) {
+        print_result(f, &res, i, p->n, p->verbose);
+        fclose(f);
+    }
+    out->entry.verdict = res.verdict;
+    out->entry.json = wsf_result_entry(&res);
+    out->interrupted = st->loop.interrupted != 0;
+    wsf_result_free(&res);
+}
+
+static void plan_stop(void *state)
+{
+    run_state *st = state;
+    wsf_runner_finish(&st->runner);
+    wsf_loop_close(&st->loop);
+    free(st);
+}
+
+static void plan_began(void *ctx, size_t i)
+{
+    run_plan *p = ctx;
+    print_running(p->scs[i], i, p->n);
+}
+
+static void plan_done(void *ctx, size_t i, wsf_job_out *out)
+{
+    run_plan *p = ctx;
+    if (out->text) fputs(out->text, stdout);
+    fflush(stdout);
+    free(out->text);
+    p->entries[i] = out->entry;
+    p->have[i] = true;
+}
+
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     static const struct option opts[] = {{"target", required_argument, 0, 't'},
@@ -406,6 +528,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"path", required_argument, 0, 'A'},
                                          {"bound", required_argument, 0, 'B'},
                                          {"log", required_argument, 0, 'L'},
+                                         {"jobs", required_argument, 0, 'j'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     /* The command line's handshake defaults, and those of the run: the
@@ -419,10 +542,24 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_bounds scratch;
     bool list = false, verbose = false, capture = true;
     const char *capture_if = NULL, *report_dir = NULL, *junit = NULL, *log_file = NULL;
-    int ch;
+    int ch, jobs = 0; /* 0: the default */
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhV", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhVj:", opts, NULL)) != -1) {
         switch (ch) {
+        case 'j': {
+            char *end;
+            errno = 0;
+            long j = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || j < 1 || j > 64) {
+                fprintf(stderr, "wsfault: -j %s: expected a number of workers from 1 to 64\n",
+                        optarg);
+                wsf_hs_defaults_free(&cli_handshake);
+                free(filters.v);
+                return EXIT_USAGE;
+            }
+            jobs = (int)j;
+            break;
+        }
         case 't':
             target_file = optarg;
             break;
@@ -576,54 +713,57 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (target) wsf_hs_defaults_override(&handshake, &target->handshake);
     wsf_hs_defaults_override(&handshake, &cli_handshake);
 
-    wsf_loop loop;
-    if (wsf_loop_init(&loop) < 0) {
-        perror("wsfault: event loop");
-        rc = 1;
+    /* With --url every worker would meet the same server: its log, its
+     * captured port and what it holds could not be told apart per
+     * scenario. */
+    if (url && jobs > 1) {
+        fprintf(stderr,
+                "wsfault: -j %d with --url: the workers would share one server, its log and "
+                "the capture of its port, and what it does could not be told apart per "
+                "scenario; with --url the scenarios run one at a time (-j 1)\n",
+                jobs);
         goto out;
     }
+    if (jobs == 0) jobs = url ? 1 : wsf_workers_default();
+    if ((size_t)jobs > n) jobs = (int)n;
+
     char *bindir = exe_dir();
     char *targetdir = target_file ? abs_dir_of(target_file) : wsf_xstrdup(".");
-    wsf_target_vars vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
-    wsf_runner runner;
-    /* --target with --url: the file describes a server that already runs
-     * at the URL; nothing is started. */
-    wsf_runner_init(&runner, &loop, url ? NULL : target, url, &vars);
-    if (url && target) wsf_runner_describe(&runner, target);
-    runner.handshake = &handshake;
-    /* The command line wins over the target file: checked when read. */
-    for (size_t i = 0; i < n_bound_args; i++) {
-        char err[512];
-        wsf_bounds_set_arg(&runner.bounds, bound_args[i], err, sizeof err);
-    }
-    if (log_file) {
-        char err[1024];
-        if (wsf_runner_follow_log(&runner, log_file, err, sizeof err) < 0) {
-            fprintf(stderr, "wsfault: %s\n", err);
-            wsf_runner_finish(&runner);
-            wsf_loop_close(&loop);
-            free(bindir);
-            free(targetdir);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-    }
     char *capture_dir = captures_dir(results_path);
+    run_plan plan = {.scs = scs,
+                     .n = n,
+                     .target = url ? NULL : target,
+                     .described = url ? target : NULL,
+                     .url = url,
+                     .vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir},
+                     .handshake = &handshake,
+                     .bound_args = bound_args,
+                     .n_bound_args = n_bound_args,
+                     .log_file = log_file,
+                     .capture = capture,
+                     .verbose = verbose,
+                     .capture_if = capture_if,
+                     .capture_dir = capture_dir};
+    if (log_file) {
+        /* Checked before anything runs (the worker opens it again). */
+        struct stat lst;
+        int fd = open(log_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        bool regular = fd >= 0 && fstat(fd, &lst) == 0 && S_ISREG(lst.st_mode);
+        if (!regular) {
+            fprintf(stderr, "wsfault: --log %s: %s\n", log_file,
+                    fd < 0 ? strerror(errno) : "not a regular file");
+            if (fd >= 0) close(fd);
+            rc = EXIT_USAGE;
+            goto done_paths;
+        }
+        close(fd);
+    }
     if (!outputs_writable(results_path, report_dir, junit)) {
-        free(capture_dir);
-        wsf_loop_close(&loop);
-        free(bindir);
-        free(targetdir);
         rc = EXIT_USAGE;
-        goto out;
+        goto done_paths;
     }
-    runner.capture = capture;
-    runner.capture_if = capture_if;
-    runner.capture_dir = capture_dir;
-    if (capture && mkdir(capture_dir, 0777) < 0 && errno != EEXIST) {
-        runner.capture_off_why =
-            wsf_xasprintf("cannot create %s: %s", capture_dir, strerror(errno));
-    }
+    if (capture && mkdir(capture_dir, 0777) < 0 && errno != EEXIST)
+        plan.capture_off_why = wsf_xasprintf("cannot create %s: %s", capture_dir, strerror(errno));
 
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -633,28 +773,40 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                          .target_file = target_file,
                          .url = url ? url : target->url,
                          .handshake = &handshake,
+                         .workers = jobs,
                          .started_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec};
     int64_t t0 = wsf_now_us();
-    printf("wsfault %s: %zu scenario%s against %s%s%s\n", WSF_VERSION, n, n == 1 ? "" : "s",
+    printf("wsfault %s: %zu scenario%s against %s%s%s", WSF_VERSION, n, n == 1 ? "" : "s",
            target ? target->name : url, target && url ? " at " : "", target && url ? url : "");
+    if (jobs > 1) printf(", %d workers", jobs);
+    printf("\n");
     fflush(stdout);
 
-    wsf_result *results = wsf_xcalloc(n, sizeof *results);
-    size_t done = 0;
-    for (size_t i = 0; i < n; i++) {
-        print_running(scs[i], i, n);
-        wsf_runner_run(&runner, scs[i], &results[i]);
-        done++;
-        print_result(&results[i], i, n, verbose);
-        if (loop.interrupted) break;
+    plan.entries = wsf_xcalloc(n, sizeof *plan.entries);
+    plan.have = wsf_xcalloc(n, sizeof *plan.have);
+    wsf_workers_ops ops = {.start = plan_start,
+                           .run = plan_run,
+                           .stop = plan_stop,
+                           .began = plan_began,
+                           .done = plan_done,
+                           .ctx = &plan};
+    char err[1024];
+    long ran = wsf_workers_run(n, jobs, &ops, &info.interrupted, err, sizeof err);
+    if (ran < 0) {
+        fprintf(stderr, "wsfault: %s\n", err);
+        rc = log_file ? EXIT_USAGE : 1;
+        goto done_run;
     }
-    info.interrupted = loop.interrupted != 0;
-    wsf_runner_finish(&runner);
     info.duration_us = wsf_now_us() - t0;
 
+    /* What finished, in the order of the run. */
+    size_t done = 0;
     size_t counts[WSF_N_VERDICTS] = {0};
-    for (size_t i = 0; i < done; i++)
-        counts[results[i].verdict]++;
+    for (size_t i = 0; i < n; i++)
+        if (plan.have[i]) {
+            plan.entries[done++] = plan.entries[i];
+            counts[plan.entries[done - 1].verdict]++;
+        }
     if (info.interrupted) printf("interrupted: %zu of %zu scenarios run\n", done, n);
     printf("%zu passed, %zu failed, %zu errors", counts[WSF_PASS], counts[WSF_FAIL],
            counts[WSF_ERROR]);
@@ -675,8 +827,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         printf(")");
     }
     printf("\n");
-    char err[1024];
-    if (wsf_results_write(results_path, &info, results, done, err, sizeof err) < 0) {
+    if (wsf_results_write(results_path, &info, plan.entries, done, err, sizeof err) < 0) {
         fprintf(stderr, "wsfault: %s\n", err);
         rc = 1;
     } else {
@@ -687,9 +838,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             rc = 1;
     }
     for (size_t i = 0; i < done; i++)
-        wsf_result_free(&results[i]);
-    free(results);
-    wsf_loop_close(&loop);
+        free(plan.entries[i].json);
+done_run:
+    free(plan.entries);
+    free(plan.have);
+done_paths:
+    free(plan.capture_off_why);
     free(bindir);
     free(targetdir);
     free(capture_dir);

@@ -82,11 +82,51 @@ static const char *check_name(wsf_check_result r)
     }
 }
 
+/* The peer's packets a fault can show as, in time order: every RST, or
+ * every RST and FIN. */
+typedef struct {
+    const wsf_event **ev;
+    size_t n;
+} wire_list;
+
+static int by_time(const void *a, const void *b)
+{
+    const wsf_event *x = *(const wsf_event *const *)a, *y = *(const wsf_event *const *)b;
+    return x->t_us < y->t_us ? -1 : x->t_us > y->t_us ? 1 : x < y ? -1 : x > y;
+}
+
+/* The first packet of the list at or after t, or NULL. */
+static const wsf_event *first_from(const wire_list *l, int64_t t)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->ev[mid]->t_us < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->n ? l->ev[lo] : NULL;
+}
+
 /* How precisely each fault fired: the step's moment on the timeline
- * against the first matching packet from the peer in the capture. */
+ * against the first matching packet from the peer in the capture. Sorted
+ * lists and a binary search per fault: thousands of faults in one scenario
+ * must not cost faults x events. */
 static json_t *fault_precision(const wsf_timeline *tl)
 {
     json_t *arr = json_array();
+    wire_list rsts = {wsf_xcalloc(tl->n + 1, sizeof *rsts.ev), 0};
+    wire_list ends = {wsf_xcalloc(tl->n + 1, sizeof *ends.ev), 0};
+    for (size_t k = 0; k < tl->n; k++) {
+        const wsf_event *w = &tl->ev[k];
+        if (w->kind != WSF_EV_WIRE || w->dir != WSF_DIR_OUT) continue;
+        bool rst = !strcmp(w->what, "RST");
+        if (rst) rsts.ev[rsts.n++] = w;
+        if (rst || !strcmp(w->what, "FIN")) ends.ev[ends.n++] = w;
+    }
+    qsort(rsts.ev, rsts.n, sizeof *rsts.ev, by_time);
+    qsort(ends.ev, ends.n, sizeof *ends.ev, by_time);
     for (size_t i = 0; i < tl->n; i++) {
         const wsf_event *f = &tl->ev[i];
         /* The peer's own close at the end is cleanup, not a fault. */
@@ -95,12 +135,7 @@ static json_t *fault_precision(const wsf_timeline *tl)
         if (f->kind != WSF_EV_FAULT || f->dir != WSF_DIR_OUT) continue;
         bool rst = !strcmp(f->what, "rst");
         if (!rst && strcmp(f->what, "close") && strcmp(f->what, "half-close")) continue;
-        const wsf_event *hit = NULL;
-        for (size_t k = 0; k < tl->n && !hit; k++) {
-            const wsf_event *w = &tl->ev[k];
-            if (w->kind != WSF_EV_WIRE || w->dir != WSF_DIR_OUT || w->t_us < f->t_us) continue;
-            if (!strcmp(w->what, "RST") || (!rst && !strcmp(w->what, "FIN"))) hit = w;
-        }
+        const wsf_event *hit = first_from(rst ? &rsts : &ends, f->t_us);
         if (!hit) continue;
         json_t *j = json_object();
         json_object_set_new(j, "fault", json_string(f->what));
@@ -110,6 +145,8 @@ static json_t *fault_precision(const wsf_timeline *tl)
         json_object_set_new(j, "delta_us", json_integer(hit->t_us - f->t_us));
         json_array_append_new(arr, j);
     }
+    free(rsts.ev);
+    free(ends.ev);
     return arr;
 }
 
@@ -143,6 +180,8 @@ static json_t *result_json(const wsf_result *r)
     iso_time(r->started_us, when, sizeof when);
     json_object_set_new(j, "started", json_string(when));
     json_object_set_new(j, "duration_us", json_integer(r->duration_us));
+    json_object_set_new(j, "cpu_us", json_integer(r->cpu_us));
+    json_object_set_new(j, "peak_rss_kib", json_integer(r->peak_rss_kib));
     json_t *checks = json_array();
     for (size_t i = 0; i < r->n_checks; i++) {
         const wsf_check *k = &r->checks[i];
@@ -178,7 +217,15 @@ static json_t *handshake_json(const wsf_handshake_defaults *d)
     return j;
 }
 
-int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_result *results,
+char *wsf_result_entry(const wsf_result *r)
+{
+    json_t *j = result_json(r);
+    char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(j);
+    return text;
+}
+
+int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_results_entry *entries,
                       size_t n, char *err, size_t errlen)
 {
     json_t *root = json_object();
@@ -195,6 +242,7 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     if (cwd) json_object_set_new(root, "cwd", jstr(cwd));
     free(cwd);
     json_object_set_new(root, "interrupted", json_boolean(info->interrupted));
+    if (info->workers > 1) json_object_set_new(root, "workers", json_integer(info->workers));
     json_t *target = json_object();
     json_object_set_new(target, "name", jstr(info->target_name));
     json_object_set_new(target, "file", jstr(info->target_file));
@@ -204,8 +252,17 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     size_t counts[WSF_N_VERDICTS] = {0};
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        counts[results[i].verdict]++;
-        json_array_append_new(arr, result_json(&results[i]));
+        json_error_t jerr;
+        json_t *e = entries[i].json ? json_loads(entries[i].json, JSON_ALLOW_NUL, &jerr) : NULL;
+        if (!e) {
+            snprintf(err, errlen, "cannot encode the results for %s: scenario %zu: %s", path, i + 1,
+                     entries[i].json ? jerr.text : "no entry");
+            json_decref(arr);
+            json_decref(root);
+            return -1;
+        }
+        counts[entries[i].verdict]++;
+        json_array_append_new(arr, e);
     }
     json_t *summary = json_object();
     json_object_set_new(summary, "passed", json_integer((json_int_t)counts[WSF_PASS]));

@@ -15,12 +15,24 @@ typedef struct {
     int64_t started_us; /* wall clock */
     int64_t duration_us;
     bool interrupted;
+    int workers; /* processes the scenarios ran in (-j) */
     /* The handshake defaults of the run; NULL: none. */
     const wsf_handshake_defaults *handshake;
 } wsf_run_info;
 
-/* Writes the file; returns 0, or -1 with a message in err. */
-int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_result *results,
+/* One scenario's entry of the file, as compact JSON text (malloc'd), made
+ * as soon as the scenario is over: the entry is all that is kept of it, and
+ * it can cross from a worker process to the one that writes the file. */
+char *wsf_result_entry(const wsf_result *r);
+
+typedef struct {
+    wsf_verdict verdict;
+    char *json; /* wsf_result_entry's text */
+} wsf_results_entry;
+
+/* Writes the file from the entries, in their order; returns 0, or -1 with a
+ * message in err. */
+int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_results_entry *entries,
                       size_t n, char *err, size_t errlen);
 
 #endif

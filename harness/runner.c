@@ -275,6 +275,17 @@ static bool scenario_ends_target(const wsf_scenario *sc)
     return false;
 }
 
+/* A bound the scenario names and this server does not declare: the scenario
+ * tests a behaviour the server is taken not to have. */
+static wsf_bound undeclared_bound(const wsf_scenario *sc, const wsf_bounds *bs)
+{
+    for (size_t i = 0; i < sc->n_steps; i++) {
+        wsf_bound b = sc->steps[i].bound;
+        if (b && !wsf_bound_declared(bs, b)) return b;
+    }
+    return WSF_BOUND_NONE;
+}
+
 /* Waits until the target has said nothing for a moment, so the lines a
  * scenario caused are judged with it, not with the next one. */
 static bool target_quiet(run_ctx *c)
@@ -368,18 +379,28 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
             if (wsf_peer_set_url(&c.conns[i], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
     }
     r->n_run++;
-    wsf_wire_facts_init(&c.wire);
-    if (res->verdict == WSF_PASS) capture_begin(r, &c);
-    if (res->verdict == WSF_PASS && !c.cap && needs_wire(sc)) {
+    /* A scenario skipped for what the server is or does has no capture. */
+    wsf_bound undeclared = undeclared_bound(sc, &r->bounds);
+    if (res->verdict == WSF_PASS && undeclared) {
+        const char *n = wsf_bound_name(undeclared);
         res->verdict = WSF_SKIP;
-        res->reason = wsf_xasprintf("skip: %s", r->capture ? r->capture_off_why
-                                                           : "capture turned off (--no-capture)");
+        res->reason = wsf_xasprintf("skip: it needs %s, which this server does not declare (%s; "
+                                    "a target file's 'bound %s VALUE' or --bound %s=VALUE)",
+                                    n, wsf_bound_without(undeclared), n, n);
         c.stop = true;
     }
     if (res->verdict == WSF_PASS && !r->target && scenario_ends_target(sc)) {
         res->verdict = WSF_SKIP;
         res->reason = wsf_xstrdup("skip: it signals the target or expects it to exit, and with "
                                   "--url there is no process (without --url, --target starts one)");
+        c.stop = true;
+    }
+    wsf_wire_facts_init(&c.wire);
+    if (res->verdict == WSF_PASS) capture_begin(r, &c);
+    if (res->verdict == WSF_PASS && !c.cap && needs_wire(sc)) {
+        res->verdict = WSF_SKIP;
+        res->reason = wsf_xasprintf("skip: %s", r->capture ? r->capture_off_why
+                                                           : "capture turned off (--no-capture)");
         c.stop = true;
     }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
@@ -419,7 +440,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* Give the target's last log lines a moment to arrive through the pipes,
      * then judge what needs the whole scenario: its log, and whether it
      * survived. */
-    if ((r->target && r->inst_up) || r->tail_open) {
+    if (((r->target && r->inst_up) || r->tail_open) && res->verdict != WSF_SKIP) {
         c.settle_from = wsf_now_us();
         int64_t stop =
             c.settle_from +

@@ -46,6 +46,10 @@ typedef struct {
     wsf_timeline tl;
     int64_t started_us; /* wall clock, microseconds since the epoch */
     int64_t duration_us;
+    /* wsfault's own CPU (user + system) over the scenario, its target's not
+     * counted; and its peak RSS at the end, in KiB: what the harness costs. */
+    int64_t cpu_us;
+    int64_t peak_rss_kib;
 } wsf_result;
 
 typedef struct {

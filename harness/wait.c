@@ -32,13 +32,18 @@ bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
         }
         int64_t now = wsf_now_us();
         if (now >= deadline) return false;
-        if (now >= c->next_sample_us) rc_sample(c);
+        /* A sample reads /proc for the whole process group (a fraction of
+         * a millisecond): not in the last moments of a wait, which would
+         * end that much late. The next wait takes it. */
+        bool sample_fits = deadline - c->next_sample_us > SAMPLE_GUARD_US;
+        if (now >= c->next_sample_us && sample_fits) rc_sample(c);
         int64_t wake = deadline;
         for (size_t i = 0; i < c->n_conns; i++) {
             int64_t pw = wsf_peer_next_wake(&c->conns[i]);
             if (pw >= 0 && pw < wake) wake = pw;
         }
-        if (c->next_sample_us > now && c->next_sample_us < wake) wake = c->next_sample_us;
+        if (c->next_sample_us > now && c->next_sample_us < wake && sample_fits)
+            wake = c->next_sample_us;
         wsf_loop_run_once(c->r->loop, wake);
     }
 }

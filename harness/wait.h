@@ -6,6 +6,8 @@
 
 /* How often the target's memory is looked at while a scenario runs. */
 #define RSS_SAMPLE_US 10000
+/* No sample this close to the end of a wait. */
+#define SAMPLE_GUARD_US 2000
 
 /* Runs the loop until cond holds or the absolute deadline; false on timeout. */
 bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline);

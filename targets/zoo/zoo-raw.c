@@ -9,6 +9,11 @@
  * wsfault can be shown to catch that one mistake and nothing else.
  *
  * Usage: zoo-raw --port N [--host ADDR] [--defect NAME]
+ *                [--ping-interval MS --ping-timeout MS]
+ *
+ * With --ping-interval it keeps connections alive as python-websockets and
+ * uvicorn do: a Ping every interval, and a connection whose Pong does not
+ * come within the timeout is failed with Close 1011.
  */
 
 #include <arpa/inet.h>
@@ -74,6 +79,7 @@ enum close_code {
     CLOSE_PROTOCOL_ERROR = 1002,
     CLOSE_INVALID_PAYLOAD = 1007,
     CLOSE_TOO_BIG = 1009,
+    CLOSE_INTERNAL_ERROR = 1011,
 };
 
 enum defect {
@@ -90,6 +96,7 @@ enum defect {
     DEFECT_UAF_AFTER_CLOSE,
     DEFECT_DEAF_WHILE_BLOCKED,
     DEFECT_COUNT_BOUNDED_QUEUE,
+    DEFECT_PING_WITHOUT_TIMEOUT,
 };
 
 static const char *const defect_names[] = {
@@ -106,6 +113,7 @@ static const char *const defect_names[] = {
     "uaf-after-close",
     "deaf-while-blocked",
     "count-bounded-queue",
+    "ping-without-timeout",
 };
 
 /* One queued piece of output: an HTTP response or a whole frame. */
@@ -151,9 +159,14 @@ struct conn {
     int reset_when_flushed; /* ... and with RST rather than FIN */
     int lingering;          /* uaf-after-close: FIN sent, reading until the client's */
     long long deadline;     /* ms on the monotonic clock; 0 for none */
+    long long next_ping;    /* keepalive: when the next Ping goes out; 0 for none */
+    long long pong_due;     /* ... and when its Pong is late; 0 when none is awaited */
 };
 
 static enum defect defect;
+
+/* Keepalive (--ping-interval, --ping-timeout), in ms; 0 for none. */
+static long long ping_interval_ms, ping_timeout_ms;
 
 static struct {
     int epfd;
@@ -694,7 +707,10 @@ static void on_frame(struct conn *c, int fin, int opcode, const unsigned char *p
         if (!c->close_sent) queue_frame(c, 1, OP_PONG, payload, len);
         return;
     case OP_PONG:
-        return; /* unsolicited pongs are allowed, and need no answer */
+        /* Any Pong will do, as in python-websockets: the client is alive.
+         * Unsolicited pongs are allowed, and need no answer. */
+        c->pong_due = 0;
+        return;
     case OP_CLOSE:
         on_close_frame(c, payload, len);
         return;
@@ -941,6 +957,7 @@ static int upgrade(struct conn *c, size_t head_len)
     c->session = xmalloc(sizeof(*c->session));
     memset(c->session, 0, sizeof(*c->session));
     c->deadline = 0;
+    if (ping_interval_ms) c->next_ping = now_ms() + ping_interval_ms;
     say("conn %lu open", c->id);
     return 1;
 }
@@ -1148,6 +1165,36 @@ static void on_signal(void)
 
 /* ---- The loop ---- */
 
+/* The keepalive of one connection; returns when it next needs a look. */
+static long long keepalive(struct conn *c, long long now)
+{
+    if (!c->next_ping || c->close_sent || c->close_received || c->failed) return 0;
+    if (c->pong_due && now >= c->pong_due) {
+        /*
+         * DEFECT ping-without-timeout: the Pings go on, but a client that
+         * never answers them is kept for ever, which is what the keepalive
+         * was for: a dead peer holds its socket and its memory until the
+         * server restarts.
+         */
+        if (defect == DEFECT_PING_WITHOUT_TIMEOUT) {
+            say("conn %lu missed its pong, kept", c->id);
+            c->pong_due = 0;
+        } else {
+            fail(c, CLOSE_INTERNAL_ERROR, "keepalive ping timeout");
+            flush(c);
+            return 0;
+        }
+    }
+    if (now >= c->next_ping) {
+        queue_frame(c, 1, OP_PING, (const unsigned char *)"keepalive", 9);
+        flush(c);
+        c->next_ping = now + ping_interval_ms;
+        if (!c->pong_due) c->pong_due = now + ping_timeout_ms;
+    }
+    if (c->pong_due && c->pong_due < c->next_ping) return c->pong_due;
+    return c->next_ping;
+}
+
 /* Close what ran out of time; returns how long epoll may sleep. */
 static int run_timers(void)
 {
@@ -1155,8 +1202,13 @@ static int run_timers(void)
     struct conn *c, *cnext;
 
     for (c = server.conns; c; c = cnext) {
+        long long at;
+
         cnext = c->next;
-        if (!c->deadline) continue;
+        if (c->dead) continue;
+        at = keepalive(c, now);
+        if (at && (next < 0 || at < next)) next = at;
+        if (c->dead || !c->deadline) continue;
         if (now >= c->deadline) {
             if (c->upgraded)
                 say("conn %lu close timed out", c->id);
@@ -1228,10 +1280,14 @@ static void serve(void)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: zoo-raw --port N [--host ADDR] [--defect NAME]\n"
+                 "               [--ping-interval MS --ping-timeout MS]\n"
                  "\n"
                  "WebSocket echo server on raw sockets, correct unless a defect is chosen.\n"
                  "  --port N       TCP port to listen on (0 picks a free one)\n"
                  "  --host ADDR    numeric IPv4 or IPv6 address (default " DEFAULT_HOST ")\n"
+                 "  --ping-interval MS, --ping-timeout MS\n"
+                 "                 keepalive: a Ping every interval, Close 1011 when its\n"
+                 "                 Pong is later than the timeout (default: no Pings)\n"
                  "  --defect NAME  the one defect to have (default none):\n");
     for (size_t i = 0; i < sizeof(defect_names) / sizeof(defect_names[0]); i++)
         fprintf(out, "                   %s\n", defect_names[i]);
@@ -1321,7 +1377,8 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if (strcmp(arg, "--port") && strcmp(arg, "--host") && strcmp(arg, "--defect"))
+        if (strcmp(arg, "--port") && strcmp(arg, "--host") && strcmp(arg, "--defect") &&
+            strcmp(arg, "--ping-interval") && strcmp(arg, "--ping-timeout"))
             bad_usage("unknown argument '%s'", arg);
         if (i + 1 >= argc) bad_usage("%s needs a value", arg);
         val = argv[++i];
@@ -1332,6 +1389,18 @@ int main(int argc, char **argv)
 
             if (d < 0) bad_usage("unknown defect '%s'", val);
             defect = (enum defect)d;
+        } else if (!strcmp(arg, "--ping-interval") || !strcmp(arg, "--ping-timeout")) {
+            char *end;
+            long ms;
+
+            errno = 0;
+            ms = strtol(val, &end, 10);
+            if (errno || end == val || *end || ms <= 0 || ms > 3600000)
+                bad_usage("%s: expected milliseconds from 1 to 3600000, not '%s'", arg, val);
+            if (!strcmp(arg, "--ping-interval"))
+                ping_interval_ms = ms;
+            else
+                ping_timeout_ms = ms;
         } else {
             char *end;
 
@@ -1342,6 +1411,8 @@ int main(int argc, char **argv)
         }
     }
     if (port < 0) bad_usage("--port is required");
+    if (!ping_interval_ms != !ping_timeout_ms)
+        bad_usage("--ping-interval and --ping-timeout go together");
     if (inet_pton(AF_INET6, host, addr) == 1) {
         lb = "[";
         rb = "]";

@@ -43,6 +43,18 @@ json() {
   python3 -c 'import json,sys; d=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2"
 }
 
+# interrupt PID OUT: Ctrl-C for a wsfault run in the background, whose
+# output goes to OUT: SIGINT, then it must exit 130.
+interrupt() {
+  kill -INT "$1"
+  set +e
+  wait "$1"
+  local rc=$?
+  set -e
+  cat "$2"
+  [ $rc -eq 130 ] || fail "exit status $rc after SIGINT, expected 130"
+}
+
 # no_process PATTERN: no process's command line matches (pgrep -f).
 no_process() {
   if pgrep -f -- "$1" >/dev/null; then

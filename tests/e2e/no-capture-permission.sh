@@ -35,6 +35,7 @@ without_capture() {
 
 # The wire scenario first (its own capture is refused), then the other way
 # round (the refusal comes with the first scenario and holds for the run).
+# One worker (-j 1): each worker meets the refusal with its own first scenario.
 for order in wire-first clean-first; do
   if [ $order = wire-first ]; then
     files=(wire.wsf "$clean")
@@ -45,7 +46,7 @@ for order in wire-first clean-first; do
   fi
   clean_i=$((1 - wire_i))
   rm -rf captures
-  expect_rc 0 without_capture "$WSFAULT" run --target "$SRC/targets/lws-echo.target" \
+  expect_rc 0 without_capture "$WSFAULT" run --target "$SRC/targets/lws-echo.target" -j 1 \
     --results $order.json "${files[@]}"
   assert_contains out.txt "SKIP  Wire expectation without capture permission"
   assert_contains out.txt "        $reason"

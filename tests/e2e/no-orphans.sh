@@ -3,12 +3,7 @@
 # and not after wsfault itself is killed with SIGKILL (PR_SET_PDEATHSIG).
 source "$(dirname "$0")/lib.sh"
 
-cat >long.wsf <<'WSF'
-scenario "A long wait, to be interrupted"
-connect
-handshake
-wait 30s
-WSF
+cp "$SRC/tests/data/long-wait.wsf" long.wsf
 
 # The target forks a grandchild (sleep 3132) before it becomes lws-echo.
 "$WSFAULT" run --target "$SRC/tests/data/targets/with-grandchild.target" --results r.json \
@@ -23,13 +18,7 @@ done
 pgrep -f "sleep 3132" >/dev/null || fail "the target never started"
 pgrep -P $pid -f lws-echo >/dev/null || fail "lws-echo never started"
 sleep 1
-kill -INT $pid
-set +e
-wait $pid
-rc=$?
-set -e
-cat out.txt
-[ $rc -eq 130 ] || fail "exit status $rc after SIGINT, expected 130"
+interrupt $pid out.txt
 assert_contains out.txt "interrupted: 1 of 1 scenarios run"
 assert_contains out.txt "error: interrupted by SIGINT"
 [ "$(json 'd["interrupted"]' r.json)" = "True" ] || fail "results.json does not say interrupted"

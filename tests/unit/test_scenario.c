@@ -1660,12 +1660,13 @@ static void test_named_bounds(void)
     }
     parse_fails(HEAD "expect tcp closed within handshake-timout\n",
                 "t.wsf:2:26: expected a duration after 'within' (e.g. 500ms) or a named bound "
-                "(handshake-timeout, close-timeout, close-tcp, shutdown-grace), found "
-                "'handshake-timout'");
+                "(handshake-timeout, close-timeout, close-tcp, shutdown-grace, ping-interval, "
+                "ping-timeout), found 'handshake-timout'");
     /* A size is no duration, and the other way round. */
     parse_fails(HEAD "wait rss-growth\n",
                 "t.wsf:2:6: expected a duration (e.g. 100ms) or a named bound (handshake-timeout, "
-                "close-timeout, close-tcp, shutdown-grace), found 'rss-growth'");
+                "close-timeout, close-tcp, shutdown-grace, ping-interval, ping-timeout), found "
+                "'rss-growth'");
     parse_fails(HEAD "expect target rss growth below close-tcp\n",
                 "t.wsf:2:32: expected a size (e.g. 64MiB) or a named bound (rss-growth), found "
                 "'close-tcp'");

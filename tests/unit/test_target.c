@@ -843,7 +843,8 @@ static void test_bounds(void)
 
     parse_fails(BASE "bound handshake 10s\n",
                 "t.target:4:7: expected a bound name (handshake-timeout, close-timeout, "
-                "close-tcp, shutdown-grace, rss-growth), found 'handshake'");
+                "close-tcp, shutdown-grace, ping-interval, ping-timeout, rss-growth), found "
+                "'handshake'");
     parse_fails(BASE "bound close-tcp 4MiB\n",
                 "t.target:4:17: expected a duration (e.g. 10s), found '4MiB'");
     parse_fails(BASE "bound rss-growth 2s\n",
@@ -867,9 +868,35 @@ static void test_bound_args(void)
     CU_ASSERT_STRING_EQUAL(e, "--bound close-timeout=5: expected a duration (e.g. 10s), found '5'");
     CU_ASSERT_EQUAL(wsf_bounds_set_arg(&bs, "nope=5s", e, sizeof e), -1);
     CU_ASSERT_STRING_EQUAL(e, "--bound nope=5s: unknown bound 'nope' (known: handshake-timeout, "
-                              "close-timeout, close-tcp, shutdown-grace, rss-growth)");
+                              "close-timeout, close-tcp, shutdown-grace, ping-interval, "
+                              "ping-timeout, rss-growth)");
     /* A failed argument changes nothing. */
     CU_ASSERT_EQUAL(bs.value[WSF_BOUND_CLOSE_TIMEOUT], 5000000);
+}
+
+/* ping-interval has no default: a server that declares none does not ping,
+ * and a scenario that needs it is skipped, not run against a made-up value. */
+static void test_bound_undeclared(void)
+{
+    wsf_target *t = parse_ok(BASE "bound ping-timeout 3s\n");
+    if (!t) return;
+    CU_ASSERT_FALSE(wsf_bound_declared(&t->bounds, WSF_BOUND_PING_INTERVAL));
+    CU_ASSERT_STRING_EQUAL(t->bounds.origin[WSF_BOUND_PING_INTERVAL], "not declared");
+    CU_ASSERT_TRUE(wsf_bound_declared(&t->bounds, WSF_BOUND_PING_TIMEOUT));
+    CU_ASSERT_TRUE(wsf_bound_declared(&t->bounds, WSF_BOUND_CLOSE_TIMEOUT));
+    wsf_target_free(t);
+
+    t = parse_ok(BASE "bound ping-interval 10s\n");
+    if (!t) return;
+    CU_ASSERT_TRUE(wsf_bound_declared(&t->bounds, WSF_BOUND_PING_INTERVAL));
+    CU_ASSERT_EQUAL(wsf_bound_effective(&t->bounds, WSF_BOUND_PING_INTERVAL), 11000000);
+    wsf_target_free(t);
+
+    wsf_bounds bs;
+    char e[256];
+    wsf_bounds_defaults(&bs);
+    CU_ASSERT_EQUAL(wsf_bounds_set_arg(&bs, "ping-interval=2s", e, sizeof e), 0);
+    CU_ASSERT_TRUE(wsf_bound_declared(&bs, WSF_BOUND_PING_INTERVAL));
 }
 
 static void test_log_level(void)
@@ -931,6 +958,7 @@ static CU_TestInfo tests[] = {
     {"alarm and ignore errors", test_alarm_and_ignore_errors},
     {"bounds", test_bounds},
     {"bound args", test_bound_args},
+    {"a bound with no default", test_bound_undeclared},
     CU_TEST_INFO_NULL,
 };
 
