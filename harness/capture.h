@@ -71,8 +71,9 @@ int wsf_capture_begin(wsf_capture *c, wsf_loop *loop, const char *path, wsf_time
                       wsf_wire_facts *facts, char *err, size_t errlen);
 /* Reads what is there now (the loop calls this too when packets arrive). */
 void wsf_capture_poll(wsf_capture *c);
-/* Stops writing the scenario's file. */
-void wsf_capture_end(wsf_capture *c);
+/* Stops writing the scenario's file; returns how many packets the kernel
+ * dropped before they could be read (then the wire facts are incomplete). */
+unsigned wsf_capture_end(wsf_capture *c);
 void wsf_capture_close(wsf_capture *c);
 
 void wsf_wire_facts_init(wsf_wire_facts *f);

@@ -172,6 +172,8 @@ static json_t *result_json(const wsf_result *r)
     if (r->url) json_object_set_new(j, "url", jstr(r->url));
     if (r->known) json_object_set_new(j, "known", jstr(r->known));
     if (r->pcap) json_object_set_new(j, "pcap", jstr(r->pcap));
+    if (r->capture_dropped)
+        json_object_set_new(j, "capture_dropped", json_integer(r->capture_dropped));
     json_t *faults = fault_precision(&r->tl);
     if (json_array_size(faults))
         json_object_set_new(j, "faults", faults);

@@ -255,7 +255,7 @@ static void capture_end(run_ctx *c)
     int64_t until = wsf_now_us() + CAPTURE_LINGER_US;
     while (wsf_now_us() < until)
         wsf_loop_run_once(c->r->loop, until);
-    wsf_capture_end(c->cap);
+    c->res->capture_dropped = wsf_capture_end(c->cap);
     wsf_capture_close(c->cap);
     c->cap = NULL;
 }
@@ -476,6 +476,20 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         }
         rc_check_done(&c, k, false, wsf_xstrdup("the target process still running"),
                       wsf_xasprintf("it %s at +%s", st, a));
+    }
+    /* Wire checks judged on a capture that lost packets may have passed on a
+     * FIN or RST that was never read, or failed for want of one: neither is
+     * a verdict on the server. The scenario could not be judged (a death of
+     * the target, found without the capture, stays the finding). */
+    bool died = target_was_up && !r->inst.running && !scenario_ends_target(sc);
+    if (res->capture_dropped && needs_wire(sc) && !died && res->verdict != WSF_ERROR &&
+        res->verdict != WSF_SKIP) {
+        res->verdict = WSF_ERROR;
+        free(res->reason);
+        res->reason = wsf_xasprintf(
+            "the capture lost %u packets (dropped by the kernel before wsfault read them): its "
+            "wire checks cannot be judged; run it alone, or with fewer workers (-j)",
+            res->capture_dropped);
     }
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */

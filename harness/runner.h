@@ -53,6 +53,8 @@ typedef struct {
     /* Which run of the scenario this is, from 1, with --repeat or
      * --until-fail; 0 in a run that runs each scenario once. */
     unsigned try_no;
+    /* Packets the capture lost (the kernel's ring overflowed). */
+    unsigned capture_dropped;
 } wsf_result;
 
 typedef struct {

@@ -84,7 +84,7 @@ victim=""
 # it and, with no scenario left, ends: the worker left is in the long wait.
 seen2=""
 for _ in $(seq 200); do
-  n_up=$(pgrep -f "$me --port" | wc -l)
+  n_up=$(pgrep -f "$me --port" | wc -l || true)
   [ "$n_up" -ge 2 ] && seen2=1
   [ -n "$seen2" ] && [ "$n_up" = 1 ] && break
   sleep 0.05
