@@ -99,8 +99,9 @@ typedef struct {
     bool capture;
     const char *capture_if; /* NULL: "lo" for loopback targets, else "any" */
     const char *capture_dir;
-    char *capture_off_why; /* why there is no capture, once that is known */
-    size_t n_run;          /* scenarios run so far, for file names */
+    char *capture_off_why;   /* why there is no capture, once that is known */
+    struct wsf_capture *cap; /* open from the first scenario captured to the end */
+    size_t n_run;            /* scenarios run so far, for file names */
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,
