@@ -101,7 +101,10 @@ typedef struct {
     const char *capture_dir;
     char *capture_off_why;   /* why there is no capture, once that is known */
     struct wsf_capture *cap; /* open from the first scenario captured to the end */
-    size_t n_run;            /* scenarios run so far, for file names */
+    /* With --url and several workers: why the server's log is not read
+     * (every worker would see every worker's lines); NULL otherwise. */
+    const char *log_off_why;
+    size_t n_run; /* scenarios run so far, for file names */
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

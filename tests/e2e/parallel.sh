@@ -112,6 +112,4 @@ no_process "$me --port"
 
 expect_rc 2 "$WSFAULT" run --target echo.target -j 0 long.wsf
 assert_contains out.txt "wsfault: -j 0: expected a number of workers from 1 to 64"
-expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ -j 2 long.wsf
-assert_contains out.txt "wsfault: -j 2 with --url: the workers would share one server"
 echo "ok: $n cases alike at -j 1 and -j 2; Ctrl-C and SIGKILL leave nothing behind; a killed worker is an error entry"
