@@ -58,8 +58,10 @@ sleep 0.2
 no_process "$me --port"
 no_process "results int.json"
 
-# SIGKILL of wsfault: each worker ends its scenario and its target.
-"$WSFAULT" run --target echo.target -j 2 --results kill.json long.wsf \
+# SIGKILL of wsfault: each worker ends its scenario and its target, and
+# the workers' folder in TMPDIR goes with the last of them.
+mkdir tmp
+TMPDIR=$PWD/tmp "$WSFAULT" run --target echo.target -j 2 --results kill.json long.wsf \
   long2.wsf >kill.txt 2>&1 &
 pid=$!
 for _ in $(seq 200); do
@@ -73,6 +75,7 @@ for _ in $(seq 100); do
 done
 no_process "$me --port"
 no_process "results kill.json"
+[ -z "$(ls -A tmp)" ] || fail "left in TMPDIR after SIGKILL: $(ls -A tmp)"
 
 # A worker killed in the middle of a scenario: that scenario is an error
 # that says so, in results.json like any other, and the run goes on.
