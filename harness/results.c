@@ -273,6 +273,8 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(summary, "skipped", json_integer((json_int_t)counts[WSF_SKIP]));
     json_object_set_new(summary, "info", json_integer((json_int_t)counts[WSF_INFO]));
     json_object_set_new(root, "summary", summary);
+    json_t *storm = info->storm ? json_loads(info->storm, 0, NULL) : NULL;
+    if (storm) json_object_set_new(root, "storm", storm);
     json_object_set_new(root, "scenarios", arr);
 
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
