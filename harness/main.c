@@ -48,6 +48,15 @@ static const char usage_text[] =
     "  -j, --jobs N          run N scenarios at a time, each worker with its own\n"
     "                        target on its own port (default: the number of cores;\n"
     "                        with --url, 1); output and results in the run's order\n"
+    "      --repeat N        run the scenarios N times (each run is listed)\n"
+    "      --until-fail      run them again and again until one fails or errors,\n"
+    "                        at most 1000 times (or --repeat N); passes after the\n"
+    "                        first try are counted, not listed; exit 1 when found\n"
+    "      --shuffle         run them in a random order (a new one per try), from\n"
+    "                        a seed that is printed; --seed S repeats an order\n"
+    "      --shard I/N       run the I-th of N shares of the scenarios, for CI jobs\n"
+    "                        in parallel; `report` merges the shards' results\n"
+    "                        files into one column\n"
     "      --report DIR      at the end, write an HTML report: DIR/index.html\n"
     "      --junit FILE      at the end, write JUnit XML for CI\n"
     "      --no-capture      do not capture packets (on by default where permitted:\n"
@@ -205,10 +214,12 @@ static const char *paint(wsf_verdict v)
 
 /* On a terminal, the scenario running now shows on a line the next verdict
  * overwrites, so a long run is never silent. */
-static void print_running(const wsf_scenario *sc, size_t i, size_t n)
+static void print_running(const wsf_scenario *sc, size_t i, size_t n, unsigned try_no)
 {
     if (!tty) return;
-    printf("\r\033[K[%zu/%zu] running %s ...", i + 1, n, sc->name);
+    printf("\r\033[K");
+    if (try_no) printf("try %u ", try_no);
+    printf("[%zu/%zu] running %s ...", i + 1, n, sc->name);
     fflush(stdout);
 }
 
@@ -220,8 +231,10 @@ static void print_result(FILE *out, const wsf_result *r, size_t i, size_t n, boo
     wsf_format_duration(r->duration_us, d, sizeof d);
     int w = n >= 100 ? 3 : n >= 10 ? 2 : 1;
     if (tty) fprintf(out, "\r\033[K");
-    fprintf(out, "[%*zu/%zu] %s%s%s %s  (%s, %s)\n", w, i + 1, n, paint(r->verdict),
-            label[r->verdict], colour ? "\033[0m" : "", r->sc->name, r->sc->file, d);
+    char try_text[32] = "";
+    if (r->try_no) snprintf(try_text, sizeof try_text, ", try %u", r->try_no);
+    fprintf(out, "[%*zu/%zu] %s%s%s %s  (%s, %s%s)\n", w, i + 1, n, paint(r->verdict),
+            label[r->verdict], colour ? "\033[0m" : "", r->sc->name, r->sc->file, d, try_text);
     if (r->verdict == WSF_SKIP) {
         fprintf(out, "        %s\n", r->reason);
     } else if (r->verdict == WSF_ERROR) {
@@ -414,9 +427,16 @@ typedef struct {
     bool capture, verbose;
     const char *capture_if;
     char *capture_dir, *capture_off_why;
+    /* The jobs: try t runs scenario order[t * n + k] as its k-th. */
+    size_t n_jobs;
+    size_t *order;
+    bool numbered; /* tries are numbered: --repeat or --until-fail */
+    bool until_fail;
     /* Collected in the order of the run. */
     wsf_results_entry *entries;
     bool *have;
+    size_t counts[WSF_N_VERDICTS], runs, not_listed;
+    size_t failed_job; /* --until-fail: the first failure, or (size_t)-1 */
 } run_plan;
 
 typedef struct {
@@ -472,14 +492,15 @@ static void plan_run(void *state, size_t i, wsf_job_out *out)
     st->runner.n_run = i;
     struct rusage before, after;
     getrusage(RUSAGE_SELF, &before);
-    wsf_runner_run(&st->runner, p->scs[i], &res);
+    wsf_runner_run(&st->runner, p->scs[p->order[i]], &res);
     getrusage(RUSAGE_SELF, &after);
     res.cpu_us = cpu_of(&after) - cpu_of(&before);
     res.peak_rss_kib = after.ru_maxrss;
+    res.try_no = p->numbered ? (unsigned)(i / p->n + 1) : 0;
     size_t len;
     FILE *f = open_memstream(&out->text, &len);
     if (f) {
-        print_result(f, &res, i, p->n, p->verbose);
+        print_result(f, &res, i % p->n, p->n, p->verbose);
         fclose(f);
     }
     out->entry.verdict = res.verdict;
@@ -499,17 +520,84 @@ static void plan_stop(void *state)
 static void plan_began(void *ctx, size_t i)
 {
     run_plan *p = ctx;
-    print_running(p->scs[i], i, p->n);
+    print_running(p->scs[p->order[i]], i % p->n, p->n, p->numbered ? (unsigned)(i / p->n + 1) : 0);
 }
 
-static void plan_done(void *ctx, size_t i, wsf_job_out *out)
+/* A worker that died in the middle of a scenario leaves no entry: the
+ * scenario still gets one, an error saying so, so that results.json lists
+ * every scenario that ran. */
+static char *lost_entry(const wsf_scenario *sc, const char *why, unsigned try_no)
+{
+    wsf_result res = {.sc = sc, .verdict = WSF_ERROR, .try_no = try_no};
+    res.reason = wsf_xstrdup(why && *why ? why : "the worker running it ended: no verdict");
+    size_t n = strlen(res.reason);
+    while (n && res.reason[n - 1] == '\n')
+        res.reason[--n] = '\0';
+    wsf_timeline_init(&res.tl, wsf_now_us());
+    char *json = wsf_result_entry(&res);
+    wsf_timeline_free(&res.tl);
+    free(res.reason);
+    return json;
+}
+
+static bool plan_done(void *ctx, size_t i, wsf_job_out *out)
 {
     run_plan *p = ctx;
-    if (out->text) fputs(out->text, stdout);
-    fflush(stdout);
+    if (!out->entry.json) {
+        out->entry.verdict = WSF_ERROR;
+        out->entry.json =
+            lost_entry(p->scs[p->order[i]], out->text, p->numbered ? (unsigned)(i / p->n + 1) : 0);
+    }
+    wsf_verdict v = out->entry.verdict;
+    bool failed = v == WSF_FAIL || v == WSF_ERROR;
+    p->counts[v]++;
+    p->runs++;
+    /* --until-fail: the first try is shown and kept whole; later ones only
+     * what failed, and a line at the end of each try. */
+    bool keep = !p->until_fail || i < p->n || failed;
+    if (keep && out->text) fputs(out->text, stdout);
     free(out->text);
-    p->entries[i] = out->entry;
-    p->have[i] = true;
+    if (keep) {
+        p->entries[i] = out->entry;
+        p->have[i] = true;
+    } else {
+        free(out->entry.json);
+        p->not_listed++;
+    }
+    if (p->until_fail && failed && p->failed_job == (size_t)-1) p->failed_job = i;
+    if (p->until_fail && i >= p->n && i % p->n == p->n - 1 && p->failed_job == (size_t)-1) {
+        if (tty) printf("\r\033[K");
+        printf("try %zu: no failure\n", i / p->n + 1);
+    }
+    fflush(stdout);
+    return p->until_fail && failed;
+}
+
+/* --shard I/N: "3/8". */
+static bool parse_shard(const char *v, int *index, int *count)
+{
+    char *end;
+    errno = 0;
+    long i = strtol(v, &end, 10);
+    if (errno || end == v || *end != '/') return false;
+    const char *c = end + 1;
+    long n = strtol(c, &end, 10);
+    if (errno || end == c || *end || n < 1 || n > 10000 || i < 1 || i > n) return false;
+    *index = (int)i;
+    *count = (int)n;
+    return true;
+}
+
+/* --repeat N, --seed S: a whole number, at most max. */
+static bool parse_count(const char *v, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    if (*v < '0' || *v > '9') return false;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end || x > max) return false;
+    *out = x;
+    return true;
 }
 
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
@@ -534,6 +622,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"bound", required_argument, 0, 'B'},
                                          {"log", required_argument, 0, 'L'},
                                          {"jobs", required_argument, 0, 'j'},
+                                         {"repeat", required_argument, 0, 'r'},
+                                         {"until-fail", no_argument, 0, 'U'},
+                                         {"shuffle", no_argument, 0, 'S'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"shard", required_argument, 0, 'D'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
     /* The command line's handshake defaults, and those of the run: the
@@ -548,6 +641,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     bool list = false, verbose = false, capture = true;
     const char *capture_if = NULL, *report_dir = NULL, *junit = NULL, *log_file = NULL;
     int ch, jobs = 0; /* 0: the default */
+    unsigned long long repeat = 0, seed = 0;
+    bool until_fail = false, shuffle = false, have_seed = false;
+    int shard_index = 0, shard_count = 0;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "t:u:f:lo:vhVj:", opts, NULL)) != -1) {
         switch (ch) {
@@ -565,6 +661,39 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             jobs = (int)j;
             break;
         }
+        case 'r':
+        case 's':
+        case 'D': {
+            unsigned long long x = 0;
+            bool ok = ch == 'D'   ? parse_shard(optarg, &shard_index, &shard_count)
+                      : ch == 'r' ? parse_count(optarg, 1000000, &x) && x >= 1
+                                  : parse_count(optarg, UINT64_MAX, &x);
+            if (!ok) {
+                fprintf(stderr, "wsfault: --%s %s: expected %s\n",
+                        ch == 'D'   ? "shard"
+                        : ch == 'r' ? "repeat"
+                                    : "seed",
+                        optarg,
+                        ch == 'D'   ? "I/N, the I-th of N shares, 1 <= I <= N <= 10000 (e.g. 2/4)"
+                        : ch == 'r' ? "a number of times from 1 to 1000000"
+                                    : "a whole number (as a run printed it)");
+                wsf_hs_defaults_free(&cli_handshake);
+                free(filters.v);
+                return EXIT_USAGE;
+            }
+            if (ch == 'r') repeat = x;
+            if (ch == 's') {
+                seed = x;
+                have_seed = true;
+            }
+            break;
+        }
+        case 'U':
+            until_fail = true;
+            break;
+        case 'S':
+            shuffle = true;
+            break;
         case 't':
             target_file = optarg;
             break;
@@ -647,6 +776,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         fputs("wsfault: give a target: --target FILE or --url ws://host:port/\n", stderr);
         return EXIT_USAGE;
     }
+    if (have_seed && !shuffle) {
+        fputs("wsfault: --seed S goes with --shuffle: the seed chooses the order\n", stderr);
+        return EXIT_USAGE;
+    }
 
     strlist files = {0};
     int bad = 0;
@@ -686,11 +819,30 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     free(filters.v);
     int rc = EXIT_USAGE;
     wsf_target *target = NULL;
+    size_t *order = NULL;
     if (bad) goto out;
     if (n == 0) {
         fprintf(stderr, "wsfault: no scenario to run%s\n",
                 filters.n ? " (none matched the filter)" : "");
         goto out;
+    }
+    /* A share is every N-th scenario of the sorted suite: long and short
+     * ones spread over the shares, and the shares of one suite are the
+     * same on every machine. */
+    if (shard_count) {
+        size_t kept = 0, all = n;
+        for (size_t i = 0; i < all; i++) {
+            if (i % (size_t)shard_count == (size_t)(shard_index - 1))
+                scs[kept++] = scs[i];
+            else
+                wsf_scenario_free(scs[i]);
+        }
+        n = kept;
+        if (n == 0) {
+            fprintf(stderr, "wsfault: --shard %d/%d: no scenario in this share (%zu in all)\n",
+                    shard_index, shard_count, all);
+            goto out;
+        }
     }
     if (list) {
         for (size_t i = 0; i < n; i++) {
@@ -730,7 +882,25 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         goto out;
     }
     if (jobs == 0) jobs = url ? 1 : wsf_workers_default();
-    if ((size_t)jobs > n) jobs = (int)n;
+
+    /* The jobs of the run: each try in the suite's order or, shuffled, in
+     * an order drawn from the seed (a new one per try). */
+    unsigned tries_max = repeat ? (unsigned)repeat : until_fail ? 1000 : 1;
+    size_t n_jobs = n * tries_max;
+    if (!have_seed) seed = wsf_rand_seed();
+    uint64_t rng = seed;
+    order = wsf_xcalloc(n_jobs, sizeof *order);
+    for (size_t t = 0; t < tries_max; t++) {
+        size_t *o = order + t * n;
+        for (size_t k = 0; k < n; k++)
+            o[k] = k;
+        for (size_t k = n; shuffle && k > 1; k--) {
+            size_t j = (size_t)(wsf_rand_next(&rng) % k), x = o[k - 1];
+            o[k - 1] = o[j];
+            o[j] = x;
+        }
+    }
+    if ((size_t)jobs > n_jobs) jobs = (int)n_jobs;
 
     char *bindir = exe_dir();
     char *targetdir = target_file ? abs_dir_of(target_file) : wsf_xstrdup(".");
@@ -748,7 +918,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                      .capture = capture,
                      .verbose = verbose,
                      .capture_if = capture_if,
-                     .capture_dir = capture_dir};
+                     .capture_dir = capture_dir,
+                     .n_jobs = n_jobs,
+                     .order = order,
+                     .numbered = tries_max > 1,
+                     .until_fail = until_fail,
+                     .failed_job = (size_t)-1};
     if (log_file) {
         /* Checked before anything runs (the worker opens it again). */
         struct stat lst;
@@ -779,16 +954,30 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                          .url = url ? url : target->url,
                          .handshake = &handshake,
                          .workers = jobs,
+                         .shard_index = shard_index,
+                         .shard_count = shard_count,
+                         .shuffled = shuffle,
+                         .seed = seed,
+                         .tries_max = tries_max > 1 ? tries_max : 0,
+                         .until_fail = until_fail,
                          .started_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec};
     int64_t t0 = wsf_now_us();
     printf("wsfault %s: %zu scenario%s against %s%s%s", WSF_VERSION, n, n == 1 ? "" : "s",
            target ? target->name : url, target && url ? " at " : "", target && url ? url : "");
     if (jobs > 1) printf(", %d workers", jobs);
+    if (shard_count) printf(", share %d of %d", shard_index, shard_count);
+    if (until_fail)
+        printf(", until one fails (at most %u tries)", tries_max);
+    else if (tries_max > 1)
+        printf(", %u times", tries_max);
     printf("\n");
+    /* The seed first, so that even a run cut short can be repeated. */
+    if (shuffle)
+        printf("shuffled with seed %llu (--shuffle --seed %llu repeats the order)\n", seed, seed);
     fflush(stdout);
 
-    plan.entries = wsf_xcalloc(n, sizeof *plan.entries);
-    plan.have = wsf_xcalloc(n, sizeof *plan.have);
+    plan.entries = wsf_xcalloc(n_jobs, sizeof *plan.entries);
+    plan.have = wsf_xcalloc(n_jobs, sizeof *plan.have);
     wsf_workers_ops ops = {.start = plan_start,
                            .run = plan_run,
                            .stop = plan_stop,
@@ -796,7 +985,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                            .done = plan_done,
                            .ctx = &plan};
     char err[1024];
-    long ran = wsf_workers_run(n, jobs, &ops, &info.interrupted, err, sizeof err);
+    long ran = wsf_workers_run(n_jobs, jobs, &ops, &info.interrupted, err, sizeof err);
     if (ran < 0) {
         fprintf(stderr, "wsfault: %s\n", err);
         rc = log_file ? EXIT_USAGE : 1;
@@ -806,13 +995,23 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 
     /* What finished, in the order of the run. */
     size_t done = 0;
-    size_t counts[WSF_N_VERDICTS] = {0};
-    for (size_t i = 0; i < n; i++)
-        if (plan.have[i]) {
-            plan.entries[done++] = plan.entries[i];
-            counts[plan.entries[done - 1].verdict]++;
-        }
-    if (info.interrupted) printf("interrupted: %zu of %zu scenarios run\n", done, n);
+    const size_t *counts = plan.counts;
+    for (size_t i = 0; i < n_jobs; i++)
+        if (plan.have[i]) plan.entries[done++] = plan.entries[i];
+    info.runs = plan.runs;
+    info.not_listed = plan.not_listed;
+    if (tries_max > 1)
+        info.tries = (unsigned)(plan.failed_job != (size_t)-1 ? plan.failed_job / n + 1
+                                : plan.runs                   ? (plan.runs - 1) / n + 1
+                                                              : 0);
+    if (info.interrupted) printf("interrupted: %zu of %zu scenarios run\n", plan.runs, n_jobs);
+    if (until_fail && plan.failed_job != (size_t)-1)
+        printf("until-fail: %s (%s) failed on try %u, after %zu runs without a failure\n",
+               scs[order[plan.failed_job]]->name, scs[order[plan.failed_job]]->file, info.tries,
+               plan.failed_job);
+    else if (until_fail && !info.interrupted)
+        printf("until-fail: no failure in %u tries of %zu scenario%s\n", info.tries, n,
+               n == 1 ? "" : "s");
     printf("%zu passed, %zu failed, %zu errors", counts[WSF_PASS], counts[WSF_FAIL],
            counts[WSF_ERROR]);
     /* Verdicts that do not fail the run are told apart from passes. */
@@ -856,6 +1055,7 @@ out:
     for (size_t i = 0; i < n; i++)
         wsf_scenario_free(scs[i]);
     free(scs);
+    free(order);
     wsf_target_free(target);
     wsf_hs_defaults_free(&cli_handshake);
     wsf_hs_defaults_free(&handshake);

@@ -167,6 +167,7 @@ static json_t *result_json(const wsf_result *r)
     json_object_set_new(j, "rfc", strings(sc->rfc, sc->n_rfc));
     json_object_set_new(j, "tags", strings(sc->tags, sc->n_tags));
     json_object_set_new(j, "verdict", json_string(wsf_verdict_name(r->verdict)));
+    if (r->try_no) json_object_set_new(j, "try", json_integer(r->try_no));
     if (r->reason) json_object_set_new(j, "reason", jstr(r->reason));
     if (r->url) json_object_set_new(j, "url", jstr(r->url));
     if (r->known) json_object_set_new(j, "known", jstr(r->known));
@@ -243,6 +244,24 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     free(cwd);
     json_object_set_new(root, "interrupted", json_boolean(info->interrupted));
     if (info->workers > 1) json_object_set_new(root, "workers", json_integer(info->workers));
+    if (info->shard_count) {
+        json_t *sh = json_object();
+        json_object_set_new(sh, "index", json_integer(info->shard_index));
+        json_object_set_new(sh, "count", json_integer(info->shard_count));
+        json_object_set_new(root, "shard", sh);
+    }
+    if (info->shuffled) json_object_set_new(root, "seed", json_integer((json_int_t)info->seed));
+    if (info->tries) {
+        /* With --until-fail the passes after the first try are counted,
+         * not listed: a long hunt stays a small file. */
+        json_t *rp = json_object();
+        json_object_set_new(rp, "tries", json_integer(info->tries));
+        json_object_set_new(rp, "of", json_integer(info->tries_max));
+        json_object_set_new(rp, "until_fail", json_boolean(info->until_fail));
+        json_object_set_new(rp, "runs", json_integer((json_int_t)info->runs));
+        json_object_set_new(rp, "not_listed", json_integer((json_int_t)info->not_listed));
+        json_object_set_new(root, "repeat", rp);
+    }
     json_t *target = json_object();
     json_object_set_new(target, "name", jstr(info->target_name));
     json_object_set_new(target, "file", jstr(info->target_file));

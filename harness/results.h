@@ -15,7 +15,15 @@ typedef struct {
     int64_t started_us; /* wall clock */
     int64_t duration_us;
     bool interrupted;
-    int workers; /* processes the scenarios ran in (-j) */
+    int workers;                  /* processes the scenarios ran in (-j) */
+    int shard_index, shard_count; /* --shard I/N; 0/0: the whole suite */
+    bool shuffled;                /* --shuffle, with this seed */
+    uint64_t seed;
+    /* --repeat / --until-fail: tries begun, of at most tries_max; runs of
+     * scenarios done, and how many of them (passes) are not listed. */
+    unsigned tries, tries_max;
+    bool until_fail;
+    size_t runs, not_listed;
     /* The handshake defaults of the run; NULL: none. */
     const wsf_handshake_defaults *handshake;
     /* `wsfault storm`'s own account (a JSON object's text): its seed and

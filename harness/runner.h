@@ -50,6 +50,9 @@ typedef struct {
      * counted; and its peak RSS at the end, in KiB: what the harness costs. */
     int64_t cpu_us;
     int64_t peak_rss_kib;
+    /* Which run of the scenario this is, from 1, with --repeat or
+     * --until-fail; 0 in a run that runs each scenario once. */
+    unsigned try_no;
 } wsf_result;
 
 typedef struct {

@@ -124,6 +124,13 @@ static bool interrupted(const storm *s)
     return s->loop.interrupted != 0;
 }
 
+/* Nothing more can run: Ctrl-C, or the target failed to start (again,
+ * after a crash), which is not a round's failure. */
+static bool halted(const storm *s)
+{
+    return interrupted(s) || s->runner.start_error;
+}
+
 /* The progress line: overwritten in place on a terminal, a plain line
  * otherwise; the target's memory and fds when wsfault started it. */
 static void progress(storm *s, bool force)
@@ -147,11 +154,12 @@ static void progress(storm *s, bool force)
     s->progress_shown = s->tty;
 }
 
-/* Ends an overwritten progress line before other output. */
-static void progress_end(storm *s)
+/* Ends an overwritten progress line before other output: cleared, or
+ * kept as the last word on the rounds. */
+static void progress_end(storm *s, bool keep)
 {
     if (!s->progress_shown) return;
-    printf("\r\033[K");
+    printf(keep ? "\n" : "\r\033[K");
     s->progress_shown = false;
 }
 
@@ -241,10 +249,10 @@ static bool still_fails(storm *s, const wsf_storm_conn *c, size_t n, uint64_t ro
     snprintf(file, sizeof file, "storm/shrink-%zu.wsf", try_no);
     char *text = wsf_storm_text(NULL, name, c, n);
     *failed_on = 0;
-    for (unsigned k = 1; k <= s->reruns && !interrupted(s); k++) {
+    for (unsigned k = 1; k <= s->reruns && !halted(s); k++) {
         char *json;
         wsf_verdict v = run_text(s, file, text, true, &json, NULL);
-        if (interrupted(s)) {
+        if (halted(s)) {
             free(json);
             break;
         }
@@ -285,7 +293,7 @@ static void shrink(storm *s, wsf_storm_conn *cur, size_t *n, uint64_t round)
     while (changed && *n > 1) {
         changed = false;
         for (int k = 0; k<WSF_N_FAULTS && * n> 1; k++) {
-            if (interrupted(s) || wsf_now_us() >= stop) goto done;
+            if (halted(s) || wsf_now_us() >= stop) goto done;
             size_t m = without_kind(cur, *n, (wsf_fault_kind)k, cand);
             if (m == *n || m == 0) continue;
             if (still_fails(s, cand, m, round, &failed_on, ++tries)) {
@@ -297,12 +305,12 @@ static void shrink(storm *s, wsf_storm_conn *cur, size_t *n, uint64_t round)
     }
     while (*n > 1) {
         size_t h = *n / 2;
-        if (interrupted(s) || wsf_now_us() >= stop) goto done;
+        if (halted(s) || wsf_now_us() >= stop) goto done;
         if (still_fails(s, cur, h, round, &failed_on, ++tries)) {
             *n = h;
             continue;
         }
-        if (interrupted(s) || wsf_now_us() >= stop) goto done;
+        if (halted(s) || wsf_now_us() >= stop) goto done;
         if (still_fails(s, cur + h, *n - h, round, &failed_on, ++tries)) {
             memmove(cur, cur + h, (*n - h) * sizeof *cur);
             *n -= h;
@@ -320,10 +328,10 @@ static unsigned count_failures(storm *s, const char *text, unsigned *runs)
 {
     unsigned failed = 0;
     *runs = 0;
-    for (unsigned k = 0; k < s->reruns && !interrupted(s); k++) {
+    for (unsigned k = 0; k < s->reruns && !halted(s); k++) {
         char *json;
         wsf_verdict v = run_text(s, "storm/case.wsf", text, true, &json, NULL);
-        if (interrupted(s)) {
+        if (halted(s)) {
             free(json);
             break;
         }
@@ -575,8 +583,12 @@ static uint64_t storm_rounds(storm *s, wsf_storm_conn *bad, size_t *n_bad)
         char *json, *reason;
         wsf_verdict v = run_text(s, file, text, false, &json, &reason);
         free(text);
-        if (interrupted(s)) {
-            free(json);
+        if (halted(s)) {
+            /* A failed start is listed, so the report says why. */
+            if (interrupted(s))
+                free(json);
+            else
+                keep_entry(s, v, json);
             free(reason);
             break;
         }
@@ -584,7 +596,7 @@ static uint64_t storm_rounds(storm *s, wsf_storm_conn *bad, size_t *n_bad)
         s->conns += n;
         if (is_trouble(v)) {
             progress(s, true);
-            progress_end(s);
+            progress_end(s, true);
             printf("trouble in round %" PRIu64 " (connections %" PRIu64 "-%" PRIu64
                    "), seed %" PRIu64 ": %s\n        %s\n",
                    round, first, last, s->seed, v == WSF_FAIL ? "FAIL" : "ERROR",
@@ -670,24 +682,25 @@ int wsf_storm_main(int argc, char **argv, int full_argc, char **full_argv, wsf_r
     uint64_t failing = storm_rounds(&s, bad, &n_bad);
     int rc = 0;
     bool case_written = false;
+    if (failing) case_written = write_case(&s, bad, n_bad, failing) == 0;
     if (s.runner.start_error) {
-        /* Not a finding: nothing ran against it. */
-        progress_end(&s);
+        /* Not a finding of its own: the rounds stopped (or the shrink,
+         * whose case is then the smallest failing set so far). */
+        progress_end(&s, false);
         fprintf(stderr, "wsfault: the target did not start: %s\n", s.runner.start_error);
-        rc = 1;
-    } else if (failing) {
-        case_written = write_case(&s, bad, n_bad, failing) == 0;
+    }
+    if (failing || s.runner.start_error) {
         rc = 1;
     } else if (!interrupted(&s)) {
         progress(&s, true);
-        progress_end(&s);
+        progress_end(&s, true);
         printf("no trouble: %" PRIu64 " connections in %" PRIu64 " rounds, seed %" PRIu64 "\n",
                s.conns, s.rounds, s.seed);
     }
     free(bad);
     info.interrupted = interrupted(&s);
     if (info.interrupted) {
-        progress_end(&s);
+        progress_end(&s, false);
         printf("interrupted: %" PRIu64 " connections in %" PRIu64 " rounds, seed %" PRIu64 "\n",
                s.conns, s.rounds, s.seed);
         rc = 130;

@@ -137,12 +137,15 @@ typedef struct {
     size_t next; /* the first not yet passed on */
 } ledger;
 
-static void pass_on(const wsf_workers_ops *ops, ledger *l, size_t n)
+/* Returns true when done() asked for the run to end. */
+static bool pass_on(const wsf_workers_ops *ops, ledger *l, size_t n)
 {
+    bool end = false;
     while (l->next < n && l->finished[l->next]) {
-        ops->done(ops->ctx, l->next, &l->outs[l->next]);
+        end = ops->done(ops->ctx, l->next, &l->outs[l->next]) || end;
         l->next++;
     }
+    return end;
 }
 
 static void finish(ledger *l, size_t index, wsf_job_out *out)
@@ -219,12 +222,14 @@ static long run_here(size_t n, const wsf_workers_ops *ops, bool *interrupted, ch
         wsf_job_out out = {0};
         ops->began(ops->ctx, i);
         ops->run(state, i, &out);
-        ops->done(ops->ctx, i, &out);
+        bool interrupted_here = out.interrupted;
+        bool end = ops->done(ops->ctx, i, &out);
         i++;
-        if (out.interrupted) {
+        if (interrupted_here) {
             *interrupted = true;
             break;
         }
+        if (end) break;
     }
     ops->stop(state);
     return (long)i;
@@ -341,8 +346,7 @@ long wsf_workers_run(size_t n, int workers, const wsf_workers_ops *ops, bool *in
         for (int p = 0; p < nw; p++)
             if (pf[p].revents & (POLLIN | POLLHUP | POLLERR))
                 read_result(&ws[map[p]], dir, &l, interrupted);
-        if (*interrupted) stopping = true;
-        pass_on(ops, &l, n);
+        if (pass_on(ops, &l, n) || *interrupted) stopping = true;
     }
     /* Past a gap (a scenario an interrupt cut off), what finished is kept. */
     long done = (long)l.next;

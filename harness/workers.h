@@ -30,14 +30,16 @@ typedef struct {
     /* In the parent, just before a scenario is given to a worker. */
     void (*began)(void *ctx, size_t index);
     /* In the parent, once per finished scenario, in index order; takes
-     * ownership of out's strings. */
-    void (*done)(void *ctx, size_t index, wsf_job_out *out);
+     * ownership of out's strings. Returns true to end the run early (no
+     * further scenario is handed out; those running finish and are passed
+     * on), as --until-fail does at a failure. */
+    bool (*done)(void *ctx, size_t index, wsf_job_out *out);
     void *ctx;
 } wsf_workers_ops;
 
 /* Runs scenarios 0..n-1; returns how many were done (all of them unless
- * the run was interrupted, then the first ones in order up to the first
- * missing), or -1 with why in err when no worker could start. */
+ * the run was interrupted or ended early by done(), then those that
+ * finished), or -1 with why in err when no worker could start. */
 long wsf_workers_run(size_t n, int workers, const wsf_workers_ops *ops, bool *interrupted,
                      char *err, size_t errlen);
 

@@ -163,21 +163,79 @@ static bool suffixes_tell_apart(const wsf_report *r, const size_t *runs, size_t 
     return differ || whole;
 }
 
-/* The column labels. Runs against targets of one name (a rerun, two builds
- * of one server, shards) would read as one target: each gets its results
- * file's path, as few of its last components as tell them apart. */
+/* A run's share of its suite: "shard": {"index": I, "count": N}, or 0. */
+static json_int_t shard_of(const wsf_report_run *run, json_int_t *count)
+{
+    const json_t *sh = json_object_get(run->root, "shard");
+    *count = wsf_rj_int(sh, "count", 0);
+    return *count > 0 ? wsf_rj_int(sh, "index", 0) : 0;
+}
+
+/* The shards of one run (--shard I/N against targets of one name, split in
+ * as many shares) are one column: a shard joins the first column of its
+ * name and share count that does not hold its share yet. Returns the
+ * number of columns; leaders[c] is the first run of column c. */
+static size_t group_shards(wsf_report *r, const char **names, size_t *leaders)
+{
+    size_t n_cols = 0;
+    for (size_t i = 0; i < r->n_runs; i++) {
+        json_int_t count, index = shard_of(&r->runs[i], &count);
+        size_t c = n_cols;
+        for (size_t k = 0; k < n_cols && index && c == n_cols; k++) {
+            json_int_t kcount;
+            if (!shard_of(&r->runs[leaders[k]], &kcount) || kcount != count ||
+                strcmp(names[leaders[k]], names[i]))
+                continue;
+            bool taken = false;
+            for (size_t j = 0; j < i && !taken; j++) {
+                json_int_t jcount;
+                taken = r->runs[j].col == k && shard_of(&r->runs[j], &jcount) == index;
+            }
+            if (!taken) c = k;
+        }
+        if (c == n_cols) leaders[n_cols++] = i;
+        r->runs[i].col = c;
+    }
+    for (size_t c = 0; c < n_cols; c++) {
+        size_t n = 0;
+        wsf_buf files;
+        wsf_buf_init(&files);
+        for (size_t i = 0; i < r->n_runs; i++)
+            if (r->runs[i].col == c) {
+                wsf_buf_appendf(&files, "%s%s", n ? ", " : "", r->runs[i].path);
+                n++;
+            }
+        json_int_t count;
+        shard_of(&r->runs[leaders[c]], &count);
+        if (n > 1)
+            note(r, wsf_xasprintf("%zu of %lld shards against %s (%s) are merged into one column.",
+                                  n, (long long)count, names[leaders[c]], (char *)files.data));
+        else if (count > 1)
+            note(r, wsf_xasprintf("%s holds one shard of %lld: the other shares were not given.",
+                                  r->runs[leaders[c]].path, (long long)count));
+        wsf_buf_free(&files);
+    }
+    return n_cols;
+}
+
+/* The column labels. Columns against targets of one name (a rerun, two
+ * builds of one server) would read as one target: each gets its (first)
+ * results file's path, as few of its last components as tell them apart. */
 static void label_columns(wsf_report *r, const char **names)
 {
-    r->targets = wsf_xcalloc(r->n_runs ? r->n_runs : 1, sizeof *r->targets);
-    r->n_targets = r->n_runs;
-    size_t *same = wsf_xcalloc(r->n_runs ? r->n_runs : 1, sizeof *same);
-    for (size_t i = 0; i < r->n_runs; i++) {
-        if (r->targets[i]) continue;
+    size_t *leaders = wsf_xcalloc(r->n_runs ? r->n_runs : 1, sizeof *leaders);
+    size_t n_cols = group_shards(r, names, leaders);
+    r->targets = wsf_xcalloc(n_cols ? n_cols : 1, sizeof *r->targets);
+    r->n_targets = n_cols;
+    size_t *same = wsf_xcalloc(n_cols ? n_cols : 1, sizeof *same);
+    for (size_t c = 0; c < n_cols; c++) {
+        if (r->targets[c]) continue;
+        const char *name = names[leaders[c]];
         size_t n = 0, depth = 1;
-        for (size_t j = i; j < r->n_runs; j++)
-            if (!strcmp(names[j], names[i])) same[n++] = j;
+        for (size_t k = c; k < n_cols; k++)
+            if (!strcmp(names[leaders[k]], name)) same[n++] = leaders[k];
         if (n == 1) {
-            r->targets[i] = wsf_xstrdup(names[i]);
+            r->targets[c] = wsf_xstrdup(name);
             continue;
         }
         /* Distinct files have distinct paths: at worst the whole paths. */
@@ -186,16 +244,17 @@ static void label_columns(wsf_report *r, const char **names)
         wsf_buf files;
         wsf_buf_init(&files);
         for (size_t j = 0; j < n; j++) {
-            const char *path = r->runs[same[j]].path;
-            r->targets[same[j]] = wsf_xasprintf("%s (%s)", names[i], path_suffix(path, depth));
-            wsf_buf_appendf(&files, "%s%s", j ? ", " : "", path);
+            const wsf_report_run *run = &r->runs[same[j]];
+            r->targets[run->col] = wsf_xasprintf("%s (%s)", name, path_suffix(run->path, depth));
+            wsf_buf_appendf(&files, "%s%s", j ? ", " : "", run->path);
         }
         note(r, wsf_xasprintf("%zu runs against targets named %s (%s): each has a column of its "
                               "own, labelled by its results file, so none hides another.",
-                              n, names[i], (char *)files.data));
+                              n, name, (char *)files.data));
         wsf_buf_free(&files);
     }
     free(same);
+    free(leaders);
 }
 
 /* Scenarios that are in one results file more than once (run twice on one
@@ -289,7 +348,7 @@ int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size
         {
             wsf_report_entry e = {.sc = sc,
                                   .run = run,
-                                  .col = i,
+                                  .col = run->col,
                                   .file = wsf_rj_str(sc, "file"),
                                   .name = wsf_rj_str(sc, "name"),
                                   .verdict = wsf_rj_str(sc, "verdict")};

@@ -9,11 +9,13 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* One results file: one column of the matrix, the column of its index. */
+/* One results file: a column of the matrix, shared with the other shares
+ * of its suite when it is one of the shards of a run (--shard I/N). */
 typedef struct {
     json_t *root;
     char *path;
-    char *dir; /* its folder: pcap paths in it are relative to this */
+    char *dir;  /* its folder: pcap paths in it are relative to this */
+    size_t col; /* its column in targets */
 } wsf_report_run;
 
 /* One scenario run against one target. */
@@ -29,9 +31,9 @@ typedef struct {
     const char *verdict; /* pass fail error known non-strict skip */
 } wsf_report_entry;
 
-/* Merging drops no run: every results file has a column, every scenario in
- * it an entry. A file given twice (the same file under any path) is read
- * once. */
+/* Merging drops no run: every results file has a column (the shards of one
+ * run share one), every scenario in it an entry. A file given twice (the
+ * same file under any path) is read once. */
 typedef struct {
     wsf_report_run *runs;
     size_t n_runs;

@@ -148,7 +148,7 @@ static void summary(wsf_buf *h, const wsf_report *r)
             H("</th></tr>\n");
         }
         H("<tr><td>target</td><td>");
-        T(r->targets[i]);
+        T(r->targets[r->runs[i].col]);
         member(h, " <span class=\"muted\">(", t, "file", ")</span>");
         H(" <code>");
         wsf_rj_markup(h, t, "url");

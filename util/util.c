@@ -23,6 +23,24 @@ int64_t wsf_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+uint64_t wsf_rand_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+uint64_t wsf_rand_seed(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t s =
+        ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ ((uint64_t)getpid() << 32);
+    /* Short enough to type back: printed seeds are repeated by hand. */
+    return wsf_rand_next(&s) % 1000000000u;
+}
+
 /* ------------------------------------------------------------------------
  * Allocation. A harness that cannot allocate cannot report anything useful,
  * so the only sensible reaction is to say so and stop.

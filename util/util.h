@@ -11,6 +11,13 @@
 /* Microseconds on CLOCK_MONOTONIC: every timeline timestamp is on this clock. */
 int64_t wsf_now_us(void);
 
+/* splitmix64: a small, fast generator whose sequence is the same on every
+ * machine, so that a seed printed by one run reproduces its draws in
+ * another. The state may start at any value. */
+uint64_t wsf_rand_next(uint64_t *state);
+/* A seed nobody chose: the clock and the pid, for runs not given one. */
+uint64_t wsf_rand_seed(void);
+
 /* Allocation that never returns NULL: running out of memory is fatal here. */
 void *wsf_xmalloc(size_t n);
 void *wsf_xcalloc(size_t n, size_t size);

@@ -97,6 +97,7 @@ enum defect {
     DEFECT_DEAF_WHILE_BLOCKED,
     DEFECT_COUNT_BOUNDED_QUEUE,
     DEFECT_PING_WITHOUT_TIMEOUT,
+    DEFECT_CLOSE_RACE,
 };
 
 static const char *const defect_names[] = {
@@ -114,6 +115,7 @@ static const char *const defect_names[] = {
     "deaf-while-blocked",
     "count-bounded-queue",
     "ping-without-timeout",
+    "close-race",
 };
 
 /* One queued piece of output: an HTTP response or a whole frame. */
@@ -530,9 +532,38 @@ static void fail(struct conn *c, unsigned code, const char *why)
     c->shut_when_flushed = 1;
 }
 
+/*
+ * DEFECT close-race: a race in the closing handshake that is lost about one
+ * time in 45.  Where a threaded server's reply to a Close races the sweep
+ * that frees the connection, which side wins depends on scheduling; here
+ * the loser is drawn, from a seed of the clock and the pid, so that no
+ * order of events a client can choose makes it lose every time or never.
+ * Losing is an assertion failure: the server aborts, every connection lost.
+ */
+static int close_race_lost(void)
+{
+    static uint64_t state;
+
+    if (!state) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        state = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ (uint64_t)getpid() ^ 1;
+    }
+    /* xorshift64 */
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state % 45 == 0;
+}
+
 /* Answer a Close from the client; TCP is closed once the answer is out. */
 static void answer_close(struct conn *c, const unsigned char *payload, size_t len)
 {
+    if (defect == DEFECT_CLOSE_RACE && close_race_lost()) {
+        say("conn %lu: assertion failed: c->state == CLOSING (the sweep freed it first)", c->id);
+        abort();
+    }
     queue_close(c, payload, len);
     if (defect == DEFECT_NO_TCP_CLOSE) {
         /*

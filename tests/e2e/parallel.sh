@@ -74,8 +74,44 @@ done
 no_process "$me --port"
 no_process "results kill.json"
 
+# A worker killed in the middle of a scenario: that scenario is an error
+# that says so, in results.json like any other, and the run goes on.
+"$WSFAULT" run --target echo.target -j 2 --results lost.json long.wsf \
+  "$SRC/scenarios/close/clean-peer-initiated.wsf" >lost.txt 2>&1 &
+pid=$!
+victim=""
+# Both workers start a target; the one given the short scenario finishes
+# it and, with no scenario left, ends: the worker left is in the long wait.
+seen2=""
+for _ in $(seq 200); do
+  n_up=$(pgrep -f "$me --port" | wc -l)
+  [ "$n_up" -ge 2 ] && seen2=1
+  [ -n "$seen2" ] && [ "$n_up" = 1 ] && break
+  sleep 0.05
+done
+for w in $(pgrep -P $pid); do
+  [ "$(pgrep -P "$w" | wc -l)" -ge 1 ] && victim=$w
+done
+[ -n "$victim" ] || fail "no worker of wsfault $pid found"
+kill -9 "$victim"
+rc=0
+wait $pid || rc=$?
+[ "$rc" = 1 ] || fail "exit $rc after a worker was killed (expected 1): $(cat lost.txt)"
+[ "$(json '[s["verdict"] for s in d["scenarios"]]' lost.json)" = "['error', 'pass']" ] ||
+  fail "verdicts with a killed worker: $(json '[s["verdict"] for s in d["scenarios"]]' lost.json)"
+assert_contains lost.txt "killed by signal 9 while running scenario 1: no verdict"
+[ "$(json 'd["scenarios"][0]["name"]' lost.json)" = "A long wait, to be interrupted" ] ||
+  fail "the lost scenario's entry is not named"
+json 'd["scenarios"][0]["reason"]' lost.json | grep -q "killed by signal 9" ||
+  fail "the lost scenario's reason: $(json 'd["scenarios"][0]["reason"]' lost.json)"
+for _ in $(seq 100); do
+  pgrep -f "$me --port" >/dev/null || break
+  sleep 0.05
+done
+no_process "$me --port"
+
 expect_rc 2 "$WSFAULT" run --target echo.target -j 0 long.wsf
 assert_contains out.txt "wsfault: -j 0: expected a number of workers from 1 to 64"
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ -j 2 long.wsf
 assert_contains out.txt "wsfault: -j 2 with --url: the workers would share one server"
-echo "ok: $n cases alike at -j 1 and -j 2; Ctrl-C and SIGKILL leave nothing behind"
+echo "ok: $n cases alike at -j 1 and -j 2; Ctrl-C and SIGKILL leave nothing behind; a killed worker is an error entry"

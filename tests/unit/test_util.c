@@ -299,6 +299,20 @@ static void test_now_us(void)
     CU_ASSERT(b >= a);
 }
 
+/* A printed seed must give the same draws on every machine: these are the
+ * first outputs of splitmix64 from 0 and from 1234567, as its reference
+ * implementation (Vigna, splitmix64.c) gives them. */
+static void test_rand(void)
+{
+    uint64_t s = 0;
+    CU_ASSERT_EQUAL(wsf_rand_next(&s), 0xe220a8397b1dcdafULL);
+    CU_ASSERT_EQUAL(wsf_rand_next(&s), 0x6e789e6aa1b965f4ULL);
+    s = 1234567;
+    CU_ASSERT_EQUAL(wsf_rand_next(&s), 6457827717110365317ULL);
+    CU_ASSERT_EQUAL(wsf_rand_next(&s), 3203168211198807973ULL);
+    CU_ASSERT(wsf_rand_seed() < 1000000000u);
+}
+
 static CU_TestInfo tests[] = {
     {"duration units", test_duration_units},
     {"duration decimals", test_duration_decimals},
@@ -311,6 +325,7 @@ static CU_TestInfo tests[] = {
     {"buf", test_buf},
     {"strings", test_strings},
     {"now_us", test_now_us},
+    {"rand", test_rand},
     CU_TEST_INFO_NULL,
 };
 
