@@ -249,6 +249,7 @@ static bool still_fails(storm *s, const wsf_storm_conn *c, size_t n, uint64_t ro
     snprintf(file, sizeof file, "storm/shrink-%zu.wsf", try_no);
     char *text = wsf_storm_text(NULL, name, c, n);
     *failed_on = 0;
+    unsigned done = 0;
     for (unsigned k = 1; k <= s->reruns && !halted(s); k++) {
         char *json;
         wsf_verdict v = run_text(s, file, text, true, &json, NULL);
@@ -257,6 +258,7 @@ static bool still_fails(storm *s, const wsf_storm_conn *c, size_t n, uint64_t ro
             break;
         }
         keep_entry(s, v, json);
+        done = k;
         if (is_trouble(v)) {
             *failed_on = k;
             break;
@@ -266,6 +268,8 @@ static bool still_fails(storm *s, const wsf_storm_conn *c, size_t n, uint64_t ro
     printf("shrink: %zu connection%s (%s): ", n, n == 1 ? "" : "s", kinds);
     if (*failed_on)
         printf("failed on re-run %u of up to %u\n", *failed_on, s->reruns);
+    else if (done < s->reruns)
+        printf("stopped after %u re-runs\n", done);
     else
         printf("passed %u re-runs\n", s->reruns);
     fflush(stdout);
@@ -374,23 +378,28 @@ static int write_case(storm *s, const wsf_storm_conn *round_conns, size_t n, uin
     char *probe_text = wsf_storm_text(NULL, name, cur, m);
     unsigned runs, failed = count_failures(s, probe_text, &runs);
     free(probe_text);
-    char *cmd = rerun_command(s);
+    char *cmd = rerun_command(s), how[96];
+    /* The storm may have stopped before the count (Ctrl-C). */
+    if (runs == 0)
+        snprintf(how, sizeof how, "not re-run: the storm stopped first");
+    else
+        snprintf(how, sizeof how, "it failed %u of %u re-runs", failed, runs);
     char *comment = wsf_xasprintf("Made by wsfault storm: seed %" PRIu64 ", round %" PRIu64
                                   " (connections %" PRIu64 "-%" PRIu64
                                   " of the storm; c<N> is the round's N-th)\n"
                                   "shrunk from %zu connections to %zu (%s)\n"
-                                  "it failed %u of %u re-runs\n"
+                                  "%s\n"
                                   "run it with: %s",
-                                  s->seed, round, first, last, n, m, kinds, failed, runs, cmd);
+                                  s->seed, round, first, last, n, m, kinds, how, cmd);
     char *text = wsf_storm_text(comment, name, cur, m);
     char err[1024];
     int rc = wsf_write_file_atomic(s->case_path, text, strlen(text), err, sizeof err);
     if (rc < 0)
         fprintf(stderr, "wsfault: --case: %s\n", err);
     else
-        printf("case: %s (%zu connection%s: %s; failed %u of %u re-runs)\n"
+        printf("case: %s (%zu connection%s: %s; %s)\n"
                "run it with: %s\n",
-               s->case_path, m, m == 1 ? "" : "s", kinds, failed, runs, cmd);
+               s->case_path, m, m == 1 ? "" : "s", kinds, how, cmd);
     free(text);
     free(comment);
     free(cmd);

@@ -18,10 +18,12 @@ assert_contains out.txt "--faults LIST"
 # (a) lws-echo weathers 300 connections: exit 0, the seed printed, the
 # rounds counted in results.json and none listed.
 expect_rc 0 "$WSFAULT" storm --target "$LWS" --connections 300 --seed 1234 --no-capture \
-  --results a.json --case a-case.wsf
+  --results a.json --case a-case.wsf --report a-report
 assert_contains out.txt "wsfault storm: seed 1234 against lws-echo"
 assert_contains out.txt "no trouble: 300 connections in 15 rounds, seed 1234"
 [ ! -e a-case.wsf ] || fail "a case was written though nothing failed"
+[ -s a-report/index.html ] || fail "no report of a storm that found nothing"
+if grep -q "runtime error" out.txt; then fail "undefined behaviour"; fi
 [ "$(json '(d["storm"]["seed"], d["storm"]["rounds"], d["storm"]["passed_rounds"], len(d["scenarios"]))' a.json)" = \
   "('1234', 15, 15, 0)" ] || fail "storm summary: $(json 'd["storm"]' a.json)"
 # The progress line, plain with stdout a pipe, never an escape byte.
@@ -59,7 +61,7 @@ assert_contains out.txt "killed by signal ABRT"
 expect_rc 1 "$WSFAULT" storm --target "$SRC/targets/zoo/assert-on-rst-closing.target" --seed 42 \
   --reruns 3 --no-capture --results d.json --case d-case.wsf
 assert_contains out.txt "trouble in round 1 (connections 1-20), seed 42: FAIL"
-assert_contains out.txt "case: d-case.wsf (1 connection: close-rst; failed 3 of 3 re-runs)"
+assert_contains out.txt "case: d-case.wsf (1 connection: close-rst; it failed 3 of 3 re-runs)"
 assert_contains d-case.wsf "c1: send close 1000"
 expect_rc 1 "$WSFAULT" run --target "$SRC/targets/zoo/assert-on-rst-closing.target" --no-capture \
   --results e.json d-case.wsf
@@ -84,4 +86,18 @@ sleep 2
 interrupt $pid i.txt
 [ "$(json 'd["interrupted"]' i.json)" = True ] || fail "not marked interrupted"
 assert_contains i.txt "interrupted: "
+# Ctrl-C while shrinking (a thousand re-runs a set take many seconds):
+# exit 130, the smallest failing set so far written as the case.
+"$WSFAULT" storm --target "$RACE" --connections 100000 --reruns 1000 --no-capture \
+  --results j.json --case j-case.wsf >j.txt 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+  grep -q '^shrinking:' j.txt && break
+  sleep 0.05
+done
+grep -q '^shrinking:' j.txt || fail "no trouble found to shrink: $(cat j.txt)"
+interrupt $pid j.txt
+assert_contains j-case.wsf "# Made by wsfault storm: seed "
+[ "$(json '(d["interrupted"], d["storm"]["case"])' j.json)" = "(True, 'j-case.wsf')" ] ||
+  fail "interrupted shrink: $(json 'd["storm"]' j.json)"
 echo "ok: storm"
