@@ -572,6 +572,18 @@ static void start_runner(storm *s)
         r->capture_off_why = wsf_xasprintf("cannot create %s: %s", s->capture_dir, strerror(errno));
 }
 
+/* Why a round failed, under its line; a target's last log lines stay
+ * indented with it. */
+static void print_indented(const char *text)
+{
+    printf("        ");
+    for (const char *p = text; *p; p++) {
+        putchar(*p);
+        if (*p == '\n' && p[1]) printf("        ");
+    }
+    putchar('\n');
+}
+
 /* The rounds; the failing one's number (0 when none failed) and its
  * connections in *bad (n_bad of them). */
 static uint64_t storm_rounds(storm *s, wsf_storm_conn *bad, size_t *n_bad)
@@ -607,9 +619,9 @@ static uint64_t storm_rounds(storm *s, wsf_storm_conn *bad, size_t *n_bad)
             progress(s, true);
             progress_end(s, true);
             printf("trouble in round %" PRIu64 " (connections %" PRIu64 "-%" PRIu64
-                   "), seed %" PRIu64 ": %s\n        %s\n",
-                   round, first, last, s->seed, v == WSF_FAIL ? "FAIL" : "ERROR",
-                   reason ? reason : "");
+                   "), seed %" PRIu64 ": %s\n",
+                   round, first, last, s->seed, v == WSF_FAIL ? "FAIL" : "ERROR");
+            print_indented(reason ? reason : "");
             keep_entry(s, v, json);
             free(reason);
             memcpy(bad, c, n * sizeof *c);
