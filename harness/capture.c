@@ -13,6 +13,8 @@
 struct wsf_capture {
     pcap_t *pcap;
     pcap_dumper_t *dump;
+    char *ifname, *host;
+    unsigned drop_base; /* the kernel's drop count when the scenario began */
     uint16_t target_port;
     int linktype;
     wsf_io io;
@@ -100,6 +102,24 @@ void wsf_wire_facts_init(wsf_wire_facts *f)
     f->first_fin_t[0] = f->first_fin_t[1] = -1;
     f->first_rst_t[0] = f->first_rst_t[1] = -1;
     f->first_zero_window_t = -1;
+    f->last_t = -1;
+}
+
+bool wsf_wire_facts_all_ended(const wsf_wire_facts *w)
+{
+    size_t n = sizeof w->flows / sizeof *w->flows;
+    for (size_t i = 0; i < n && w->flows[i].seen; i++) {
+        const struct wsf_flow *f = &w->flows[i];
+        bool ended = f->first_rst_t >= 0, fin_here = f->first_fin_t >= 0, fin_back = false;
+        for (size_t k = 0; k < n && w->flows[k].seen && !ended; k++) {
+            const struct wsf_flow *o = &w->flows[k];
+            if (o->port != f->port || o->from_target == f->from_target) continue;
+            ended = o->first_rst_t >= 0;
+            fin_back = o->first_fin_t >= 0;
+        }
+        if (!ended && !(fin_here && fin_back)) return false;
+    }
+    return true;
 }
 
 static void earliest(int64_t *have, int64_t t)
@@ -171,6 +191,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
     int side = p.from_target ? 1 : 0;
     wsf_dir dir = p.from_target ? WSF_DIR_IN : WSF_DIR_OUT;
     w->packets++;
+    if (t > w->last_t) w->last_t = t;
     struct wsf_flow *flow = flow_of(w, &p);
     bool resend = flow && is_resend(flow, &p);
     if (resend) w->retransmissions[side]++;
@@ -216,6 +237,69 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
         w->first_zero_window_t = t;
 }
 
+#define CAPTURE_SNAPLEN 4096
+#define CAPTURE_RING (4 << 20)
+
+/* WSFAULT_CAPTURE_RING=BYTES makes the ring smaller (or larger): the tests
+ * use it to make a capture lose packets, which the shipped suite must not. */
+static int capture_ring_bytes(void)
+{
+    const char *v = getenv("WSFAULT_CAPTURE_RING");
+    uint64_t n;
+    if (v && wsf_parse_size(v, &n) == 0 && n >= 1024 && n <= (256u << 20)) return (int)n;
+    return CAPTURE_RING;
+}
+
+/* The address too: on "any", other connections to the same port number
+ * elsewhere on the machine must not count as the scenario's. */
+static int set_filter(pcap_t *p, const char *host, uint16_t port, char *err, size_t errlen)
+{
+    char filter[128];
+    snprintf(filter, sizeof filter, "tcp and host %s and port %u", host, port);
+    struct bpf_program prog;
+    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
+        pcap_setfilter(p, &prog) < 0) {
+        snprintf(err, errlen, "capture filter '%s': %s", filter, pcap_geterr(p));
+        pcap_freecode(&prog);
+        return -1;
+    }
+    pcap_freecode(&prog);
+    return 0;
+}
+
+static void discard(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    (void)user;
+    (void)h;
+    (void)bytes;
+}
+
+/* Empties the ring of what no scenario is listening for. */
+static void drain(wsf_capture *c)
+{
+    for (int i = 0; i < 1024; i++)
+        if (pcap_dispatch(c->pcap, 256, discard, NULL) <= 0) break;
+}
+
+static unsigned drops_so_far(wsf_capture *c)
+{
+    struct pcap_stat st;
+    return pcap_stats(c->pcap, &st) == 0 ? st.ps_drop + st.ps_ifdrop : 0;
+}
+
+bool wsf_capture_is_for(const wsf_capture *c, const char *ifname, const char *host)
+{
+    return !strcmp(c->ifname, ifname) && !strcmp(c->host, host);
+}
+
+int wsf_capture_retarget(wsf_capture *c, uint16_t target_port, char *err, size_t errlen)
+{
+    if (target_port == c->target_port) return 0;
+    if (set_filter(c->pcap, c->host, target_port, err, errlen) < 0) return -1;
+    c->target_port = target_port;
+    return 0;
+}
+
 static void on_readable(wsf_io *io, uint32_t events)
 {
     (void)events;
@@ -234,8 +318,14 @@ wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t tar
     }
     /* Packets must reach the timeline as they happen, not a buffer later. */
     pcap_set_immediate_mode(p, 1);
-    /* A whole frame on lo is 14 + 65535 bytes: keep all of it. */
-    pcap_set_snaplen(p, 262144);
+    /* In immediate mode each slot of the kernel's ring is as big as the
+     * snapshot length: whole 64 KiB segments of loopback would leave a few
+     * dozen slots, and a bulk transfer overflows them. What the wire facts
+     * and a reader of the pcap need are the headers, the handshake and the
+     * control frames: the first 4 KiB of a packet holds them, and a ring of
+     * 4 MiB holds a thousand packets between two reads. */
+    pcap_set_snaplen(p, CAPTURE_SNAPLEN);
+    pcap_set_buffer_size(p, capture_ring_bytes());
     pcap_set_timeout(p, 1);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
     int rc = pcap_activate(p);
@@ -247,19 +337,10 @@ wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t tar
         pcap_close(p);
         return NULL;
     }
-    /* The address too: on "any", other connections to the same port number
-     * elsewhere on the machine must not count as the scenario's. */
-    char filter[128];
-    snprintf(filter, sizeof filter, "tcp and host %s and port %u", host, target_port);
-    struct bpf_program prog;
-    if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
-        pcap_setfilter(p, &prog) < 0) {
-        snprintf(err, errlen, "capture filter '%s': %s", filter, pcap_geterr(p));
-        pcap_freecode(&prog);
+    if (set_filter(p, host, target_port, err, errlen) < 0) {
         pcap_close(p);
         return NULL;
     }
-    pcap_freecode(&prog);
     int dlt = pcap_datalink(p);
     if (dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL && dlt != DLT_RAW && dlt != DLT_NULL) {
         /* Better said now than found as expectations that never see a FIN. */
@@ -275,6 +356,8 @@ wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t tar
     }
     wsf_capture *c = wsf_xcalloc(1, sizeof *c);
     c->pcap = p;
+    c->ifname = wsf_xstrdup(ifname);
+    c->host = wsf_xstrdup(host);
     c->target_port = target_port;
     c->linktype = pcap_datalink(p);
     c->io = (wsf_io){.fd = pcap_get_selectable_fd(p), .cb = on_readable, .ctx = c};
@@ -284,6 +367,10 @@ wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t tar
 int wsf_capture_begin(wsf_capture *c, wsf_loop *loop, const char *path, wsf_timeline *tl,
                       wsf_wire_facts *facts, char *err, size_t errlen)
 {
+    /* Packets from between scenarios (a late FIN of the last one, packets
+     * of the old port before a new filter) are no scenario's. */
+    drain(c);
+    c->drop_base = drops_so_far(c);
     c->dump = pcap_dump_open(c->pcap, path);
     if (!c->dump) {
         snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(c->pcap));
@@ -307,15 +394,15 @@ void wsf_capture_poll(wsf_capture *c)
         if (pcap_dispatch(c->pcap, 256, on_packet, (u_char *)c) <= 0) break;
 }
 
-void wsf_capture_end(wsf_capture *c)
+unsigned wsf_capture_end(wsf_capture *c)
 {
     wsf_capture_poll(c);
-    /* Facts judged on a capture that lost packets deserve a warning. */
-    struct pcap_stat st;
-    if (c->tl && pcap_stats(c->pcap, &st) == 0 && (st.ps_drop || st.ps_ifdrop))
+    /* Facts judged on a capture that lost packets are not facts: said on
+     * the timeline, and returned for the verdict. */
+    unsigned dropped = c->tl ? drops_so_far(c) - c->drop_base : 0;
+    if (dropped)
         wsf_timeline_add(c->tl, WSF_EV_NOTE, WSF_DIR_NONE, "capture-drops",
-                         "%u packets dropped by the kernel: wire facts may be incomplete",
-                         st.ps_drop + st.ps_ifdrop);
+                         "%u packets dropped by the kernel: wire facts may be incomplete", dropped);
     if (c->tl && c->facts->untracked)
         wsf_timeline_add(c->tl, WSF_EV_NOTE, WSF_DIR_NONE, "capture-flows",
                          "%u packets beyond the %zu connections tracked for retransmissions",
@@ -324,6 +411,7 @@ void wsf_capture_end(wsf_capture *c)
     if (c->dump) pcap_dump_close(c->dump);
     c->dump = NULL;
     c->tl = NULL;
+    return dropped;
 }
 
 void wsf_capture_close(wsf_capture *c)
@@ -331,5 +419,7 @@ void wsf_capture_close(wsf_capture *c)
     if (!c) return;
     if (c->dump) wsf_capture_end(c);
     pcap_close(c->pcap);
+    free(c->ifname);
+    free(c->host);
     free(c);
 }

@@ -38,6 +38,7 @@ typedef struct {
     unsigned retransmissions[2];
     unsigned packets;
     unsigned untracked; /* packets of flows beyond the table */
+    int64_t last_t;     /* timeline time of the last packet; -1 none */
     /* Per direction of each connection: the highest sequence end seen, to
      * tell resends, and whether its window was last zero. */
     struct wsf_flow {
@@ -63,18 +64,30 @@ typedef struct wsf_capture wsf_capture;
 /* Opens a capture on ifname ("lo", "any", ...) for TCP to or from the
  * target's address and port (host is its numeric address). Returns NULL with
  * why in err; *denied says it was a matter of permission (no CAP_NET_RAW), as
- * opposed to a missing interface. */
+ * opposed to a missing interface. One capture serves every scenario of a
+ * runner: setting up the kernel's ring and tearing it down cost more than
+ * a short scenario. */
 wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t target_port, char *err,
                               size_t errlen, bool *denied);
-/* Starts writing packets to path and events to tl. */
+/* Whether the capture is on ifname for host: else it must be opened anew. */
+bool wsf_capture_is_for(const wsf_capture *c, const char *ifname, const char *host);
+/* Follows another port of the same host (a target restarted on a fresh
+ * one); 0, or -1 with why in err. */
+int wsf_capture_retarget(wsf_capture *c, uint16_t target_port, char *err, size_t errlen);
+/* Starts writing packets to path and events to tl. What arrived between
+ * scenarios is discarded, and drops are counted from here. */
 int wsf_capture_begin(wsf_capture *c, wsf_loop *loop, const char *path, wsf_timeline *tl,
                       wsf_wire_facts *facts, char *err, size_t errlen);
 /* Reads what is there now (the loop calls this too when packets arrive). */
 void wsf_capture_poll(wsf_capture *c);
-/* Stops writing the scenario's file. */
-void wsf_capture_end(wsf_capture *c);
+/* Stops writing the scenario's file; returns how many packets the kernel
+ * dropped before they could be read (then the wire facts are incomplete). */
+unsigned wsf_capture_end(wsf_capture *c);
 void wsf_capture_close(wsf_capture *c);
 
 void wsf_wire_facts_init(wsf_wire_facts *f);
+/* Whether every connection seen has ended on the wire: an RST, or a FIN
+ * each way. Then nothing more is to come but an ACK. */
+bool wsf_wire_facts_all_ended(const wsf_wire_facts *f);
 
 #endif

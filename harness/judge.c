@@ -31,7 +31,9 @@ static bool log_needed(run_ctx *c, const wsf_step *st, wsf_check *k)
 {
     if (c->r->target || c->r->tail_open) return true;
     rc_check_skip(c, k, wsf_xstrdup(st->text),
-                  "with --url there is no log to read (--log FILE follows the server's)");
+                  c->r->log_off_why ? c->r->log_off_why
+                                    : "with --url there is no log to read (--log FILE follows the "
+                                      "server's)");
     return false;
 }
 

@@ -47,7 +47,8 @@ static const char usage_text[] =
     "  -v, --verbose         print the timeline of every failing scenario\n"
     "  -j, --jobs N          run N scenarios at a time, each worker with its own\n"
     "                        target on its own port (default: the number of cores;\n"
-    "                        with --url, 1); output and results in the run's order\n"
+    "                        with --url, 1: more share the server, with no capture\n"
+    "                        and no log); output and results in the run's order\n"
     "      --repeat N        run the scenarios N times (each run is listed)\n"
     "      --until-fail      run them again and again until one fails or errors,\n"
     "                        at most 1000 times (or --repeat N); passes after the\n"
@@ -427,6 +428,7 @@ typedef struct {
     bool capture, verbose;
     const char *capture_if;
     char *capture_dir, *capture_off_why;
+    char *shared_why; /* --url with -j N > 1: why capture and log are off */
     /* The jobs: try t runs scenario order[t * n + k] as its k-th. */
     size_t n_jobs;
     size_t *order;
@@ -464,7 +466,14 @@ static void *plan_start(void *ctx, char *err, size_t errlen)
         char e[512];
         wsf_bounds_set_arg(&r->bounds, p->bound_args[i], e, sizeof e);
     }
-    if (p->log_file && wsf_runner_follow_log(r, p->log_file, err, errlen) < 0) {
+    /* Workers sharing one external server cannot tell whose connections
+     * the capture sees, nor whose scenario a log line belongs to: neither
+     * is read, and what needs them is skipped with the reason. */
+    if (p->shared_why) {
+        r->log_off_why = p->shared_why;
+        if (p->capture && !p->capture_off_why) r->capture_off_why = wsf_xstrdup(p->shared_why);
+    }
+    if (p->log_file && !p->shared_why && wsf_runner_follow_log(r, p->log_file, err, errlen) < 0) {
         wsf_runner_finish(r);
         wsf_loop_close(&st->loop);
         free(st);
@@ -870,17 +879,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (target) wsf_hs_defaults_override(&handshake, &target->handshake);
     wsf_hs_defaults_override(&handshake, &cli_handshake);
 
-    /* With --url every worker would meet the same server: its log, its
-     * captured port and what it holds could not be told apart per
-     * scenario. */
-    if (url && jobs > 1) {
-        fprintf(stderr,
-                "wsfault: -j %d with --url: the workers would share one server, its log and "
-                "the capture of its port, and what it does could not be told apart per "
-                "scenario; with --url the scenarios run one at a time (-j 1)\n",
-                jobs);
-        goto out;
-    }
+    /* With --url every worker meets the same server: by default one at a
+     * time, so that its log and the capture of its port belong to the
+     * scenario running. */
     if (jobs == 0) jobs = url ? 1 : wsf_workers_default();
 
     /* The jobs of the run: each try in the suite's order or, shuffled, in
@@ -942,7 +943,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         rc = EXIT_USAGE;
         goto done_paths;
     }
-    if (capture && mkdir(capture_dir, 0777) < 0 && errno != EEXIST)
+    if (url && jobs > 1)
+        plan.shared_why = wsf_xasprintf(
+            "with --url and -j %d the workers share one server: a capture of its port or a "
+            "line of its log could not be told apart per scenario (-j 1 reads both)",
+            jobs);
+    if (capture && !plan.shared_why && mkdir(capture_dir, 0777) < 0 && errno != EEXIST)
         plan.capture_off_why = wsf_xasprintf("cannot create %s: %s", capture_dir, strerror(errno));
 
     struct timeval tv;
@@ -965,6 +971,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     printf("wsfault %s: %zu scenario%s against %s%s%s", WSF_VERSION, n, n == 1 ? "" : "s",
            target ? target->name : url, target && url ? " at " : "", target && url ? url : "");
     if (jobs > 1) printf(", %d workers", jobs);
+    if (plan.shared_why) printf(" sharing it (no capture, no log)");
     if (shard_count) printf(", share %d of %d", shard_index, shard_count);
     if (until_fail)
         printf(", until one fails (at most %u tries)", tries_max);
@@ -1048,6 +1055,7 @@ done_run:
     free(plan.have);
 done_paths:
     free(plan.capture_off_why);
+    free(plan.shared_why);
     free(bindir);
     free(targetdir);
     free(capture_dir);

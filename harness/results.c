@@ -172,6 +172,8 @@ static json_t *result_json(const wsf_result *r)
     if (r->url) json_object_set_new(j, "url", jstr(r->url));
     if (r->known) json_object_set_new(j, "known", jstr(r->known));
     if (r->pcap) json_object_set_new(j, "pcap", jstr(r->pcap));
+    if (r->capture_dropped)
+        json_object_set_new(j, "capture_dropped", json_integer(r->capture_dropped));
     json_t *faults = fault_precision(&r->tl);
     if (json_array_size(faults))
         json_object_set_new(j, "faults", faults);
@@ -269,19 +271,14 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(root, "target", target);
     json_object_set_new(root, "handshake", handshake_json(info->handshake));
     size_t counts[WSF_N_VERDICTS] = {0};
-    json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_error_t jerr;
-        json_t *e = entries[i].json ? json_loads(entries[i].json, JSON_ALLOW_NUL, &jerr) : NULL;
-        if (!e) {
-            snprintf(err, errlen, "cannot encode the results for %s: scenario %zu: %s", path, i + 1,
-                     entries[i].json ? jerr.text : "no entry");
-            json_decref(arr);
+        if (!entries[i].json) {
+            snprintf(err, errlen, "cannot encode the results for %s: scenario %zu: no entry", path,
+                     i + 1);
             json_decref(root);
             return -1;
         }
         counts[entries[i].verdict]++;
-        json_array_append_new(arr, e);
     }
     json_t *summary = json_object();
     json_object_set_new(summary, "passed", json_integer((json_int_t)counts[WSF_PASS]));
@@ -294,15 +291,30 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(root, "summary", summary);
     json_t *storm = info->storm ? json_loads(info->storm, 0, NULL) : NULL;
     if (storm) json_object_set_new(root, "storm", storm);
-    json_object_set_new(root, "scenarios", arr);
 
-    char *text = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+    /* The entries are JSON already: they are spliced in as they are, one a
+     * line, not parsed back into a tree a hundred times their size. */
+    char *head = json_dumps(root, JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
     json_decref(root);
-    if (!text) {
+    size_t hl = head ? strlen(head) : 0;
+    if (!head || hl < 2 || head[hl - 1] != '}') {
+        free(head);
         snprintf(err, errlen, "cannot encode the results for %s", path);
         return -1;
     }
-    int rc = wsf_write_file_atomic(path, text, strlen(text), err, errlen);
-    free(text);
+    wsf_buf b;
+    wsf_buf_init(&b);
+    wsf_buf_append(&b, head, hl - 1);
+    free(head);
+    while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
+        b.len--;
+    wsf_buf_appendf(&b, ",\n \"scenarios\": [");
+    for (size_t i = 0; i < n; i++) {
+        wsf_buf_append(&b, i ? ",\n  " : "\n  ", i ? 4 : 3);
+        wsf_buf_append(&b, entries[i].json, strlen(entries[i].json));
+    }
+    wsf_buf_appendf(&b, "%s]\n}\n", n ? "\n " : "");
+    int rc = wsf_write_file_atomic(path, b.data, b.len, err, errlen);
+    wsf_buf_free(&b);
     return rc;
 }

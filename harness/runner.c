@@ -29,8 +29,11 @@
 #define SETTLE_TEARDOWN_QUIET_US 150000
 /* Lines of target output kept per scenario for judging. */
 #define MAX_LINES 100000
-/* How long the capture goes on after a scenario's last step. */
+/* How long the capture goes on after a scenario's last step, at most: it
+ * ends sooner once every connection has ended on the wire and no packet
+ * came for CAPTURE_QUIET_US. */
 #define CAPTURE_LINGER_US 30000
+#define CAPTURE_QUIET_US 2000
 
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
@@ -152,6 +155,8 @@ void wsf_runner_finish(wsf_runner *r)
     r->start_error = NULL;
     free(r->capture_off_why);
     r->capture_off_why = NULL;
+    wsf_capture_close(r->cap);
+    r->cap = NULL;
 }
 
 void wsf_result_free(wsf_result *res)
@@ -227,8 +232,14 @@ static void capture_begin(wsf_runner *r, run_ctx *c)
               a->ss_family == AF_INET6 ? (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr
                                        : (const void *)&((const struct sockaddr_in *)a)->sin_addr,
               host, sizeof host);
-    c->cap =
-        wsf_capture_open(ifname, host, wsf_peer_target_port(c->peer), err, sizeof err, &denied);
+    uint16_t port = wsf_peer_target_port(c->peer);
+    if (r->cap && (!wsf_capture_is_for(r->cap, ifname, host) ||
+                   wsf_capture_retarget(r->cap, port, err, sizeof err) < 0)) {
+        wsf_capture_close(r->cap);
+        r->cap = NULL;
+    }
+    if (!r->cap) r->cap = wsf_capture_open(ifname, host, port, err, sizeof err, &denied);
+    c->cap = r->cap;
     if (c->cap) {
         char *path = capture_path(r, c->sc);
         if (wsf_capture_begin(c->cap, r->loop, path, &c->res->tl, &c->wire, err, sizeof err) == 0) {
@@ -240,7 +251,7 @@ static void capture_begin(wsf_runner *r, run_ctx *c)
         }
         free(path);
         wsf_capture_close(c->cap);
-        c->cap = NULL;
+        c->cap = r->cap = NULL;
     }
     /* Permission does not come back within a run; other failures might, but
      * a run that cannot capture once is told so once. */
@@ -253,10 +264,16 @@ static void capture_end(run_ctx *c)
     if (!c->cap) return;
     /* A short linger, so the target's last FIN or RST is in the file. */
     int64_t until = wsf_now_us() + CAPTURE_LINGER_US;
-    while (wsf_now_us() < until)
-        wsf_loop_run_once(c->r->loop, until);
-    wsf_capture_end(c->cap);
-    wsf_capture_close(c->cap);
+    for (;;) {
+        int64_t now = wsf_now_us();
+        if (now >= until) break;
+        wsf_capture_poll(c->cap);
+        int64_t last = c->wire.last_t >= 0 ? c->res->tl.origin_us + c->wire.last_t : 0;
+        if (wsf_wire_facts_all_ended(&c->wire) && now - last >= CAPTURE_QUIET_US) break;
+        wsf_loop_run_once(c->r->loop,
+                          now + CAPTURE_QUIET_US < until ? now + CAPTURE_QUIET_US : until);
+    }
+    c->res->capture_dropped = wsf_capture_end(c->cap);
     c->cap = NULL;
 }
 
@@ -476,6 +493,20 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         }
         rc_check_done(&c, k, false, wsf_xstrdup("the target process still running"),
                       wsf_xasprintf("it %s at +%s", st, a));
+    }
+    /* Wire checks judged on a capture that lost packets may have passed on a
+     * FIN or RST that was never read, or failed for want of one: neither is
+     * a verdict on the server. The scenario could not be judged (a death of
+     * the target, found without the capture, stays the finding). */
+    bool died = target_was_up && !r->inst.running && !scenario_ends_target(sc);
+    if (res->capture_dropped && needs_wire(sc) && !died && res->verdict != WSF_ERROR &&
+        res->verdict != WSF_SKIP) {
+        res->verdict = WSF_ERROR;
+        free(res->reason);
+        res->reason = wsf_xasprintf(
+            "the capture lost %u packets (dropped by the kernel before wsfault read them): its "
+            "wire checks cannot be judged; run it alone, or with fewer workers (-j)",
+            res->capture_dropped);
     }
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */

@@ -53,6 +53,8 @@ typedef struct {
     /* Which run of the scenario this is, from 1, with --repeat or
      * --until-fail; 0 in a run that runs each scenario once. */
     unsigned try_no;
+    /* Packets the capture lost (the kernel's ring overflowed). */
+    unsigned capture_dropped;
 } wsf_result;
 
 typedef struct {
@@ -97,8 +99,12 @@ typedef struct {
     bool capture;
     const char *capture_if; /* NULL: "lo" for loopback targets, else "any" */
     const char *capture_dir;
-    char *capture_off_why; /* why there is no capture, once that is known */
-    size_t n_run;          /* scenarios run so far, for file names */
+    char *capture_off_why;   /* why there is no capture, once that is known */
+    struct wsf_capture *cap; /* open from the first scenario captured to the end */
+    /* With --url and several workers: why the server's log is not read
+     * (every worker would see every worker's lines); NULL otherwise. */
+    const char *log_off_why;
+    size_t n_run; /* scenarios run so far, for file names */
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

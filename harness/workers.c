@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -81,14 +82,37 @@ static char *take_file(const char *path)
     return (char *)b.data;
 }
 
+/* A parent killed outright (SIGKILL) cleans nothing: the workers, which
+ * outlive it by a scenario, remove what is left of the folder, the last
+ * one the folder itself. */
+static void clean_up_for(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)))
+            if (e->d_name[0] != '.') {
+                char *p = wsf_xasprintf("%s/%s", dir, e->d_name);
+                unlink(p);
+                free(p);
+            }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
 /* A worker's life: jobs until its pipe ends (the parent is done, gone, or
  * was interrupted) or a scenario was interrupted. */
 static void worker_main(const wsf_workers_ops *ops, const char *dir, int job_fd, int result_fd)
 {
+    pid_t parent = getppid();
     /* The parent's death ends the scenario running, as Ctrl-C would (the
      * loop's signalfd takes SIGTERM), and then the job pipe's end. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() == 1) _exit(0);
+    if (getppid() == 1) {
+        clean_up_for(dir);
+        _exit(0);
+    }
     char err[1024];
     void *state = ops->start(ops->ctx, err, sizeof err);
     if (!state) {
@@ -127,6 +151,7 @@ static void worker_main(const wsf_workers_ops *ops, const char *dir, int job_fd,
         if (!write_all(result_fd, msg, (size_t)m) || out.interrupted) break;
     }
     ops->stop(state);
+    if (getppid() != parent) clean_up_for(dir);
     _exit(0);
 }
 

@@ -43,4 +43,20 @@ assert_contains out.txt "wsfault: --log no-such.log: No such file or directory"
 expect_rc 0 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --target "$SRC/targets/lws-echo.target" \
   --log server.log --results expect.json "$SRC/tests/data/levels/log-expect.wsf"
 assert_contains out.txt "1 passed, 0 failed, 0 errors"
-echo "ok: --url judges what it can see, skips the rest with the reason, and --log follows a log file"
+# -j 2 with --url: two workers share the server; what needs the capture or
+# the log is skipped with the reason, the rest has the verdicts of -j 1.
+expect_rc 0 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --target "$SRC/targets/lws-echo.target" \
+  --log server.log -j 2 --results shared.json "$SRC/scenarios/close" "$SRC/scenarios/wire" \
+  "$SRC/tests/data/levels/log-expect.wsf"
+assert_contains out.txt "2 workers sharing it (no capture, no log)"
+why="with --url and -j 2 the workers share one server: a capture of its port or a line of its log could not be told apart per scenario (-j 1 reads both)"
+[ "$(json '[s["verdict"] for s in d["scenarios"] if "/wire/" in s["file"]]' shared.json)" = "['skip', 'skip', 'skip']" ] ||
+  fail "wire scenarios with --url -j 2: $(json '[s["verdict"] for s in d["scenarios"] if "/wire/" in s["file"]]' shared.json)"
+assert_contains out.txt "skip: $why"
+assert_contains out.txt "not judged: $why"
+expect_rc 0 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --target "$SRC/targets/lws-echo.target" \
+  -j 1 --no-capture --results alone.json "$SRC/scenarios/close"
+each='[(s["file"], s.get("case"), s["verdict"]) for s in d["scenarios"] if "/close/" in s["file"]]'
+[ "$(json "$each" shared.json)" = "$(json "$each" alone.json)" ] ||
+  fail "close/ verdicts differ between --url -j 2 and -j 1"
+echo "ok: --url judges what it can see, skips the rest with the reason, and --log follows a log file; -j 2 shares the server without capture or log"
