@@ -29,6 +29,13 @@ if grep -q "runtime error" out.txt; then fail "undefined behaviour"; fi
 # The progress line, plain with stdout a pipe, never an escape byte.
 assert_contains out.txt "storm: 300 connections ("
 if grep -q $'\033' out.txt; then fail "escape bytes with stdout a pipe"; fi
+# On a terminal the progress line is overwritten in place (script(1)
+# gives the pty, as in terminal.sh).
+SHELL=/bin/bash script -qfec "$(printf '%q ' "$WSFAULT" storm --target "$LWS" --connections 200 \
+  --no-capture --results t.json)" /dev/null </dev/null >tty.txt 2>&1 || fail "storm under a pty: $(cat tty.txt)"
+grep -q $'\r\033\[Kstorm: ' tty.txt || fail "no progress line overwritten in place: $(cat -A tty.txt)"
+assert_contains tty.txt "no trouble: 200 connections in 10 rounds"
+
 # A seed printed without --seed is one that can be given back.
 expect_rc 0 "$WSFAULT" storm --target "$LWS" --connections 20 --no-capture --results s.json
 grep -qE '^wsfault storm: seed [0-9]+ against' out.txt || fail "no seed printed"
