@@ -5,6 +5,7 @@
 #include "workers.h"
 #include "runner.h"
 #include "scenario.h"
+#include "storm.h"
 #include "target.h"
 
 #include <dirent.h>
@@ -26,6 +27,7 @@
 static const char usage_text[] =
     "usage: wsfault run [options] PATH...\n"
     "       wsfault report RESULTS.json... [-o DIR] [--junit FILE]\n"
+    "       wsfault storm (--target FILE | --url URL) [options]\n"
     "       wsfault --help | --version\n"
     "\n"
     "Runs WebSocket fault-injection scenarios (.wsf files; folders are searched\n"
@@ -82,6 +84,9 @@ static const char usage_text[] =
     "into one matrix) without running anything:\n"
     "  -o, --output DIR      write DIR/index.html and copy the captures it links\n"
     "      --junit FILE      write JUnit XML\n"
+    "\n"
+    "storm throws many connections that end badly at one target until one round\n"
+    "fails, then writes a scenario that reproduces it: see wsfault storm --help\n"
     "\n"
     "Verdicts are coloured when stdout is a terminal and NO_COLOR is not set.\n"
     "\n"
@@ -1082,6 +1087,7 @@ int main(int argc, char **argv)
     setup_terminal();
     if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1, argc, argv);
+    if (!strcmp(argv[1], "storm")) return wsf_storm_main(argc - 1, argv + 1, argc, argv, render);
     fprintf(stderr, "wsfault: unknown command '%s'\ntry 'wsfault --help'\n", argv[1]);
     return EXIT_USAGE;
 }

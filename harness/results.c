@@ -289,6 +289,8 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
     json_object_set_new(summary, "skipped", json_integer((json_int_t)counts[WSF_SKIP]));
     json_object_set_new(summary, "info", json_integer((json_int_t)counts[WSF_INFO]));
     json_object_set_new(root, "summary", summary);
+    json_t *storm = info->storm ? json_loads(info->storm, 0, NULL) : NULL;
+    if (storm) json_object_set_new(root, "storm", storm);
 
     /* The entries are JSON already: they are spliced in as they are, one a
      * line, not parsed back into a tree a hundred times their size. */

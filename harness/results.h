@@ -26,6 +26,9 @@ typedef struct {
     size_t runs, not_listed;
     /* The handshake defaults of the run; NULL: none. */
     const wsf_handshake_defaults *handshake;
+    /* `wsfault storm`'s own account (a JSON object's text): its seed and
+     * the rounds that passed, which are counted, not listed; NULL: none. */
+    const char *storm;
 } wsf_run_info;
 
 /* One scenario's entry of the file, as compact JSON text (malloc'd), made

@@ -338,7 +338,9 @@ int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size
             free(s);
         }
     }
-    qsort(r->suites, r->n_suites, sizeof *r->suites, cmp_str);
+    /* A results file may list no scenario (a storm that found nothing):
+     * qsort is not given the NULL of an empty list. */
+    if (r->n_suites) qsort(r->suites, r->n_suites, sizeof *r->suites, cmp_str);
 
     for (size_t i = 0; i < r->n_runs; i++) {
         const wsf_report_run *run = &r->runs[i];
@@ -362,7 +364,7 @@ int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size
             r->entries[r->n++] = e;
         }
     }
-    qsort(r->entries, r->n, sizeof *r->entries, cmp_entry);
+    if (r->n) qsort(r->entries, r->n, sizeof *r->entries, cmp_entry);
     note_repeats(r);
     return 0;
 }
