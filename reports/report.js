@@ -3,26 +3,43 @@
 // report reads without it, but for what is held back.
 (function () {
   "use strict";
-  // A held-back part is a data block of deflated markup in base64, written
-  // (and escaped) by the C renderer: once inflated it goes in the block's
-  // place, and its details are built only now.
-  function unpack(block) {
-    var bin = atob(block.textContent), bytes = new Uint8Array(bin.length);
+  // A held-back part is deflated markup in base64 in its details' data-later
+  // attribute, written (and escaped) by the C renderer: once inflated it goes
+  // at the end of the details, so what it holds is built only now.
+  function inflate(base64) {
+    var bin = atob(base64), bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    block.classList.remove("later");
-    var inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-    new Response(inflated).text().then(function (html) {
-      block.insertAdjacentHTML("afterend", html);
-      block.remove();
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).text();
+  }
+  // A passing scenario's text is stored once for every run that shares it:
+  // its list refers to it, with the marks of its own lines ("3:passed ...").
+  var texts = {};
+  function fillSource(ol) {
+    var n = ol.dataset.source, text = document.getElementById("source-" + n);
+    if (!text) return;
+    if (!texts[n]) texts[n] = text.dataset.later ? inflate(text.dataset.later) : Promise.resolve(text.innerHTML);
+    texts[n].then(function (html) {
+      ol.innerHTML = html;
+      ol.dataset.marks.split(" ").forEach(function (mark) {
+        var at = mark.indexOf(":"), li = ol.children[mark.slice(0, at) - 1];
+        if (at > 0 && li) li.className = mark.slice(at + 1);
+      });
+    });
+  }
+  function unpack(d) {
+    var packed = d.dataset.later;
+    delete d.dataset.later;
+    inflate(packed).then(function (html) {
+      d.insertAdjacentHTML("beforeend", html);
+      d.querySelectorAll("ol.source[data-source]").forEach(fillSource);
     }, function () {
-      block.insertAdjacentText("afterend", "This part could not be unpacked; results.json has it.");
+      d.insertAdjacentText("beforeend", "This part could not be unpacked; results.json has it.");
     });
   }
   // Toggle events do not bubble: caught on the way down.
   document.addEventListener("toggle", function (ev) {
     var d = ev.target;
-    if (d.tagName === "DETAILS" && d.open)
-      d.querySelectorAll(":scope > script.later").forEach(unpack);
+    if (d.tagName === "DETAILS" && d.open && d.dataset.later) unpack(d);
   }, true);
   var boxes = document.querySelectorAll("#filter input[data-verdict]");
   function apply() {

@@ -407,68 +407,125 @@ static void target_log(wsf_buf *h, const wsf_report_entry *e)
     H("</ol>\n");
 }
 
-/* The scenario's text with line numbers; the lines of failed checks marked,
- * and those of informational ones that did not hold, apart. */
-static void source(wsf_buf *h, const wsf_report_entry *e)
+/* The mark of a line of the scenario's text, from the checks on it: failed
+ * (a MUST or SHOULD that did not hold), info (an informational one), passed,
+ * or none. */
+static const char *line_mark(const json_t *checks, json_int_t line)
 {
-    const json_t *src = json_object_get(e->sc, "source");
-    if (!json_is_string(src)) return;
+    const char *cls = "";
+    size_t i;
+    json_t *k;
+    json_array_foreach(checks, i, k)
+    {
+        if (wsf_rj_int(k, "line", 0) != line) continue;
+        const char *res = wsf_rj_str(k, "result");
+        if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
+            cls = "failed";
+        else if (!strcmp(res, "info") && strcmp(cls, "failed"))
+            cls = "info";
+        else if (!strcmp(res, "pass") && !*cls)
+            cls = "passed";
+    }
+    return cls;
+}
+
+/* The scenario's text as list items, one a line, marked by the checks
+ * (none when checks is NULL). */
+static void source_lines(wsf_buf *h, const json_t *src, const json_t *checks)
+{
     const char *s = json_string_value(src);
     size_t len = json_string_length(src);
-    H("<h3>Scenario <code>");
-    T(e->file);
-    H("</code></h3>\n<ol class=\"source\">");
-    const json_t *arr = json_object_get(e->sc, "checks");
     size_t line = 1, start = 0;
     for (size_t p = 0; p <= len; p++) {
         if (p < len && s[p] != '\n') continue;
         if (p == len && p == start) break;
-        const char *cls = "";
-        size_t i;
-        json_t *k;
-        json_array_foreach(arr, i, k)
-        {
-            if (wsf_rj_int(k, "line", 0) != (json_int_t)line) continue;
-            const char *res = wsf_rj_str(k, "result");
-            if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
-                cls = "failed";
-            else if (!strcmp(res, "info") && strcmp(cls, "failed"))
-                cls = "info";
-            else if (!strcmp(res, "pass") && !*cls)
-                cls = "passed";
-        }
-        H("<li class=\"%s\">", cls);
+        if (checks)
+            H("<li class=\"%s\">", line_mark(checks, (json_int_t)line));
+        else
+            H("<li>");
         wsf_markup(h, s + start, p - start);
         H("</li>");
         start = p + 1;
         line++;
     }
+}
+
+/* What the page is rendered with, and the scenario texts of the passing
+ * scenarios held back: each once, however many runs share it. */
+typedef struct {
+    const wsf_report *r;
+    const char *dir;
+    bool link_captures;
+    const json_t **texts;
+    size_t n_texts;
+} page;
+
+static size_t shared_text(page *p, const json_t *src)
+{
+    size_t len = json_string_length(src);
+    for (size_t i = 0; i < p->n_texts; i++)
+        if (json_string_length(p->texts[i]) == len &&
+            !memcmp(json_string_value(p->texts[i]), json_string_value(src), len))
+            return i;
+    p->texts = wsf_xrealloc(p->texts, (p->n_texts + 1) * sizeof *p->texts);
+    p->texts[p->n_texts] = src;
+    return p->n_texts++;
+}
+
+/* The scenario's text with line numbers; the lines of failed checks marked,
+ * and those of informational ones that did not hold, apart. Held back
+ * (shared), it is a reference to the text, stored once in the page, and
+ * the marks of its lines, which report.js puts together. */
+static void source(wsf_buf *h, page *p, const wsf_report_entry *e, bool shared)
+{
+    const json_t *src = json_object_get(e->sc, "source");
+    if (!json_is_string(src)) return;
+    const json_t *arr = json_object_get(e->sc, "checks");
+    H("<h3>Scenario <code>");
+    T(e->file);
+    H("</code></h3>\n<ol class=\"source\"");
+    if (shared) {
+        H(" data-source=\"%zu\" data-marks=\"", shared_text(p, src));
+        size_t i;
+        json_t *k;
+        json_array_foreach(arr, i, k)
+        {
+            json_int_t line = wsf_rj_int(k, "line", 0);
+            const char *cls = line_mark(arr, line);
+            if (line > 0 && *cls) H("%lld:%s ", (long long)line, cls);
+        }
+        H("\"></ol>\n");
+        return;
+    }
+    H(">");
+    source_lines(h, src, arr);
     H("</ol>\n");
 }
 
 /* Markup held back until its reader opens the part it belongs to: deflated,
- * in base64, in a data block (a script element of a type no browser runs,
- * so the page's policy has nothing to allow), which report.js unpacks in
- * its place when the part opens. Base64 has no '<': nothing in the block
- * can end it early. A page of many scenarios is mostly this, so it is
- * small, and a browser opens it without building what nobody looks at. */
-static void later(wsf_buf *h, const wsf_buf *markup)
+ * in base64, in the data-later attribute of the part's <details> (or of a
+ * scenario text's one place), which report.js unpacks into it when it
+ * opens. Base64 has no quote, '<' or '&': nothing in it can end the
+ * attribute or mean markup. A page of many scenarios is mostly this, so it
+ * is small, and a browser opens it without building what nobody looks at.
+ * Returns false, writing nothing, when zlib cannot (out of memory): the
+ * markup is then shown as it is. */
+static bool held_back(wsf_buf *h, const wsf_buf *markup)
 {
     uLongf zlen = compressBound(markup->len);
     unsigned char *z = wsf_xmalloc(zlen);
     if (compress2(z, &zlen, markup->data, markup->len, Z_DEFAULT_COMPRESSION) != Z_OK) {
-        /* Out of memory in zlib: the markup as it is, shown at once. */
-        wsf_buf_append(h, markup->data, markup->len);
         free(z);
-        return;
+        return false;
     }
     size_t len = 4 * ((zlen + 2) / 3);
-    H("<script type=\"application/x-wsfault-deflate\" class=\"later\">");
+    H(" data-later=\"");
     wsf_buf_reserve(h, len);
     EVP_EncodeBlock(h->data + h->len, z, (int)zlen);
     h->len += len;
-    H("</script>\n");
+    H("\"");
     free(z);
+    return true;
 }
 
 static void timeline_rows(wsf_buf *h, const wsf_report_entry *e)
@@ -507,21 +564,19 @@ static void timeline_rows(wsf_buf *h, const wsf_report_entry *e)
         H("<p><strong>%lld later events were dropped</strong></p>\n", (long long)dropped);
 }
 
-/* The table of every event, folded. Its rows are held back (unless the
- * markup around it is already) until it is opened. */
-static void timeline_table(wsf_buf *h, const wsf_report_entry *e, bool held_back)
+/* The table of every event, folded. Its rows are held back until it is
+ * opened, unless the markup around it is already (whole). */
+static void timeline_table(wsf_buf *h, const wsf_report_entry *e, bool whole)
 {
-    H("<details class=\"events\"><summary>Every event (%zu)</summary>\n",
+    wsf_buf rows;
+    wsf_buf_init(&rows);
+    timeline_rows(&rows, e);
+    H("<details class=\"events\"");
+    bool held = !whole && held_back(h, &rows);
+    H("><summary>Every event (%zu)</summary>\n",
       json_array_size(json_object_get(e->sc, "timeline")));
-    if (held_back) {
-        timeline_rows(h, e);
-    } else {
-        wsf_buf rows;
-        wsf_buf_init(&rows);
-        timeline_rows(&rows, e);
-        later(h, &rows);
-        wsf_buf_free(&rows);
-    }
+    if (!held) wsf_buf_append(h, rows.data, rows.len);
+    wsf_buf_free(&rows);
     H("</details>\n");
 }
 
@@ -546,13 +601,6 @@ static void rfc_refs(wsf_buf *h, const json_t *sc)
     }
     H("</p>\n");
 }
-
-/* What the page is rendered with. */
-typedef struct {
-    const wsf_report *r;
-    const char *dir;
-    bool link_captures;
-} page;
 
 static void evidence(wsf_buf *h, const page *p, const wsf_report_entry *e)
 {
@@ -587,8 +635,8 @@ static void evidence(wsf_buf *h, const page *p, const wsf_report_entry *e)
 }
 
 /* All of a scenario but its header: everything, or for a passing one
- * (held_back) the same markup to be held back whole. */
-static void scenario_body(wsf_buf *h, const page *p, const wsf_report_entry *e, bool held_back)
+ * (whole) the same markup, to be held back whole. */
+static void scenario_body(wsf_buf *h, page *p, const wsf_report_entry *e, bool whole)
 {
     const json_t *sc = e->sc;
     member(h, "<p>", sc, "description", "</p>\n");
@@ -607,21 +655,27 @@ static void scenario_body(wsf_buf *h, const page *p, const wsf_report_entry *e, 
     wsf_markup(h, (const char *)cmd.data, cmd.len);
     wsf_buf_free(&cmd);
     H("</code></pre>\n");
-    source(h, e);
-    timeline_table(h, e, held_back);
+    source(h, p, e, whole);
+    timeline_table(h, e, whole);
 }
 
 /* A scenario's block: its header line, the name, verdict, duration, file
  * and reason, which a reader scans; then the rest, at once for what did not
  * pass, held back until it is opened for what did (most of a big merge). */
-static void scenario(wsf_buf *h, const page *p, const wsf_report_entry *e)
+static void scenario(wsf_buf *h, page *p, const wsf_report_entry *e)
 {
     const wsf_report *r = p->r;
     const json_t *sc = e->sc;
     const char *v = e->verdict;
     bool open = !strcmp(v, "fail") || !strcmp(v, "error");
-    H("<details class=\"scenario v-%s\" id=\"%s\" data-verdicts=\"%s\"%s>\n<summary>", v, e->id, v,
+    bool pass = !strcmp(v, "pass");
+    wsf_buf body;
+    wsf_buf_init(&body);
+    scenario_body(&body, p, e, pass);
+    H("<details class=\"scenario v-%s\" id=\"%s\" data-verdicts=\"%s\"%s", v, e->id, v,
       open ? " open" : "");
+    bool held = pass && held_back(h, &body);
+    H(">\n<summary>");
     badge(h, e->verdict);
     wsf_rj_markup(h, sc, "name");
     repeat(h, e);
@@ -641,16 +695,27 @@ static void scenario(wsf_buf *h, const page *p, const wsf_report_entry *e)
     wsf_rj_markup(h, sc, "started");
     H("</p>\n");
     member(h, "<div class=\"reason\">", sc, "reason", "</div>\n");
-    if (strcmp(v, "pass")) {
-        scenario_body(h, p, e, false);
-    } else {
-        wsf_buf body;
-        wsf_buf_init(&body);
-        scenario_body(&body, p, e, true);
-        later(h, &body);
-        wsf_buf_free(&body);
-    }
+    if (!held) wsf_buf_append(h, body.data, body.len);
+    wsf_buf_free(&body);
     H("</details>\n");
+}
+
+/* The texts the passing scenarios refer to, each held back once. */
+static void shared_texts(wsf_buf *h, const page *p)
+{
+    H("<div hidden id=\"sources\">\n");
+    for (size_t i = 0; i < p->n_texts; i++) {
+        wsf_buf lines;
+        wsf_buf_init(&lines);
+        source_lines(&lines, p->texts[i], NULL);
+        H("<div id=\"source-%zu\"", i);
+        bool held = held_back(h, &lines);
+        H(">");
+        if (!held) wsf_buf_append(h, lines.data, lines.len);
+        H("</div>\n");
+        wsf_buf_free(&lines);
+    }
+    H("</div>\n");
 }
 
 /* --- the page ------------------------------------------------------------------- */
@@ -722,6 +787,8 @@ int wsf_report_html(const wsf_report *r, const char *dir, const wsf_html_options
     for (size_t i = 0; i < r->n; i++)
         scenario(h, &p, &r->entries[i]);
     H("</div>\n");
+    shared_texts(h, &p);
+    free(p.texts);
 
     wsf_buf_appendf(&title, "wsfault report: ");
     for (size_t c = 0; c < r->n_targets; c++) {

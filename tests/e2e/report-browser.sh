@@ -34,9 +34,10 @@ done
   --click 'details.scenario.v-fail details.events > summary' \
   --expect-selector 'details.scenario.v-pass[open] svg.seq line.arrow' \
   --expect-selector 'details.scenario.v-pass[open] pre.rerun' \
+  --expect-selector 'details.scenario.v-pass[open] ol.source li.passed' \
   --expect-selector 'details.scenario.v-pass[open] details.events table.timeline tr' \
   --expect-selector 'details.scenario.v-fail details.events[open] table.timeline tr' \
-  --expect-selector 'details.scenario.v-pass:not([open]) > script.later' \
+  --expect-selector 'details.scenario.v-pass:not([open])[data-later]' \
   --expect-selector 'table.matrix#matrix' \
   --expect-selector 'table.matrix td.cell.v-fail' \
   --expect-selector 'table.matrix td.cell.v-error' \

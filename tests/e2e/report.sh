@@ -526,6 +526,23 @@ expect_rc 0 "$WSFAULT" report twin/a/results.json twin/b/results.json -o twin/re
 expect_rc 0 "$PY" check.py page twin/rep/index.html \
   "twin/a/results.json=lws-echo (a/results.json)" "twin/b/results.json=lws-echo (b/results.json)"
 
+# A scenario text that several runs share is stored once in the page, for
+# the passing scenarios that refer to it.
+cp a.json a2.json
+expect_rc 0 "$WSFAULT" report a.json a2.json -o shared
+"$PY" - shared/index.html a.json <<'PYEOF' || fail "shared/index.html: the texts are not stored once"
+import json, re, sys
+from held_back import LATER, inflate
+page = open(sys.argv[1], encoding="utf-8").read()
+passes = [s for s in json.load(open(sys.argv[2]))["scenarios"] if s["verdict"] == "pass"]
+texts = re.findall(r'<div id="source-[0-9]+" data-later="', page)
+refs = re.findall(r'<ol class="source" data-source="',
+                  "".join(inflate(m.group(2)) for m in LATER.finditer(page)))
+assert len(texts) == len({s["source"] for s in passes}), "%d texts" % len(texts)
+assert len(refs) == 2 * len(passes), "%d references" % len(refs)
+print("ok: %d texts for %d passing scenarios" % (len(texts), len(refs)))
+PYEOF
+
 # One results file given twice (two spellings of one path) is one run: one
 # column, and a note.
 expect_rc 0 "$WSFAULT" report a.json ./a.json -o once --junit once.xml
