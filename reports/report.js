@@ -62,7 +62,13 @@
   function openTarget() {
     var id = decodeURIComponent(location.hash.slice(1));
     var el = id && document.getElementById(id);
-    if (el && el.tagName === "DETAILS") { el.open = true; el.hidden = false; }
+    if (el && el.tagName === "DETAILS") {
+      el.open = true;
+      el.hidden = false;
+      // The blocks above it may not have been laid out yet (their height
+      // was a guess when the browser scrolled): scrolled to once more.
+      el.scrollIntoView();
+    }
   }
   window.addEventListener("hashchange", openTarget);
   openTarget();

@@ -20,7 +20,7 @@ DevTools Protocol, and fails if:
   - an --absent-at-load selector matches anything once the page has
     loaded (before the clicks);
   - a --click selector matches nothing, or an --expect-selector matches
-    nothing.
+    nothing, or an --expect-js expression is not true.
 
 Clicks run in order after the page has loaded; the selectors are counted
 after the clicks. --load-time prints how long the page took to load (the
@@ -439,6 +439,13 @@ class Check:
                 if not count:
                     self.fail(f"selector {sel!r} matches nothing")
 
+        for expr in self.args.expect_js:
+            self.stage = f"evaluating {expr!r}"
+            value, err = await cdp.evaluate(expr)
+            log(f"js {expr}: {err or json.dumps(value)}")
+            if err or not value:
+                self.fail(f"{expr!r} is {err or json.dumps(value)}, expected true")
+
         self.stage = "taking the screenshot"
         shot = await cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
         png = base64.b64decode(shot["data"])
@@ -458,6 +465,8 @@ def parse_args(argv):
                     help="a CSS selector that must match at least one element (repeatable)")
     ap.add_argument("--click", action="append", default=[], metavar="CSS",
                     help="click the first element matching this selector, in order, before the checks (repeatable)")
+    ap.add_argument("--expect-js", action="append", default=[], metavar="EXPR",
+                    help="a JavaScript expression that must be true after the clicks (repeatable)")
     ap.add_argument("--absent-at-load", action="append", default=[], metavar="CSS",
                     help="a CSS selector that must match nothing once the page has loaded (repeatable)")
     ap.add_argument("--load-time", type=float, nargs="?", const=0.0, default=None, metavar="LIMIT",
