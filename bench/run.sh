@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wsfault's benchmark: five figures, each printed beside its limit, all
 # measured in this one run against lws-echo (ratios, not absolute times, so
-# that a slower machine does not change the verdict).
+# that a slower machine does not change the verdict). The sixth, the size
+# and load time of a big merged report, is bench/report.sh's.
 #
 #   bash bench/run.sh [BUILD_DIR]     (default: build/, made with ci/build.sh if missing)
 #

@@ -8,6 +8,7 @@ packages=(
   libwebsockets-dev                  # the reference target (lws-echo)
   libpcap-dev                        # per-scenario captures
   libjansson-dev libssl-dev          # results.json; SHA-1 for the handshake
+  zlib1g-dev                         # the report's held-back parts, deflated
   libcunit1-dev                      # unit tests
   python3 procps                     # end-to-end tests: JSON checks, pgrep
   python3-websockets                 # Python servers of the bug zoo

@@ -26,7 +26,7 @@
 
 static const char usage_text[] =
     "usage: wsfault run [options] PATH...\n"
-    "       wsfault report RESULTS.json... [-o DIR] [--junit FILE]\n"
+    "       wsfault report RESULTS.json... [-o DIR [--link-captures]] [--junit FILE]\n"
     "       wsfault storm (--target FILE | --url URL) [options]\n"
     "       wsfault --help | --version\n"
     "\n"
@@ -83,6 +83,8 @@ static const char usage_text[] =
     "report renders results files (one or several: runs, shards, targets merged\n"
     "into one matrix) without running anything:\n"
     "  -o, --output DIR      write DIR/index.html and copy the captures it links\n"
+    "      --link-captures   link each capture where its run left it (by its path\n"
+    "                        from DIR) instead of copying it into DIR/captures/\n"
     "      --junit FILE      write JUnit XML\n"
     "\n"
     "storm throws many connections that end badly at one target until one round\n"
@@ -320,7 +322,8 @@ static bool outputs_writable(const char *results, const char *report_dir, const 
 /* Renders the reports from results files: the same path for `run --report`
  * and `report`, so a report rebuilt later is the report the run wrote.
  * Returns 0, 1 when an output cannot be written, 2 for a bad results file. */
-static int render(char *const *paths, size_t n, const char *html_dir, const char *junit)
+static int render(char *const *paths, size_t n, const char *html_dir, const wsf_html_options *html,
+                  const char *junit)
 {
     wsf_report r;
     char err[1024];
@@ -331,7 +334,7 @@ static int render(char *const *paths, size_t n, const char *html_dir, const char
     }
     int rc = 0;
     if (html_dir) {
-        if (wsf_report_html(&r, html_dir, err, sizeof err) < 0) {
+        if (wsf_report_html(&r, html_dir, html, err, sizeof err) < 0) {
             fprintf(stderr, "wsfault: report: %s\n", err);
             rc = 1;
         } else {
@@ -354,9 +357,11 @@ static int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
                                          {"junit", required_argument, 0, 'J'},
+                                         {"link-captures", no_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *html_dir = NULL, *junit = NULL;
+    wsf_html_options html = {0};
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -366,6 +371,9 @@ static int cmd_report(int argc, char **argv)
             break;
         case 'J':
             junit = optarg;
+            break;
+        case 'L':
+            html.link_captures = true;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -383,7 +391,7 @@ static int cmd_report(int argc, char **argv)
         fputs("wsfault: report: give -o DIR for HTML, --junit FILE, or both\n", stderr);
         return EXIT_USAGE;
     }
-    return render(argv + optind, (size_t)(argc - optind), html_dir, junit);
+    return render(argv + optind, (size_t)(argc - optind), html_dir, &html, junit);
 }
 
 /* --header, --subprotocol, --origin, --path: checked as the target file's
@@ -1045,7 +1053,9 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         printf("results: %s\n", results_path);
         rc = info.interrupted ? 130 : counts[WSF_FAIL] || counts[WSF_ERROR] ? 1 : 0;
         if ((report_dir || junit) &&
-            render((char *const *)&results_path, 1, report_dir, junit) != 0 && rc == 0)
+            render((char *const *)&results_path, 1, report_dir, &(wsf_html_options){0}, junit) !=
+                0 &&
+            rc == 0)
             rc = 1;
     }
     for (size_t i = 0; i < done; i++)

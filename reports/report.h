@@ -58,9 +58,17 @@ typedef struct {
 int wsf_report_load(wsf_report *r, char *const *paths, size_t n, char *err, size_t errlen);
 void wsf_report_free(wsf_report *r);
 
+/* How the page is written. */
+typedef struct {
+    /* Link each capture where its run left it, by its path from DIR,
+     * instead of copying it into DIR/captures/. */
+    bool link_captures;
+} wsf_html_options;
+
 /* DIR/index.html (one self-contained page) and the captures it links, copied
- * into DIR/captures/. Returns 0, or -1 with a message. */
-int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errlen);
+ * into DIR/captures/ unless linked. Returns 0, or -1 with a message. */
+int wsf_report_html(const wsf_report *r, const char *dir, const wsf_html_options *o, char *err,
+                    size_t errlen);
 /* JUnit XML: one testsuite per suite folder, one testcase per entry. */
 int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t errlen);
 

@@ -14,13 +14,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 extern const char wsf_asset_page[], wsf_asset_css[], wsf_asset_js[];
 
 static const char *const verdicts[] = {"fail", "error", "non-strict", "known",
                                        "skip", "info",  "pass"};
 #define N_VERDICTS (sizeof verdicts / sizeof *verdicts)
-#define MAX_TABLE 5000 /* timeline rows in a scenario's table of every event */
+#define TABLE_HEAD 750 /* a long timeline's first events in the table of every event */
+#define TABLE_TAIL 250 /* and its last; the rest stay in results.json */
 #define MAX_LOG 2000   /* log lines in a scenario's log, marked ones aside */
 
 /* Verdicts are checked on loading (report.c), so they are safe as class
@@ -63,14 +65,50 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-/* The capture beside the report: captures/NAME, run-prefixed when several
- * results files are merged (their numbering would collide). NULL when the
+/* The path of file from the folder dir ("../run/captures/001-x.pcap"),
+ * both resolved first; NULL when either cannot be. */
+static char *relative_path(const char *dir, const char *file)
+{
+    char *d = realpath(dir, NULL), *f = realpath(file, NULL);
+    char *rel = NULL;
+    if (d && f) {
+        /* The end of the folders both share, then a ".." for each of dir's
+         * own folders below it. */
+        size_t i = 0, common = 0;
+        for (; d[i] && d[i] == f[i]; i++)
+            if (d[i] == '/') common = i;
+        if (!d[i] && f[i] == '/') common = i;
+        wsf_buf b;
+        wsf_buf_init(&b);
+        const char *below = d + common + (d[common] == '/');
+        if (*below) {
+            wsf_buf_append(&b, "../", 3);
+            for (const char *c = below; *c; c++)
+                if (*c == '/') wsf_buf_append(&b, "../", 3);
+        }
+        wsf_buf_append(&b, f + common + 1, strlen(f + common + 1));
+        rel = (char *)b.data;
+    }
+    free(d);
+    free(f);
+    return rel;
+}
+
+/* The capture's link from the report: a copy in captures/ beside it
+ * (run-prefixed when several results files are merged: their numbering
+ * would collide) or, linking, the file where its run left it. NULL when the
  * scenario has none or it cannot be found. */
-static char *copy_capture(const wsf_report *r, const wsf_report_entry *e, const char *dir)
+static char *capture_link(const wsf_report *r, const wsf_report_entry *e, const char *dir,
+                          bool link)
 {
     const char *pcap = wsf_rj_str(e->sc, "pcap");
     if (!*pcap) return NULL;
     char *src = pcap[0] == '/' ? wsf_xstrdup(pcap) : wsf_xasprintf("%s/%s", e->run->dir, pcap);
+    if (link) {
+        char *rel = access(src, R_OK) == 0 ? relative_path(dir, src) : NULL;
+        free(src);
+        return rel;
+    }
     char *copy = wsf_xstrdup(pcap);
     char *rel = r->n_runs > 1 ? wsf_xasprintf("captures/r%zu-%s", (size_t)(e->run - r->runs) + 1,
                                               basename(copy))
@@ -90,6 +128,18 @@ static char *copy_capture(const wsf_report *r, const wsf_report_entry *e, const 
         return NULL;
     }
     return rel;
+}
+
+/* A path as a URL's path: every byte but the unreserved ones and '/'
+ * percent-encoded, so a folder named "a #1" still links. */
+static void url_path(wsf_buf *h, const char *path)
+{
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        if (strchr("-._~/", *p) || (*p >= '0' && *p <= '9') ||
+            ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+            wsf_buf_append(h, p, 1);
+        else
+            H("%%%02X", *p);
 }
 
 /* A string member between two pieces of markup, or nothing when it is
@@ -357,62 +407,143 @@ static void target_log(wsf_buf *h, const wsf_report_entry *e)
     H("</ol>\n");
 }
 
-/* The scenario's text with line numbers; the lines of failed checks marked,
- * and those of informational ones that did not hold, apart. */
-static void source(wsf_buf *h, const wsf_report_entry *e)
+/* The mark of a line of the scenario's text, from the checks on it: failed
+ * (a MUST or SHOULD that did not hold), info (an informational one), passed,
+ * or none. */
+static const char *line_mark(const json_t *checks, json_int_t line)
 {
-    const json_t *src = json_object_get(e->sc, "source");
-    if (!json_is_string(src)) return;
+    const char *cls = "";
+    size_t i;
+    json_t *k;
+    json_array_foreach(checks, i, k)
+    {
+        if (wsf_rj_int(k, "line", 0) != line) continue;
+        const char *res = wsf_rj_str(k, "result");
+        if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
+            cls = "failed";
+        else if (!strcmp(res, "info") && strcmp(cls, "failed"))
+            cls = "info";
+        else if (!strcmp(res, "pass") && !*cls)
+            cls = "passed";
+    }
+    return cls;
+}
+
+/* The scenario's text as list items, one a line, marked by the checks
+ * (none when checks is NULL). */
+static void source_lines(wsf_buf *h, const json_t *src, const json_t *checks)
+{
     const char *s = json_string_value(src);
     size_t len = json_string_length(src);
-    H("<h3>Scenario <code>");
-    T(e->file);
-    H("</code></h3>\n<ol class=\"source\">");
-    const json_t *arr = json_object_get(e->sc, "checks");
     size_t line = 1, start = 0;
     for (size_t p = 0; p <= len; p++) {
         if (p < len && s[p] != '\n') continue;
         if (p == len && p == start) break;
-        const char *cls = "";
-        size_t i;
-        json_t *k;
-        json_array_foreach(arr, i, k)
-        {
-            if (wsf_rj_int(k, "line", 0) != (json_int_t)line) continue;
-            const char *res = wsf_rj_str(k, "result");
-            if (!strcmp(res, "fail") || !strcmp(res, "non-strict"))
-                cls = "failed";
-            else if (!strcmp(res, "info") && strcmp(cls, "failed"))
-                cls = "info";
-            else if (!strcmp(res, "pass") && !*cls)
-                cls = "passed";
-        }
-        H("<li class=\"%s\">", cls);
+        if (checks)
+            H("<li class=\"%s\">", line_mark(checks, (json_int_t)line));
+        else
+            H("<li>");
         wsf_markup(h, s + start, p - start);
         H("</li>");
         start = p + 1;
         line++;
     }
+}
+
+/* What the page is rendered with, and the scenario texts of the passing
+ * scenarios held back: each once, however many runs share it. */
+typedef struct {
+    const wsf_report *r;
+    const char *dir;
+    bool link_captures;
+    const json_t **texts;
+    size_t n_texts;
+} page;
+
+static size_t shared_text(page *p, const json_t *src)
+{
+    size_t len = json_string_length(src);
+    for (size_t i = 0; i < p->n_texts; i++)
+        if (json_string_length(p->texts[i]) == len &&
+            !memcmp(json_string_value(p->texts[i]), json_string_value(src), len))
+            return i;
+    p->texts = wsf_xrealloc(p->texts, (p->n_texts + 1) * sizeof *p->texts);
+    p->texts[p->n_texts] = src;
+    return p->n_texts++;
+}
+
+/* The scenario's text with line numbers; the lines of failed checks marked,
+ * and those of informational ones that did not hold, apart. Held back
+ * (shared), it is a reference to the text, stored once in the page, and
+ * the marks of its lines, which report.js puts together. */
+static void source(wsf_buf *h, page *p, const wsf_report_entry *e, bool shared)
+{
+    const json_t *src = json_object_get(e->sc, "source");
+    if (!json_is_string(src)) return;
+    const json_t *arr = json_object_get(e->sc, "checks");
+    H("<h3>Scenario <code>");
+    T(e->file);
+    H("</code></h3>\n<ol class=\"source\"");
+    if (shared) {
+        H(" data-source=\"%zu\" data-marks=\"", shared_text(p, src));
+        size_t i;
+        json_t *k;
+        json_array_foreach(arr, i, k)
+        {
+            json_int_t line = wsf_rj_int(k, "line", 0);
+            const char *cls = line_mark(arr, line);
+            if (line > 0 && *cls) H("%lld:%s ", (long long)line, cls);
+        }
+        H("\"></ol>\n");
+        return;
+    }
+    H(">");
+    source_lines(h, src, arr);
     H("</ol>\n");
 }
 
-static void timeline_table(wsf_buf *h, const wsf_report_entry *e)
+/* Markup held back until its reader opens the part it belongs to: deflated,
+ * in base64, in the data-later attribute of the part's <details> (or of a
+ * scenario text's one place), which report.js unpacks into it when it
+ * opens. Base64 has no quote, '<' or '&': nothing in it can end the
+ * attribute or mean markup. A page of many scenarios is mostly this, so it
+ * is small, and a browser opens it without building what nobody looks at.
+ * Returns false, writing nothing, when zlib cannot (out of memory): the
+ * markup is then shown as it is. */
+static bool held_back(wsf_buf *h, const wsf_buf *markup)
+{
+    uLongf zlen = compressBound(markup->len);
+    unsigned char *z = wsf_xmalloc(zlen);
+    if (compress2(z, &zlen, markup->data, markup->len, Z_DEFAULT_COMPRESSION) != Z_OK) {
+        free(z);
+        return false;
+    }
+    size_t len = 4 * ((zlen + 2) / 3);
+    H(" data-later=\"");
+    wsf_buf_reserve(h, len);
+    EVP_EncodeBlock(h->data + h->len, z, (int)zlen);
+    h->len += len;
+    H("\"");
+    free(z);
+    return true;
+}
+
+static void timeline_rows(wsf_buf *h, const wsf_report_entry *e)
 {
     const json_t *tl = json_object_get(e->sc, "timeline");
-    H("<details><summary>Every event (%zu)</summary>\n<table class=\"timeline\"><tbody>\n",
-      json_array_size(tl));
+    H("<table class=\"timeline\"><tbody>\n");
     /* A flood (a target writing without end) would make the page too big to
      * open: the middle of a long timeline stays in results.json. */
-    size_t n = json_array_size(tl), head = n > MAX_TABLE ? MAX_TABLE - 1000 : n;
+    size_t n = json_array_size(tl), head = n > TABLE_HEAD + TABLE_TAIL ? TABLE_HEAD : n;
     size_t i;
     json_t *ev;
     json_array_foreach(tl, i, ev)
     {
-        if (i >= head && i < n - 1000) {
+        if (i >= head && i < n - TABLE_TAIL) {
             if (i == head)
-                H("<tr><td colspan=\"5\"><strong>%zu events left out here; results.json has "
-                  "them all</strong></td></tr>\n",
-                  n - 1000 - head);
+                H("<tr class=\"left-out\"><td colspan=\"5\"><strong>%zu more events here are in "
+                  "results.json</strong></td></tr>\n",
+                  n - TABLE_TAIL - head);
             continue;
         }
         char ts[32];
@@ -431,6 +562,21 @@ static void timeline_table(wsf_buf *h, const wsf_report_entry *e)
     json_int_t dropped = wsf_rj_int(e->sc, "timeline_dropped", 0);
     if (dropped > 0)
         H("<p><strong>%lld later events were dropped</strong></p>\n", (long long)dropped);
+}
+
+/* The table of every event, folded. Its rows are held back until it is
+ * opened, unless the markup around it is already (whole). */
+static void timeline_table(wsf_buf *h, const wsf_report_entry *e, bool whole)
+{
+    wsf_buf rows;
+    wsf_buf_init(&rows);
+    timeline_rows(&rows, e);
+    H("<details class=\"events\"");
+    bool held = !whole && held_back(h, &rows);
+    H("><summary>Every event (%zu)</summary>\n",
+      json_array_size(json_object_get(e->sc, "timeline")));
+    if (!held) wsf_buf_append(h, rows.data, rows.len);
+    wsf_buf_free(&rows);
     H("</details>\n");
 }
 
@@ -456,46 +602,14 @@ static void rfc_refs(wsf_buf *h, const json_t *sc)
     H("</p>\n");
 }
 
-static void scenario(wsf_buf *h, const wsf_report *r, const wsf_report_entry *e, const char *dir)
+static void evidence(wsf_buf *h, const page *p, const wsf_report_entry *e)
 {
     const json_t *sc = e->sc;
-    const char *v = e->verdict;
-    bool open = !strcmp(v, "fail") || !strcmp(v, "error");
-    H("<details class=\"scenario v-%s\" id=\"%s\" data-verdicts=\"%s\"%s>\n<summary>", v, e->id, v,
-      open ? " open" : "");
-    badge(h, e->verdict);
-    wsf_rj_markup(h, sc, "name");
-    repeat(h, e);
-    if (r->n_targets > 1) {
-        H(" <span class=\"muted\">against ");
-        T(r->targets[e->col]);
-        H("</span>");
-    }
-    H(" <small class=\"muted\">");
-    duration(h, wsf_rj_int(sc, "duration_us", 0));
-    H("</small></summary>\n");
-    member(h, "<p>", sc, "description", "</p>\n");
-    rfc_refs(h, sc);
-    H("<p class=\"muted\">file <code>");
-    T(e->file);
-    H("</code>, target ");
-    T(r->targets[e->col]);
-    member(h, " at <code>", sc, "url", "</code>");
-    H(", started ");
-    wsf_rj_markup(h, sc, "started");
-    H("</p>\n");
-    member(h, "<div class=\"reason\">", sc, "reason", "</div>\n");
-    member(h, "<p>The target file lists this as a known failure: <em>", sc, "known", "</em></p>\n");
-    checks(h, e);
-    H("<h3>Sequence</h3>\n<div class=\"seq-wrap\">");
-    wsf_report_svg(h, r, e);
-    H("</div>\n");
-    target_log(h, e);
     H("<h3>Evidence</h3>\n<p>");
-    char *pcap = copy_capture(r, e, dir);
+    char *pcap = capture_link(p->r, e, p->dir, p->link_captures);
     if (pcap) {
         H("Packet capture: <a href=\"");
-        T(pcap);
+        url_path(h, pcap);
         H("\" download>");
         T(pcap);
         H("</a> (open with Wireshark or <code>tshark -r</code>)");
@@ -518,6 +632,22 @@ static void scenario(wsf_buf *h, const wsf_report *r, const wsf_report_entry *e,
         wsf_rj_markup(h, f, "wire");
         H(" was on the wire %lldus later.</p>\n", (long long)wsf_rj_int(f, "delta_us", 0));
     }
+}
+
+/* All of a scenario but its header: everything, or for a passing one
+ * (whole) the same markup, to be held back whole. */
+static void scenario_body(wsf_buf *h, page *p, const wsf_report_entry *e, bool whole)
+{
+    const json_t *sc = e->sc;
+    member(h, "<p>", sc, "description", "</p>\n");
+    rfc_refs(h, sc);
+    member(h, "<p>The target file lists this as a known failure: <em>", sc, "known", "</em></p>\n");
+    checks(h, e);
+    H("<h3>Sequence</h3>\n<div class=\"seq-wrap\">");
+    wsf_report_svg(h, p->r, e);
+    H("</div>\n");
+    target_log(h, e);
+    evidence(h, p, e);
     H("<p>Re-run exactly this scenario:</p>\n<pre class=\"rerun\"><code>");
     wsf_buf cmd;
     wsf_buf_init(&cmd);
@@ -525,9 +655,67 @@ static void scenario(wsf_buf *h, const wsf_report *r, const wsf_report_entry *e,
     wsf_markup(h, (const char *)cmd.data, cmd.len);
     wsf_buf_free(&cmd);
     H("</code></pre>\n");
-    source(h, e);
-    timeline_table(h, e);
+    source(h, p, e, whole);
+    timeline_table(h, e, whole);
+}
+
+/* A scenario's block: its header line, the name, verdict, duration, file
+ * and reason, which a reader scans; then the rest, at once for what did not
+ * pass, held back until it is opened for what did (most of a big merge). */
+static void scenario(wsf_buf *h, page *p, const wsf_report_entry *e)
+{
+    const wsf_report *r = p->r;
+    const json_t *sc = e->sc;
+    const char *v = e->verdict;
+    bool open = !strcmp(v, "fail") || !strcmp(v, "error");
+    bool pass = !strcmp(v, "pass");
+    wsf_buf body;
+    wsf_buf_init(&body);
+    scenario_body(&body, p, e, pass);
+    H("<details class=\"scenario v-%s\" id=\"%s\" data-verdicts=\"%s\"%s", v, e->id, v,
+      open ? " open" : "");
+    bool held = pass && held_back(h, &body);
+    H(">\n<summary>");
+    badge(h, e->verdict);
+    wsf_rj_markup(h, sc, "name");
+    repeat(h, e);
+    if (r->n_targets > 1) {
+        H(" <span class=\"muted\">against ");
+        T(r->targets[e->col]);
+        H("</span>");
+    }
+    H(" <small class=\"muted\">");
+    duration(h, wsf_rj_int(sc, "duration_us", 0));
+    H("</small></summary>\n<p class=\"muted\">file <code>");
+    T(e->file);
+    H("</code>, target ");
+    T(r->targets[e->col]);
+    member(h, " at <code>", sc, "url", "</code>");
+    H(", started ");
+    wsf_rj_markup(h, sc, "started");
+    H("</p>\n");
+    member(h, "<div class=\"reason\">", sc, "reason", "</div>\n");
+    if (!held) wsf_buf_append(h, body.data, body.len);
+    wsf_buf_free(&body);
     H("</details>\n");
+}
+
+/* The texts the passing scenarios refer to, each held back once. */
+static void shared_texts(wsf_buf *h, const page *p)
+{
+    H("<div hidden id=\"sources\">\n");
+    for (size_t i = 0; i < p->n_texts; i++) {
+        wsf_buf lines;
+        wsf_buf_init(&lines);
+        source_lines(&lines, p->texts[i], NULL);
+        H("<div id=\"source-%zu\"", i);
+        bool held = held_back(h, &lines);
+        H(">");
+        if (!held) wsf_buf_append(h, lines.data, lines.len);
+        H("</div>\n");
+        wsf_buf_free(&lines);
+    }
+    H("</div>\n");
 }
 
 /* --- the page ------------------------------------------------------------------- */
@@ -570,13 +758,17 @@ static void fill(wsf_buf *out, const char *tpl, const char *const *names, const 
     wsf_buf_append(out, p, strlen(p));
 }
 
-int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errlen)
+int wsf_report_html(const wsf_report *r, const char *dir, const wsf_html_options *o, char *err,
+                    size_t errlen)
 {
     if (wsf_mkdir_p(dir, err, errlen) < 0) return -1;
-    char *caps = wsf_xasprintf("%s/captures", dir);
-    int rc = wsf_mkdir_p(caps, err, errlen);
-    free(caps);
-    if (rc < 0) return -1;
+    if (!o->link_captures) {
+        char *caps = wsf_xasprintf("%s/captures", dir);
+        int rc = wsf_mkdir_p(caps, err, errlen);
+        free(caps);
+        if (rc < 0) return -1;
+    }
+    page p = {.r = r, .dir = dir, .link_captures = o->link_captures};
 
     wsf_buf body, title;
     wsf_buf_init(&body);
@@ -585,10 +777,18 @@ int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errl
     summary(h, r);
     filter(h);
     matrix(h, r);
-    H("<h2>Scenarios</h2>\n<div id=\"scenarios\">\n");
+    H("<h2>Scenarios</h2>\n<p class=\"muted\" id=\"folding\">A passing scenario shows its header "
+      "line; the rest of it, as every table of events, is unpacked when it is opened (with "
+      "scripts on).");
+    if (o->link_captures)
+        H(" The packet captures are linked where their runs left them, by their paths from this "
+          "report's folder, not copied beside it: move the report, and they stay behind.");
+    H("</p>\n<div id=\"scenarios\">\n");
     for (size_t i = 0; i < r->n; i++)
-        scenario(h, r, &r->entries[i], dir);
+        scenario(h, &p, &r->entries[i]);
     H("</div>\n");
+    shared_texts(h, &p);
+    free(p.texts);
 
     wsf_buf_appendf(&title, "wsfault report: ");
     for (size_t c = 0; c < r->n_targets; c++) {
@@ -600,13 +800,13 @@ int wsf_report_html(const wsf_report *r, const char *dir, char *err, size_t errl
     const char *names[] = {"title", "version", "css", "js", "script_hash", "body"};
     const char *values[] = {(char *)title.data, WSF_VERSION, wsf_asset_css,
                             wsf_asset_js,       hash,        (char *)body.data};
-    wsf_buf page;
-    wsf_buf_init(&page);
-    fill(&page, wsf_asset_page, names, values, sizeof names / sizeof *names);
+    wsf_buf out;
+    wsf_buf_init(&out);
+    fill(&out, wsf_asset_page, names, values, sizeof names / sizeof *names);
     char *path = wsf_xasprintf("%s/index.html", dir);
-    rc = wsf_write_file_atomic(path, page.data, page.len, err, errlen);
+    int rc = wsf_write_file_atomic(path, out.data, out.len, err, errlen);
     free(path);
-    wsf_buf_free(&page);
+    wsf_buf_free(&out);
     wsf_buf_free(&body);
     wsf_buf_free(&title);
     return rc;

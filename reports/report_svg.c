@@ -151,14 +151,18 @@ static void note(wsf_buf *h, const row *r, int y, int lane, int x, const char *a
     wsf_buf_appendf(h, "</text>");
 }
 
-static void draw(wsf_buf *h, const lanes *L, const row *r, int y)
+/* A row is drawn at its own origin and moved down to y: rows of one kind
+ * are then the same markup but for their words, which keeps a diagram held
+ * back in the page small once deflated. */
+static void draw(wsf_buf *h, const lanes *L, const row *r, int row_y)
 {
+    const int y = 0;
     const char *detail;
     size_t dlen;
     text_of(r->ev, "detail", &detail, &dlen);
     char ts[32];
     wsf_report_time(wsf_rj_int(r->ev, "t_us", 0), ts, sizeof ts);
-    wsf_buf_appendf(h, "<g><title>%s ", ts);
+    wsf_buf_appendf(h, "<g transform=\"translate(0 %d)\"><title>%s ", row_y, ts);
     wsf_rj_markup(h, r->ev, "kind");
     wsf_buf_appendf(h, " ");
     wsf_rj_markup(h, r->ev, "what");

@@ -17,11 +17,14 @@ DevTools Protocol, and fails if:
     standalone file (Chromium reports data: URLs only for fetches and
     frames, not for images or CSS url(), so those go unseen);
   - a resource fails to load;
+  - an --absent-at-load selector matches anything once the page has
+    loaded (before the clicks);
   - a --click selector matches nothing, or an --expect-selector matches
-    nothing.
+    nothing, or an --expect-js expression is not true.
 
 Clicks run in order after the page has loaded; the selectors are counted
-after the clicks. A screenshot is written whether the checks passed or not,
+after the clicks. --load-time prints how long the page took to load (the
+navigation's loadEventEnd, in seconds), and fails past a limit given. A screenshot is written whether the checks passed or not,
 as evidence of what the page looked like (not if the browser hung or died).
 Chromium is always killed, its whole process tree, and its temporary
 profile removed.
@@ -390,6 +393,27 @@ class Check:
             await self.loaded.wait()
         await asyncio.sleep(SETTLE_AFTER_LOAD)
 
+        if self.args.load_time is not None:
+            self.stage = "reading the load time"
+            ms, err = await cdp.evaluate(
+                "performance.getEntriesByType('navigation')[0].loadEventEnd")
+            if err:
+                self.fail(f"load time: {err}")
+            else:
+                log(f"load: {ms / 1000:.2f}s")
+                if self.args.load_time and ms / 1000 > self.args.load_time:
+                    self.fail(f"the page took {ms / 1000:.2f}s to load (limit {self.args.load_time:g}s)")
+
+        for sel in self.args.absent_at_load:
+            self.stage = f"counting {sel!r} at load"
+            count, err = await cdp.evaluate(f"document.querySelectorAll({json.dumps(sel)}).length")
+            if err:
+                self.fail(f"selector {sel!r}: {err}")
+            else:
+                log(f"selector at load {sel}: {count}")
+                if count:
+                    self.fail(f"selector {sel!r} matches {count} elements at load, expected none")
+
         for sel in self.args.click:
             self.stage = f"clicking {sel!r}"
             js = f"(() => {{ const e = document.querySelector({json.dumps(sel)}); if (!e) return false; e.click(); return true; }})()"
@@ -415,6 +439,13 @@ class Check:
                 if not count:
                     self.fail(f"selector {sel!r} matches nothing")
 
+        for expr in self.args.expect_js:
+            self.stage = f"evaluating {expr!r}"
+            value, err = await cdp.evaluate(expr)
+            log(f"js {expr}: {err or json.dumps(value)}")
+            if err or not value:
+                self.fail(f"{expr!r} is {err or json.dumps(value)}, expected true")
+
         self.stage = "taking the screenshot"
         shot = await cdp.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)
         png = base64.b64decode(shot["data"])
@@ -434,6 +465,12 @@ def parse_args(argv):
                     help="a CSS selector that must match at least one element (repeatable)")
     ap.add_argument("--click", action="append", default=[], metavar="CSS",
                     help="click the first element matching this selector, in order, before the checks (repeatable)")
+    ap.add_argument("--expect-js", action="append", default=[], metavar="EXPR",
+                    help="a JavaScript expression that must be true after the clicks (repeatable)")
+    ap.add_argument("--absent-at-load", action="append", default=[], metavar="CSS",
+                    help="a CSS selector that must match nothing once the page has loaded (repeatable)")
+    ap.add_argument("--load-time", type=float, nargs="?", const=0.0, default=None, metavar="LIMIT",
+                    help="print the page's load time in seconds; fail past LIMIT if given")
     ap.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                     help="give up after this long (default 60)")
     args = ap.parse_args(argv)  # exits 2 on a usage error

@@ -25,12 +25,14 @@ pj() {
   "$PY" -c 'import json,sys; d=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2"
 }
 
+export PYTHONPATH=$SRC/tests/e2e
 command -v xmllint >/dev/null || fail "xmllint is not installed (ci/setup.sh installs libxml2-utils)"
 
 # The checks on the files, in Python (standard library only).
 cat >check.py <<'EOF'
 import html.parser, json, os, re, sys
 import xml.etree.ElementTree as ET
+from held_back import scripts, unpack
 
 
 def die(msg):
@@ -251,7 +253,16 @@ def check_junit(xml_path, res, targets):
 
 
 def check_page(path, res, targets):
-    raw = open(path, encoding="utf-8").read()
+    packed = open(path, encoding="utf-8").read()
+    # A passing scenario's block is its header until it is opened: the rest,
+    # as every table of events, is held back.
+    for d in Tree(packed).root.find("details", "scenario"):
+        if d.find("svg", "seq") and "v-pass" in d.cls():
+            die("a passing scenario's diagram is in the page before it is opened")
+        if d.find("table", "timeline"):
+            die("a table of events is in the page before it is opened")
+    # The checks below read the page as a reader who opened every part.
+    raw = unpack(packed)
     page = Tree(raw).root
     check_matrix(page, res, targets)
     details = page.find("details", "scenario")
@@ -316,12 +327,10 @@ def check_page(path, res, targets):
         if badge != "%d %s" % (n, v):
             die("the count badge for %s says %r, expected %r" % (v, badge, "%d %s" % (n, v)))
         one(page.find("input", **{"data-verdict": v}), "filter box for " + v)
-    # One script, the page's own, at its end.
-    at = raw.find("<script")
-    end = raw.find("</script>", at)
-    if raw.count("<script") != 1 or not raw.startswith("<script>", at) or end < 0 \
-            or not re.fullmatch(r"</script>\s*</body>\s*</html>\s*", raw[end:]):
-        die("expected exactly one <script>, inline (no attributes), at the end of the page")
+    # One script that runs, the page's own, at its end; the others hold data.
+    why = scripts(packed)
+    if why:
+        die(why)
     for u in Tree(raw).urls:
         lu = u.strip().lower()
         if (lu.startswith("http:") or lu.startswith("https:") or lu.startswith("//")) \
@@ -331,7 +340,7 @@ def check_page(path, res, targets):
 
 
 def rerun_line(path, file):
-    page = Tree(open(path, encoding="utf-8").read()).root
+    page = Tree(unpack(open(path, encoding="utf-8").read())).root
     ds = [d for d in page.find("details", "scenario") if file in d.text()]
     d = one(ds, "section for " + file)
     print(one(d.find("pre", "rerun"), "pre.rerun").text())
@@ -346,7 +355,7 @@ def matrix_html(path):
 
 def pcaps(path, res_path):
     """Every scenario with a pcap has it linked and copied, byte for byte."""
-    page = Tree(open(path, encoding="utf-8").read())
+    page = Tree(unpack(open(path, encoding="utf-8").read()))
     links = [u for u in page.urls if u.startswith("captures/")]
     d = json.load(open(res_path))
     base = os.path.dirname(res_path)
@@ -468,7 +477,8 @@ if $capture; then
   for f in b/captures/*.pcap; do
     cmp -s "$f" "same/captures/$(basename "$f")" || fail "report -o into the results' folder changed $f"
   done
-  assert_contains same/index.html 'href="captures/001-'
+  "$PY" "$SRC/tests/e2e/held_back.py" same/index.html >same.html
+  assert_contains same.html 'href="captures/001-'
 fi
 
 expect_rc 0 "$WSFAULT" report a.json b/results.json -o merged --junit merged.xml
@@ -516,6 +526,23 @@ expect_rc 0 "$WSFAULT" report twin/a/results.json twin/b/results.json -o twin/re
 expect_rc 0 "$PY" check.py page twin/rep/index.html \
   "twin/a/results.json=lws-echo (a/results.json)" "twin/b/results.json=lws-echo (b/results.json)"
 
+# A scenario text that several runs share is stored once in the page, for
+# the passing scenarios that refer to it.
+cp a.json a2.json
+expect_rc 0 "$WSFAULT" report a.json a2.json -o shared
+"$PY" - shared/index.html a.json <<'PYEOF' || fail "shared/index.html: the texts are not stored once"
+import json, re, sys
+from held_back import LATER, inflate
+page = open(sys.argv[1], encoding="utf-8").read()
+passes = [s for s in json.load(open(sys.argv[2]))["scenarios"] if s["verdict"] == "pass"]
+texts = re.findall(r'<div id="source-[0-9]+" data-later="', page)
+refs = re.findall(r'<ol class="source" data-source="',
+                  "".join(inflate(m.group(2)) for m in LATER.finditer(page)))
+assert len(texts) == len({s["source"] for s in passes}), "%d texts" % len(texts)
+assert len(refs) == 2 * len(passes), "%d references" % len(refs)
+print("ok: %d texts for %d passing scenarios" % (len(texts), len(refs)))
+PYEOF
+
 # One results file given twice (two spellings of one path) is one run: one
 # column, and a note.
 expect_rc 0 "$WSFAULT" report a.json ./a.json -o once --junit once.xml
@@ -542,6 +569,57 @@ expect_rc 0 "$PY" check.py junit twice.xml twice.json
 assert_contains twice/index.html "the second run&#39;s own reason"
 assert_contains twice/index.html "ran 2 times in twice.json"
 assert_contains twice.xml "ran 2 times in twice.json"
+
+# --- captures linked, not copied ---------------------------------------------
+# --link-captures links each capture at its path from the report's folder
+# (percent-encoded: this folder's name has a space and a '#'), copies
+# nothing, and the page says so; without it the capture is copied.
+mkdir -p "lk #1/caps" out
+printf 'not really a pcap\n' >"lk #1/caps/x.pcap"
+"$PY" - <<'PYEOF'
+import json
+d = json.load(open("a.json"))
+d["scenarios"][0]["pcap"] = "caps/x.pcap"
+json.dump(d, open("lk #1/results.json", "w"))
+PYEOF
+expect_rc 0 "$WSFAULT" report "lk #1/results.json" -o out/linked --link-captures
+[ ! -e out/linked/captures ] || fail "--link-captures made a captures folder"
+assert_contains out/linked/index.html "linked where their runs left them"
+"$PY" "$SRC/tests/e2e/held_back.py" out/linked/index.html >linked.html
+assert_contains linked.html 'href="../../lk%20%231/caps/x.pcap" download>../../lk #1/caps/x.pcap</a>'
+expect_rc 0 "$WSFAULT" report "lk #1/results.json" -o out/copied
+cmp "lk #1/caps/x.pcap" out/copied/captures/x.pcap || fail "the capture was not copied"
+if grep -q "linked where their runs left them" out/copied/index.html; then
+  fail "a report that copies its captures says they are linked"
+fi
+
+# --- a long timeline: its first and last events, and a note ----------------------
+# The table of every event holds a timeline's first 750 and last 250 events;
+# a row between them says how many more are in results.json.
+"$PY" - <<'PYEOF'
+import json
+d = json.load(open("a.json"))
+s = [s for s in d["scenarios"] if s["verdict"] == "pass"][0]
+s["timeline"] += [{"t_us": 900000 + i, "kind": "note", "what": "flood", "detail": "event %d" % i}
+                  for i in range(3000)]
+json.dump(d, open("long.json", "w"))
+PYEOF
+expect_rc 0 "$WSFAULT" report long.json -o long
+"$PY" - long/index.html long.json <<'PYEOF' || fail "long/index.html: the table of a long timeline"
+import json, re, sys
+from held_back import unpack
+page = unpack(open(sys.argv[1], encoding="utf-8").read())
+tl = [s for s in json.load(open(sys.argv[2]))["scenarios"] if s["verdict"] == "pass"][0]["timeline"]
+table = [t for t in re.findall(r'<table class="timeline">.*?</table>', page, re.S) if "flood" in t]
+assert len(table) == 1, "%d tables with the flood" % len(table)
+rows = re.findall(r"<tr>.*?</tr>", table[0])
+notes = re.findall(r'<tr class="left-out">.*?</tr>', table[0])
+assert len(rows) == 1000, "%d event rows, expected 750 + 250" % len(rows)
+assert notes == ['<tr class="left-out"><td colspan="5"><strong>%d more events here are in '
+                 'results.json</strong></td></tr>' % (len(tl) - 1000)], notes
+assert "event 2999" in rows[-1] and ("event %d" % (len(tl) - 251 - (len(tl) - 3000))) not in table[0]
+print("ok: %d events, 1000 in the table and a note" % len(tl))
+PYEOF
 
 # --- what is refused ----------------------------------------------------------
 expect_rc 2 "$WSFAULT" report

@@ -322,10 +322,14 @@ static void test_svg_lanes(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "text-anchor=\"middle\">x</text>"));
     CU_ASSERT_PTR_NULL(strstr(s, ">peer</text>"));
     CU_ASSERT_PTR_NULL(strstr(s, "peer (wsfault)"));
-    /* The arrows start on three different lanes. */
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "x1=\"340\" y1=\"44\""));
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "x1=\"384\" y1=\"62\""));
-    CU_ASSERT_PTR_NOT_NULL(strstr(s, "x1=\"428\" y1=\"80\""));
+    /* The arrows start on three different lanes, each in its row (drawn at
+     * its origin and moved down). */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s, "translate(0 44)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(strstr(s, "translate(0 44)"), "x1=\"340\" y1=\"0\""));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s, "translate(0 62)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(strstr(s, "translate(0 62)"), "x1=\"384\" y1=\"0\""));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(strstr(s, "translate(0 80)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(strstr(s, "translate(0 80)"), "x1=\"428\" y1=\"0\""));
     free(s);
 
     static const char *const nine[] = {"c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"};
