@@ -353,6 +353,12 @@ static int render(char *const *paths, size_t n, const char *html_dir, const wsf_
     return rc;
 }
 
+/* The reports a run writes at its end (run and storm): captures copied. */
+static int render_copying(char *const *paths, size_t n, const char *html_dir, const char *junit)
+{
+    return render(paths, n, html_dir, &(wsf_html_options){0}, junit);
+}
+
 static int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
@@ -1053,9 +1059,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         printf("results: %s\n", results_path);
         rc = info.interrupted ? 130 : counts[WSF_FAIL] || counts[WSF_ERROR] ? 1 : 0;
         if ((report_dir || junit) &&
-            render((char *const *)&results_path, 1, report_dir, &(wsf_html_options){0}, junit) !=
-                0 &&
-            rc == 0)
+            render_copying((char *const *)&results_path, 1, report_dir, junit) != 0 && rc == 0)
             rc = 1;
     }
     for (size_t i = 0; i < done; i++)
@@ -1097,7 +1101,8 @@ int main(int argc, char **argv)
     setup_terminal();
     if (!strcmp(argv[1], "report")) return cmd_report(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run")) return cmd_run(argc - 1, argv + 1, argc, argv);
-    if (!strcmp(argv[1], "storm")) return wsf_storm_main(argc - 1, argv + 1, argc, argv, render);
+    if (!strcmp(argv[1], "storm"))
+        return wsf_storm_main(argc - 1, argv + 1, argc, argv, render_copying);
     fprintf(stderr, "wsfault: unknown command '%s'\ntry 'wsfault --help'\n", argv[1]);
     return EXIT_USAGE;
 }
