@@ -189,6 +189,7 @@ wsf_resp_status wsf_response_parse(const uint8_t *data, size_t len, wsf_response
     size_t head_len = 0, i;
     const uint8_t *p, *end, *eol;
     bool upgrade = false, connection = false;
+    char protocol[WSF_PROTOCOL_MAX + 1] = "", extensions[WSF_EXTENSIONS_MAX + 1] = "";
 
     memset(r, 0, sizeof(*r));
 
@@ -234,15 +235,24 @@ wsf_resp_status wsf_response_parse(const uint8_t *data, size_t len, wsf_response
         } else if (header_is(name, name_len, "Sec-WebSocket-Accept")) {
             copy_cut(r->accept, sizeof(r->accept), value, (size_t)(value_end - value));
         } else if (header_is(name, name_len, "Sec-WebSocket-Protocol")) {
-            join_cut(r->protocol, sizeof(r->protocol), &r->has_protocol, value, value_end);
+            join_cut(protocol, sizeof protocol, &r->has_protocol, value, value_end);
         } else if (header_is(name, name_len, "Sec-WebSocket-Extensions")) {
-            join_cut(r->extensions, sizeof(r->extensions), &r->has_extensions, value, value_end);
+            join_cut(extensions, sizeof extensions, &r->has_extensions, value, value_end);
         }
     }
 
     r->head_len = head_len;
     r->upgrade_ok = upgrade && connection;
+    if (r->has_protocol) r->protocol = wsf_xstrdup(protocol);
+    if (r->has_extensions) r->extensions = wsf_xstrdup(extensions);
     return WSF_RESP_OK;
+}
+
+void wsf_response_free(wsf_response *r)
+{
+    free(r->protocol);
+    free(r->extensions);
+    r->protocol = r->extensions = NULL;
 }
 
 /* ------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #define WSF_RUNCTX_H
 
 #include "capture.h"
+#include "procfs.h"
 #include "runner.h"
 
 typedef struct {
@@ -18,9 +19,15 @@ typedef struct {
     wsf_peer *conns;
     size_t n_conns;
     wsf_peer *peer;
+    /* The connections with time-driven work: what a wait ticks. */
+    wsf_peer_timers timers;
     /* While a step runs for each member of a set: the member's name, said
      * in what its checks found. */
     const char *member;
+    /* The running step's action was done already for this member, with
+     * the set's others (rc_step_begin): only its waiting and judging are
+     * left. */
+    bool begun;
     bool *ending;          /* during the teardown: the connections it is ending */
     int64_t step_start_us; /* absolute */
     const wsf_step *step;  /* the step running now */
@@ -28,6 +35,7 @@ typedef struct {
     /* The target as the scenario began, for "fds baseline" and "rss growth". */
     int fd_baseline;
     int64_t rss_start, rss_max;
+    wsf_proc_watch watch; /* the target's process group, for the samples */
     int64_t next_sample_us;
     int64_t settle_from; /* when the scenario's own steps ended */
     struct wsf_capture *cap;

@@ -175,16 +175,20 @@ void wsf_result_free(wsf_result *res)
  * within a scenario; the target's own connections keep -1). */
 static void wire_events_to_conns(run_ctx *c)
 {
+    /* A table of the ports, so that each segment is one look-up: ten
+     * thousand connections must not cost segments x connections. */
+    int *conn_of = wsf_xcalloc(65536, sizeof *conn_of);
+    for (size_t k = c->n_conns; k-- > 0;) {
+        const wsf_peer *p = &c->conns[k];
+        for (size_t j = 0; j < p->n_local_ports; j++)
+            conn_of[p->local_ports[j]] = (int)k + 1;
+    }
     wsf_timeline *tl = &c->res->tl;
     for (size_t i = 0; i < tl->n; i++) {
         wsf_event *e = &tl->ev[i];
-        if (e->kind != WSF_EV_WIRE || !e->port) continue;
-        for (size_t k = 0; k < c->n_conns && e->conn < 0; k++) {
-            const wsf_peer *p = &c->conns[k];
-            for (size_t j = 0; j < p->n_local_ports; j++)
-                if (p->local_ports[j] == e->port) e->conn = (int)k;
-        }
+        if (e->kind == WSF_EV_WIRE && e->port && e->conn < 0) e->conn = conn_of[e->port] - 1;
     }
+    free(conn_of);
 }
 
 static bool needs_wire(const wsf_scenario *sc)
@@ -368,6 +372,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     for (size_t i = 0; i < c.n_conns; i++) {
         wsf_peer_init(&c.conns[i], r->loop, &res->tl);
         c.conns[i].conn = (int)i;
+        c.conns[i].timers = &c.timers;
     }
     c.peer = &c.conns[0];
 
@@ -375,8 +380,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         char err[512];
         const char *url = r->target ? r->inst.url : r->url;
         res->url = wsf_xstrdup(url);
-        for (size_t i = 0; i < c.n_conns && res->verdict == WSF_PASS; i++)
-            if (wsf_peer_set_url(&c.conns[i], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        if (wsf_peer_set_url(&c.conns[0], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        for (size_t i = 1; i < c.n_conns && res->verdict == WSF_PASS; i++)
+            wsf_peer_copy_url(&c.conns[i], &c.conns[0]);
     }
     r->n_run++;
     /* A scenario skipped for what the server is or does has no capture. */
@@ -406,7 +412,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     bool target_was_up = r->target && r->inst_up && r->inst.running;
     if (target_was_up) {
         c.fd_baseline = wsf_proc_group_fd_total(r->inst.pid);
-        c.rss_start = c.rss_max = wsf_proc_group_rss_total(r->inst.pid);
+        wsf_proc_watch_init(&c.watch, "/proc", r->inst.pid);
+        c.rss_start = c.rss_max = wsf_proc_watch_rss(&c.watch);
         c.next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
     } else {
         c.next_sample_us = INT64_MAX;
@@ -495,6 +502,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     for (size_t i = 0; i < c.n_conns; i++)
         wsf_peer_free(&c.conns[i]);
     free(c.conns);
+    free(c.timers.v);
+    wsf_proc_watch_free(&c.watch);
     clear_lines(r);
     /* Packets and log lines are stamped when they happened but added when
      * read: put the timeline in time order for whoever reads it. */
