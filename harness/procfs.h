@@ -53,7 +53,9 @@ int64_t wsf_proc_group_rss_total(pid_t pgid);
  * members and of processes new since the last sample, not of every
  * process of the machine each time. One a member forks is new, and an
  * outsider joins only through setpgid, which no server does: a remembered
- * pid stays outside until it disappears from /proc. */
+ * pid stays outside until it disappears from /proc, which a sample sees:
+ * sampled every few milliseconds, a pid cannot come back for another
+ * process in between. */
 typedef struct {
     const char *root; /* "/proc", or a folder laid out like it (tests) */
     pid_t pgid;
@@ -64,6 +66,9 @@ typedef struct {
 void wsf_proc_watch_init(wsf_proc_watch *w, const char *root, pid_t pgid);
 /* The RSS of the group's processes, summed, in bytes; -1 when none is read. */
 int64_t wsf_proc_watch_rss(wsf_proc_watch *w);
+/* Their open fds, summed over those whose fds can be read; -1 when the
+ * group has no process. */
+int wsf_proc_watch_fds(wsf_proc_watch *w);
 void wsf_proc_watch_free(wsf_proc_watch *w);
 
 /* "3 processes: nginx 1234, nginx 1235, lws-echo 1240", and with `what`

@@ -7,7 +7,6 @@
 #define WSF_RUNCTX_H
 
 #include "capture.h"
-#include "procfs.h"
 #include "runner.h"
 
 typedef struct {
@@ -35,7 +34,6 @@ typedef struct {
     /* The target as the scenario began, for "fds baseline" and "rss growth". */
     int fd_baseline;
     int64_t rss_start, rss_max;
-    wsf_proc_watch watch; /* the target's process group, for the samples */
     int64_t next_sample_us;
     int64_t settle_from; /* when the scenario's own steps ended */
     struct wsf_capture *cap;

@@ -144,6 +144,7 @@ void wsf_runner_finish(wsf_runner *r)
     if (r->inst_up) wsf_instance_stop(&r->inst);
     r->inst_up = false;
     wsf_timeline_free(&r->between);
+    wsf_proc_watch_free(&r->watch);
     clear_lines(r);
     free(r->lines);
     r->lines = NULL;
@@ -191,11 +192,10 @@ static void wire_events_to_conns(run_ctx *c)
     free(conn_of);
 }
 
-static bool needs_wire(const wsf_scenario *sc)
+static bool expects(const wsf_scenario *sc, wsf_expect_kind kind)
 {
     for (size_t i = 0; i < sc->n_steps; i++)
-        if (sc->steps[i].kind == WSF_STEP_EXPECT && sc->steps[i].u.expect.kind == WSF_EXP_WIRE)
-            return true;
+        if (sc->steps[i].kind == WSF_STEP_EXPECT && sc->steps[i].u.expect.kind == kind) return true;
     return false;
 }
 
@@ -403,7 +403,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     wsf_wire_facts_init(&c.wire);
     if (res->verdict == WSF_PASS) capture_begin(r, &c);
-    if (res->verdict == WSF_PASS && !c.cap && needs_wire(sc)) {
+    if (res->verdict == WSF_PASS && !c.cap && expects(sc, WSF_EXP_WIRE)) {
         res->verdict = WSF_SKIP;
         res->reason = wsf_xasprintf("skip: %s", r->capture ? r->capture_off_why
                                                            : "capture turned off (--no-capture)");
@@ -411,12 +411,21 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
     if (target_was_up) {
-        c.fd_baseline = wsf_proc_group_fd_total(r->inst.pid);
-        wsf_proc_watch_init(&c.watch, "/proc", r->inst.pid);
-        c.rss_start = c.rss_max = wsf_proc_watch_rss(&c.watch);
+        /* Learnt afresh for each scenario: between two scenarios no sample
+         * runs, and a pid could come back as the target's (pid_max can be
+         * as low as 32768). */
+        wsf_proc_watch_free(&r->watch);
+        wsf_proc_watch_init(&r->watch, "/proc", r->inst.pid);
+    }
+    /* The baseline and the samples are read by the checks of fds and RSS
+     * alone: a scenario without them does not pay a pass over /proc at
+     * its start and every 10 ms. */
+    c.next_sample_us = INT64_MAX;
+    if (target_was_up && expects(sc, WSF_EXP_FDS_BASELINE))
+        c.fd_baseline = wsf_proc_watch_fds(&r->watch);
+    if (target_was_up && (expects(sc, WSF_EXP_RSS_BELOW) || expects(sc, WSF_EXP_RSS_GROWTH))) {
+        c.rss_start = c.rss_max = wsf_proc_watch_rss(&r->watch);
         c.next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
-    } else {
-        c.next_sample_us = INT64_MAX;
     }
 
     size_t i = 0;
@@ -503,7 +512,6 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         wsf_peer_free(&c.conns[i]);
     free(c.conns);
     free(c.timers.v);
-    wsf_proc_watch_free(&c.watch);
     clear_lines(r);
     /* Packets and log lines are stamped when they happened but added when
      * read: put the timeline in time order for whoever reads it. */

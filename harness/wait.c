@@ -13,7 +13,7 @@ void rc_sample(run_ctx *c)
     if (!c->r->target || !c->r->inst_up || !c->r->inst.running) return;
     /* The whole process group, summed: a process that came or went between
      * two samples counts in those it was there for. */
-    int64_t rss = wsf_proc_watch_rss(&c->watch);
+    int64_t rss = wsf_proc_watch_rss(&c->r->watch);
     if (rss > c->rss_max) c->rss_max = rss;
     c->next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
 }

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -58,6 +60,31 @@ static void test_key(void)
 
     wsf_ws_key(other);
     CU_ASSERT_STRING_NOT_EQUAL(other, key);
+}
+
+/* Keys come from a pool of random bytes: a forked child (a worker) must
+ * not take the keys its parent takes next. */
+static void test_key_after_fork(void)
+{
+    char mine[25], theirs[25] = "";
+    int pipefd[2];
+    wsf_ws_key(mine); /* the pool is filled here, before the fork */
+    CU_ASSERT_EQUAL_FATAL(pipe(pipefd), 0);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        char key[25];
+        wsf_ws_key(key);
+        _exit(write(pipefd[1], key, sizeof key) == (ssize_t)sizeof key ? 0 : 1);
+    }
+    close(pipefd[1]);
+    CU_ASSERT_EQUAL(read(pipefd[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    wsf_ws_key(mine);
+    CU_ASSERT_STRING_NOT_EQUAL(theirs, mine);
 }
 
 static void check_request(const wsf_request *r, const char *want)
@@ -598,6 +625,7 @@ static void test_default_values(void)
 static CU_TestInfo tests[] = {
     {"ws_accept RFC example", test_accept},
     {"ws_key", test_key},
+    {"ws_key: a fork takes other keys", test_key_after_fork},
     {"request: simple", test_request_simple},
     {"request: extra and omit", test_request_extra_and_omit},
     {"request: appends", test_request_appends},
