@@ -8,9 +8,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Members a set's step acts for between two reads of the capture. */
-#define CAPTURE_READ_EVERY 4
-
 /* A step for a set leaves its checks for each member it reached (one,
  * or two for fail-connection's MUST and SHOULD); the members' j-th checks
  * become one, which speaks for the set: the worst member's result and what
@@ -89,11 +86,6 @@ void rc_run_step_on(run_ctx *c, const wsf_step *st)
         c->peer = &c->conns[set->first + b];
         c->member = c->sc->conns[set->first + b];
         if (!(begun[b] = rc_step_begin(c, st))) break;
-        /* On loopback a connect's three segments are captured inside the
-         * call: the capture's ring, a few dozen frames, is read every few
-         * members, or a burst of connects overflows it before the loop
-         * gets to it. */
-        if (c->cap && b % CAPTURE_READ_EVERY == CAPTURE_READ_EVERY - 1) wsf_capture_poll(c->cap);
     }
     for (; m < set->n && !c->stop; m++) {
         starts[m] = c->res->n_checks;
