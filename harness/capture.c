@@ -153,18 +153,23 @@ static struct wsf_flow *flow_of(wsf_wire_facts *w, const wsf_wire_pkt *p)
 {
     uint16_t port = p->from_target ? p->dport : p->sport;
     size_t n = sizeof w->flows / sizeof *w->flows;
-    for (size_t i = 0; i < n; i++) {
-        struct wsf_flow *f = &w->flows[i];
-        if (!f->seen) {
+    size_t mask = sizeof w->flow_at / sizeof *w->flow_at - 1;
+    /* Four slots for each flow: a free one is always near. */
+    size_t h = (((uint32_t)port * 2654435761u) >> 16 ^ p->from_target) & mask;
+    for (;; h = (h + 1) & mask) {
+        if (!w->flow_at[h]) {
+            if (w->n_flows == n) return NULL;
+            struct wsf_flow *f = &w->flows[w->n_flows++];
+            w->flow_at[h] = w->n_flows;
             f->seen = true;
             f->port = port;
             f->from_target = p->from_target;
             f->first_fin_t = f->first_rst_t = f->first_zero_window_t = -1;
             return f;
         }
+        struct wsf_flow *f = &w->flows[w->flow_at[h] - 1];
         if (f->port == port && f->from_target == p->from_target) return f;
     }
-    return NULL;
 }
 
 /* A segment whose data ends at or before what its flow already carried is

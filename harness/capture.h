@@ -52,6 +52,11 @@ typedef struct {
         int64_t first_fin_t, first_rst_t, first_zero_window_t;
         unsigned retransmissions, packets;
     } flows[512];
+    /* Where each flow is in flows, hashed on its port and direction (its
+     * index plus one; 0: free), so that a segment of the ten-thousandth
+     * connection is not compared with every flow before it. */
+    uint16_t flow_at[2048];
+    uint16_t n_flows;
 } wsf_wire_facts;
 
 /* The facts of the connections that used one of the n ports (a

@@ -76,14 +76,28 @@ void rc_run_step_on(run_ctx *c, const wsf_step *st)
     }
     const wsf_conn_set *set = &c->sc->sets[st->set];
     size_t *starts = wsf_xcalloc(set->n + 1, sizeof *starts), m = 0;
+    /* A step that acts and then waits (connect, handshake) acts for every
+     * member first, so that the members' waits overlap: waiting for each
+     * answer before the next request cost every connection two sleeps of
+     * the loop. The first member it cannot act for without an error, and
+     * all after it, run the whole step in turn, as before. */
+    bool *begun = wsf_xcalloc(set->n, sizeof *begun);
+    for (size_t b = 0; b < set->n; b++) {
+        c->peer = &c->conns[set->first + b];
+        c->member = c->sc->conns[set->first + b];
+        if (!(begun[b] = rc_step_begin(c, st))) break;
+    }
     for (; m < set->n && !c->stop; m++) {
         starts[m] = c->res->n_checks;
         c->peer = &c->conns[set->first + m];
         c->member = c->sc->conns[set->first + m];
+        c->begun = begun[m];
         rc_run_step(c, st);
     }
     starts[m] = c->res->n_checks;
     c->member = NULL;
+    c->begun = false;
+    free(begun);
     merge_set_checks(c, starts, m, set);
     free(starts);
 }

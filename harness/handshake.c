@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,21 +34,42 @@ void wsf_ws_accept(const char *key, char out[29])
     EVP_EncodeBlock((unsigned char *)out, digest, 20);
 }
 
+/* Random bytes for 64 keys at a time: a system call per key was one of a
+ * dozen per faulted connection. A forked worker must not send its
+ * parent's keys, so a fork empties the pool. */
+static unsigned char key_pool[64 * 16];
+static size_t key_used = sizeof key_pool;
+
+static void empty_key_pool(void)
+{
+    key_used = sizeof key_pool;
+}
+
 void wsf_ws_key(char out[25])
 {
+    static bool hooked;
     unsigned char raw[16];
-    size_t got = 0;
 
-    while (got < sizeof(raw)) {
-        ssize_t n = getrandom(raw + got, sizeof(raw) - got, 0);
-
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            perror("wsfault: getrandom");
-            abort();
-        }
-        got += (size_t)n;
+    if (!hooked) {
+        pthread_atfork(NULL, NULL, empty_key_pool);
+        hooked = true;
     }
+    if (key_used == sizeof key_pool) {
+        size_t got = 0;
+        while (got < sizeof key_pool) {
+            ssize_t n = getrandom(key_pool + got, sizeof key_pool - got, 0);
+
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                perror("wsfault: getrandom");
+                abort();
+            }
+            got += (size_t)n;
+        }
+        key_used = 0;
+    }
+    memcpy(raw, key_pool + key_used, sizeof raw);
+    key_used += sizeof raw;
     EVP_EncodeBlock((unsigned char *)out, raw, sizeof(raw));
 }
 
@@ -189,6 +211,7 @@ wsf_resp_status wsf_response_parse(const uint8_t *data, size_t len, wsf_response
     size_t head_len = 0, i;
     const uint8_t *p, *end, *eol;
     bool upgrade = false, connection = false;
+    char protocol[WSF_PROTOCOL_MAX + 1] = "", extensions[WSF_EXTENSIONS_MAX + 1] = "";
 
     memset(r, 0, sizeof(*r));
 
@@ -234,15 +257,24 @@ wsf_resp_status wsf_response_parse(const uint8_t *data, size_t len, wsf_response
         } else if (header_is(name, name_len, "Sec-WebSocket-Accept")) {
             copy_cut(r->accept, sizeof(r->accept), value, (size_t)(value_end - value));
         } else if (header_is(name, name_len, "Sec-WebSocket-Protocol")) {
-            join_cut(r->protocol, sizeof(r->protocol), &r->has_protocol, value, value_end);
+            join_cut(protocol, sizeof protocol, &r->has_protocol, value, value_end);
         } else if (header_is(name, name_len, "Sec-WebSocket-Extensions")) {
-            join_cut(r->extensions, sizeof(r->extensions), &r->has_extensions, value, value_end);
+            join_cut(extensions, sizeof extensions, &r->has_extensions, value, value_end);
         }
     }
 
     r->head_len = head_len;
     r->upgrade_ok = upgrade && connection;
+    if (r->has_protocol) r->protocol = wsf_xstrdup(protocol);
+    if (r->has_extensions) r->extensions = wsf_xstrdup(extensions);
     return WSF_RESP_OK;
+}
+
+void wsf_response_free(wsf_response *r)
+{
+    free(r->protocol);
+    free(r->extensions);
+    r->protocol = r->extensions = NULL;
 }
 
 /* ------------------------------------------------------------------------

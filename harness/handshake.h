@@ -38,9 +38,14 @@ typedef struct {
     /* The server's selections (RFC 6455 4.2.2). Repeated headers are joined
      * with ", " as HTTP combines them; values are cut to fit. */
     bool has_protocol, has_extensions;
-    char protocol[256];    /* Sec-WebSocket-Protocol */
-    char extensions[1024]; /* Sec-WebSocket-Extensions */
+    /* Allocated when the header came (NULL when not), so that ten thousand
+     * connections do not each carry 1.3 KiB of room for them. */
+    char *protocol;   /* Sec-WebSocket-Protocol, cut at WSF_PROTOCOL_MAX bytes */
+    char *extensions; /* Sec-WebSocket-Extensions, cut at WSF_EXTENSIONS_MAX bytes */
 } wsf_response;
+
+#define WSF_PROTOCOL_MAX 255
+#define WSF_EXTENSIONS_MAX 1023
 
 typedef enum {
     WSF_RESP_OK = 0,
@@ -49,8 +54,10 @@ typedef enum {
 } wsf_resp_status;
 
 /* Parses the response head at the start of data; bytes after head_len are
- * already WebSocket frames. */
+ * already WebSocket frames. Only a parse that returns WSF_RESP_OK leaves
+ * anything to free (wsf_response_free); r is overwritten either way. */
 wsf_resp_status wsf_response_parse(const uint8_t *data, size_t len, wsf_response *r);
+void wsf_response_free(wsf_response *r);
 
 /* RFC 6455 4.1: a client MUST fail the connection when the server selects a
  * subprotocol or an extension the request did not offer. extra are the

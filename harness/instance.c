@@ -65,6 +65,9 @@ static void read_stream(wsf_stream *s)
         if (r > 0) {
             wsf_buf_append(&s->partial, chunk, (size_t)r);
             split_lines(in, s, false);
+            /* Less than asked for: the pipe is empty now, and the loop says
+             * when it is not (a read to hear EAGAIN cost one per line). */
+            if ((size_t)r < sizeof chunk) return;
             continue;
         }
         if (r == 0 || (errno != EAGAIN && errno != EINTR)) {

@@ -54,13 +54,17 @@ int wsf_loop_add(wsf_loop *l, wsf_io *io, uint32_t events)
     struct epoll_event ev = {.events = events, .data.ptr = io};
     if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev) < 0) return -1;
     io->registered = true;
+    io->events = events;
     return 0;
 }
 
 int wsf_loop_mod(wsf_loop *l, wsf_io *io, uint32_t events)
 {
+    if (io->registered && io->events == events) return 0;
     struct epoll_event ev = {.events = events, .data.ptr = io};
-    return epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev);
+    if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0) return -1;
+    io->events = events;
+    return 0;
 }
 
 void wsf_loop_del(wsf_loop *l, wsf_io *io)
@@ -89,8 +93,9 @@ static int wait_for(wsf_loop *l, struct epoll_event *evs, int max, int64_t deadl
 
 void wsf_loop_run_once(wsf_loop *l, int64_t deadline_us)
 {
-    struct epoll_event evs[16];
-    int n = wait_for(l, evs, 16, deadline_us);
+    /* Thousands of connections can be ready at once: take many per wake. */
+    struct epoll_event evs[256];
+    int n = wait_for(l, evs, 256, deadline_us);
     if (n < 0 && errno != EINTR) return;
     for (int i = 0; i < n; i++) {
         wsf_io *io = evs[i].data.ptr;

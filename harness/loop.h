@@ -13,6 +13,7 @@ struct wsf_io {
     void (*cb)(wsf_io *io, uint32_t events);
     void *ctx;
     bool registered;
+    uint32_t events; /* as registered: asking again for the same costs nothing */
 };
 
 typedef struct {

@@ -57,9 +57,31 @@ void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl)
     p->loop = loop;
     p->tl = tl;
     p->io = (wsf_io){.fd = -1, .cb = on_io, .ctx = p};
-    strcpy(p->path, "/");
     p->close_code_rx = -1;
     wsf_buf_init(&p->close_reason_rx);
+}
+
+static void timers_add(wsf_peer *p)
+{
+    wsf_peer_timers *t = p->timers;
+    if (!t || p->timer_slot) return;
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 8;
+        t->v = wsf_xrealloc(t->v, t->cap * sizeof *t->v);
+    }
+    t->v[t->n++] = p;
+    p->timer_slot = t->n;
+}
+
+/* The last one takes the leaving one's place: order does not matter. */
+static void timers_remove(wsf_peer *p)
+{
+    wsf_peer_timers *t = p->timers;
+    if (!t || !p->timer_slot) return;
+    wsf_peer *last = t->v[--t->n];
+    t->v[p->timer_slot - 1] = last;
+    last->timer_slot = p->timer_slot;
+    p->timer_slot = 0;
 }
 
 static void rx_frame_free(wsf_rx_frame *f)
@@ -68,19 +90,28 @@ static void rx_frame_free(wsf_rx_frame *f)
     wsf_buf_free(&f->reason);
 }
 
+/* A connection whose socket is gone keeps what judging needs (its facts,
+ * the frames not yet expected), not its buffers. */
 static void drop_socket(wsf_peer *p)
 {
     if (p->io.fd < 0) return;
     wsf_loop_del(p->loop, &p->io);
     close(p->io.fd);
     p->io.fd = -1;
+    wsf_buf_free(&p->rx);
+    wsf_buf_free(&p->tx);
 }
 
 void wsf_peer_free(wsf_peer *p)
 {
+    timers_remove(p);
     drop_socket(p);
     wsf_buf_free(&p->rx);
     wsf_buf_free(&p->tx);
+    free(p->host_header);
+    free(p->path);
+    p->host_header = p->path = NULL;
+    wsf_response_free(&p->response);
     for (size_t i = 0; i < p->inbox_n; i++)
         rx_frame_free(&p->inbox[(p->inbox_head + i) % p->inbox_cap]);
     free(p->inbox);
@@ -97,13 +128,14 @@ int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
     const char *hp = url + 5;
     const char *slash = strchr(hp, '/');
     size_t hplen = slash ? (size_t)(slash - hp) : strlen(hp);
-    if (hplen == 0 || hplen >= sizeof p->host_header) {
+    if (hplen == 0 || hplen > WSF_HOST_MAX) {
         snprintf(err, errlen, "'%s': no host", url);
         return -1;
     }
-    memcpy(p->host_header, hp, hplen);
-    p->host_header[hplen] = '\0';
-    snprintf(p->path, sizeof p->path, "%s", slash ? slash : "/");
+    free(p->host_header);
+    free(p->path);
+    p->host_header = wsf_xstrndup(hp, hplen);
+    p->path = wsf_xstrndup(slash ? slash : "/", WSF_PATH_MAX);
 
     char host[256], port[16] = "80";
     const char *h = p->host_header, *colon;
@@ -130,6 +162,16 @@ int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
     p->addrlen = res->ai_addrlen;
     freeaddrinfo(res);
     return 0;
+}
+
+void wsf_peer_copy_url(wsf_peer *p, const wsf_peer *from)
+{
+    free(p->host_header);
+    free(p->path);
+    p->host_header = from->host_header ? wsf_xstrdup(from->host_header) : NULL;
+    p->path = from->path ? wsf_xstrdup(from->path) : NULL;
+    p->addr = from->addr;
+    p->addrlen = from->addrlen;
 }
 
 static void update_interest(wsf_peer *p)
@@ -175,6 +217,7 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     p->fin_in = p->eof_read = p->rst_in = p->half_closed = p->rx_broken = false;
     p->read_stalled = p->write_stalled = p->shut_wr_pending = false;
     p->handshake_sent = p->response_seen = false;
+    wsf_response_free(&p->response);
     wsf_buf_reset(&p->rx);
     wsf_buf_reset(&p->tx);
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -246,13 +289,11 @@ static void note_rst(wsf_peer *p, const char *how)
     wsf_loop_del(p->loop, &p->io);
 }
 
-/* A buffer emptied after holding a large message gives its memory back. */
+/* An emptied buffer gives its memory back: of ten thousand connections,
+ * most have nothing queued either way most of the time. */
 static void shrink_when_empty(wsf_buf *b)
 {
-    if (b->len == 0 && b->cap > 4096) {
-        wsf_buf_free(b);
-        wsf_buf_init(b);
-    }
+    if (b->len == 0 && b->cap) wsf_buf_free(b);
 }
 
 static void do_read(wsf_peer *p);
@@ -326,7 +367,7 @@ void wsf_peer_send_handshake(wsf_peer *p, const wsf_request *r, int64_t partial)
 static void inbox_push(wsf_peer *p, const wsf_frame *f)
 {
     if (p->inbox_n == p->inbox_cap) {
-        size_t ncap = p->inbox_cap ? p->inbox_cap * 2 : 16;
+        size_t ncap = p->inbox_cap ? p->inbox_cap * 2 : 4;
         wsf_rx_frame *n = wsf_xcalloc(ncap, sizeof *n);
         for (size_t i = 0; i < p->inbox_n; i++)
             n[i] = p->inbox[(p->inbox_head + i) % p->inbox_cap];
@@ -390,7 +431,12 @@ void wsf_peer_inbox_pop(wsf_peer *p)
     p->inbox_bytes -= f->payload.len;
     rx_frame_free(f);
     p->inbox_head = (p->inbox_head + 1) % p->inbox_cap;
-    p->inbox_n--;
+    /* An inbox emptied is given back: most connections' stay empty. */
+    if (--p->inbox_n == 0) {
+        free(p->inbox);
+        p->inbox = NULL;
+        p->inbox_cap = p->inbox_head = 0;
+    }
 }
 
 static void record_frame(wsf_peer *p, const wsf_frame *f)
@@ -729,6 +775,10 @@ void wsf_peer_trickle(wsf_peer *p, uint64_t bytes, int64_t every_us)
     p->trickle_bytes = bytes;
     p->trickle_every_us = every_us;
     p->next_trickle_us = wsf_now_us();
+    if (bytes)
+        timers_add(p);
+    else
+        timers_remove(p);
     if (bytes) {
         char d[32];
         wsf_format_duration(every_us, d, sizeof d);

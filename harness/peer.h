@@ -15,6 +15,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define WSF_HOST_MAX 299
+#define WSF_PATH_MAX 1023
+
 /* A frame the target sent, kept until an expectation takes it. */
 typedef struct {
     int64_t t_us; /* timeline time of arrival */
@@ -34,17 +37,32 @@ typedef enum {
     WSF_TCP_GONE, /* the peer closed or reset it itself */
 } wsf_tcp_state;
 
+struct wsf_peer;
+
+/* The peers that have time-driven work (trickling): a loop over thousands
+ * of connections wakes for these and ticks these alone. */
 typedef struct {
+    struct wsf_peer **v;
+    size_t n, cap;
+} wsf_peer_timers;
+
+typedef struct wsf_peer {
     wsf_loop *loop;
     wsf_timeline *tl;
     int conn; /* the scenario's connection it is, for its timeline events */
+    /* Where it is listed while it trickles (NULL: nowhere; whoever drives
+     * it ticks it); slot is its index there plus one, 0 when not listed. */
+    wsf_peer_timers *timers;
+    size_t timer_slot;
     wsf_io io;
     wsf_tcp_state state;
     int connect_errno;
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    char host_header[300];
-    char path[1024];
+    /* From the URL, allocated: a fixed array of each cost every one of
+     * ten thousand connections 1.3 KiB. NULL before wsf_peer_set_url. */
+    char *host_header; /* at most WSF_HOST_MAX bytes */
+    char *path;        /* cut at WSF_PATH_MAX bytes */
 
     /* What the target did to TCP. */
     bool fin_in;   /* the target closed its side (seen as EOF, or as RDHUP while stalled) */
@@ -72,7 +90,7 @@ typedef struct {
     /* The connection as a state machine (RFC 6455 4 and 7), and the facts
      * of its closing, for "expect states" and "expect closing". */
     wsf_conn_state cs;
-    wsf_conn_state cs_seen[64]; /* every state entered in this scenario, in order */
+    uint8_t cs_seen[64]; /* every state (a wsf_conn_state) entered in this scenario, in order */
     size_t n_cs_seen;
     bool close_sent, close_received;
     uint64_t tx_queued_total, tx_sent_total; /* bytes, on this connection */
@@ -105,6 +123,9 @@ void wsf_peer_free(wsf_peer *p);
 /* Parses ws://host:port/path into the peer's address, Host header and path.
  * Returns 0 or -1 with a message. */
 int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen);
+/* Gives p the address, Host header and path from's URL gave it: the URL
+ * is resolved once however many connections use it. */
+void wsf_peer_copy_url(wsf_peer *p, const wsf_peer *from);
 
 /* Starts a non-blocking connect; the state becomes OPEN when it completes. */
 int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, size_t errlen);

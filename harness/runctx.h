@@ -18,9 +18,15 @@ typedef struct {
     wsf_peer *conns;
     size_t n_conns;
     wsf_peer *peer;
+    /* The connections with time-driven work: what a wait ticks. */
+    wsf_peer_timers timers;
     /* While a step runs for each member of a set: the member's name, said
      * in what its checks found. */
     const char *member;
+    /* The running step's action was done already for this member, with
+     * the set's others (rc_step_begin): only its waiting and judging are
+     * left. */
+    bool begun;
     bool *ending;          /* during the teardown: the connections it is ending */
     int64_t step_start_us; /* absolute */
     const wsf_step *step;  /* the step running now */

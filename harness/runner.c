@@ -147,6 +147,7 @@ void wsf_runner_finish(wsf_runner *r)
     if (r->inst_up) wsf_instance_stop(&r->inst);
     r->inst_up = false;
     wsf_timeline_free(&r->between);
+    wsf_proc_watch_free(&r->watch);
     clear_lines(r);
     free(r->lines);
     r->lines = NULL;
@@ -180,23 +181,26 @@ void wsf_result_free(wsf_result *res)
  * within a scenario; the target's own connections keep -1). */
 static void wire_events_to_conns(run_ctx *c)
 {
+    /* A table of the ports, so that each segment is one look-up: ten
+     * thousand connections must not cost segments x connections. */
+    int *conn_of = wsf_xcalloc(65536, sizeof *conn_of);
+    for (size_t k = c->n_conns; k-- > 0;) {
+        const wsf_peer *p = &c->conns[k];
+        for (size_t j = 0; j < p->n_local_ports; j++)
+            conn_of[p->local_ports[j]] = (int)k + 1;
+    }
     wsf_timeline *tl = &c->res->tl;
     for (size_t i = 0; i < tl->n; i++) {
         wsf_event *e = &tl->ev[i];
-        if (e->kind != WSF_EV_WIRE || !e->port) continue;
-        for (size_t k = 0; k < c->n_conns && e->conn < 0; k++) {
-            const wsf_peer *p = &c->conns[k];
-            for (size_t j = 0; j < p->n_local_ports; j++)
-                if (p->local_ports[j] == e->port) e->conn = (int)k;
-        }
+        if (e->kind == WSF_EV_WIRE && e->port && e->conn < 0) e->conn = conn_of[e->port] - 1;
     }
+    free(conn_of);
 }
 
-static bool needs_wire(const wsf_scenario *sc)
+static bool expects(const wsf_scenario *sc, wsf_expect_kind kind)
 {
     for (size_t i = 0; i < sc->n_steps; i++)
-        if (sc->steps[i].kind == WSF_STEP_EXPECT && sc->steps[i].u.expect.kind == WSF_EXP_WIRE)
-            return true;
+        if (sc->steps[i].kind == WSF_STEP_EXPECT && sc->steps[i].u.expect.kind == kind) return true;
     return false;
 }
 
@@ -385,6 +389,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     for (size_t i = 0; i < c.n_conns; i++) {
         wsf_peer_init(&c.conns[i], r->loop, &res->tl);
         c.conns[i].conn = (int)i;
+        c.conns[i].timers = &c.timers;
     }
     c.peer = &c.conns[0];
 
@@ -392,8 +397,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         char err[512];
         const char *url = r->target ? r->inst.url : r->url;
         res->url = wsf_xstrdup(url);
-        for (size_t i = 0; i < c.n_conns && res->verdict == WSF_PASS; i++)
-            if (wsf_peer_set_url(&c.conns[i], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        if (wsf_peer_set_url(&c.conns[0], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        for (size_t i = 1; i < c.n_conns && res->verdict == WSF_PASS; i++)
+            wsf_peer_copy_url(&c.conns[i], &c.conns[0]);
     }
     r->n_run++;
     /* A scenario skipped for what the server is or does has no capture. */
@@ -414,7 +420,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     wsf_wire_facts_init(&c.wire);
     if (res->verdict == WSF_PASS) capture_begin(r, &c);
-    if (res->verdict == WSF_PASS && !c.cap && needs_wire(sc)) {
+    if (res->verdict == WSF_PASS && !c.cap && expects(sc, WSF_EXP_WIRE)) {
         res->verdict = WSF_SKIP;
         res->reason = wsf_xasprintf("skip: %s", r->capture ? r->capture_off_why
                                                            : "capture turned off (--no-capture)");
@@ -422,11 +428,21 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     }
     bool target_was_up = r->target && r->inst_up && r->inst.running;
     if (target_was_up) {
-        c.fd_baseline = wsf_proc_group_fd_total(r->inst.pid);
-        c.rss_start = c.rss_max = wsf_proc_group_rss_total(r->inst.pid);
+        /* Learnt afresh for each scenario: between two scenarios no sample
+         * runs, and a pid could come back as the target's (pid_max can be
+         * as low as 32768). */
+        wsf_proc_watch_free(&r->watch);
+        wsf_proc_watch_init(&r->watch, "/proc", r->inst.pid);
+    }
+    /* The baseline and the samples are read by the checks of fds and RSS
+     * alone: a scenario without them does not pay a pass over /proc at
+     * its start and every 10 ms. */
+    c.next_sample_us = INT64_MAX;
+    if (target_was_up && expects(sc, WSF_EXP_FDS_BASELINE))
+        c.fd_baseline = wsf_proc_watch_fds(&r->watch);
+    if (target_was_up && (expects(sc, WSF_EXP_RSS_BELOW) || expects(sc, WSF_EXP_RSS_GROWTH))) {
+        c.rss_start = c.rss_max = wsf_proc_watch_rss(&r->watch);
         c.next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
-    } else {
-        c.next_sample_us = INT64_MAX;
     }
 
     size_t i = 0;
@@ -526,6 +542,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     for (size_t i = 0; i < c.n_conns; i++)
         wsf_peer_free(&c.conns[i]);
     free(c.conns);
+    free(c.timers.v);
     clear_lines(r);
     /* Packets and log lines are stamped when they happened but added when
      * read: put the timeline in time order for whoever reads it. */

@@ -7,6 +7,7 @@
 #include "logtail.h"
 #include "loop.h"
 #include "peer.h"
+#include "procfs.h"
 #include "scenario.h"
 #include "target.h"
 #include "timeline.h"
@@ -79,6 +80,8 @@ typedef struct {
     wsf_patterns own_alarms, own_ignore;
     wsf_instance inst;
     bool inst_up;
+    /* The instance's process group, as samples and baselines learnt it. */
+    wsf_proc_watch watch;
     char *start_error; /* set once the target failed to start: not tried again */
     wsf_timeline *tl;  /* the running scenario's timeline, for target events */
     /* Target events between scenarios (absolute times), handed to the next

@@ -39,12 +39,16 @@ static bool peer_can_observe(run_ctx *c, const wsf_step *st)
     return false;
 }
 
+static bool connect_begin(run_ctx *c, const wsf_step *st, char *err, size_t errlen)
+{
+    c->peer->frame_cut = false;
+    return wsf_peer_connect(c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, errlen) == 0;
+}
+
 static void step_connect(run_ctx *c, const wsf_step *st)
 {
     char err[512];
-    c->peer->frame_cut = false;
-    if (wsf_peer_connect(c->peer, st->u.connect.rcvbuf, st->u.connect.sndbuf, err, sizeof err) <
-        0) {
+    if (!c->begun && !connect_begin(c, st, err, sizeof err)) {
         rc_error(c, st->line, "%s", err);
         return;
     }
@@ -61,16 +65,22 @@ static void step_connect(run_ctx *c, const wsf_step *st)
     }
 }
 
-static void step_handshake(run_ctx *c, const wsf_step *st)
+/* The request's extra header lines: the run's defaults and the step's own. */
+static const char **handshake_extra(run_ctx *c, const wsf_step *st, size_t *n)
 {
-    if (!peer_can_observe(c, st)) return;
+    const typeof(st->u.handshake) *h = &st->u.handshake;
+    return wsf_hs_extra_lines(c->r->handshake, (const char *const *)h->headers, h->n_headers,
+                              (const char *const *)h->omit, h->n_omit, n);
+}
+
+static void handshake_send(run_ctx *c, const wsf_step *st)
+{
     const typeof(st->u.handshake) *h = &st->u.handshake;
     const wsf_handshake_defaults *def = c->r->handshake;
     char key[25];
     wsf_ws_key(key);
     size_t n_extra;
-    const char **extra = wsf_hs_extra_lines(def, (const char *const *)h->headers, h->n_headers,
-                                            (const char *const *)h->omit, h->n_omit, &n_extra);
+    const char **extra = handshake_extra(c, st, &n_extra);
     wsf_request req = {
         .host = c->peer->host_header,
         .path = h->path            ? h->path
@@ -84,10 +94,17 @@ static void step_handshake(run_ctx *c, const wsf_step *st)
         .n_omit = h->n_omit,
     };
     wsf_peer_send_handshake(c->peer, &req, h->partial);
-    if (!h->wait) {
-        free(extra);
-        return;
-    }
+    free(extra);
+}
+
+static void step_handshake(run_ctx *c, const wsf_step *st)
+{
+    if (!peer_can_observe(c, st)) return;
+    const typeof(st->u.handshake) *h = &st->u.handshake;
+    if (!c->begun) handshake_send(c, st);
+    if (!h->wait) return;
+    size_t n_extra;
+    const char **extra = handshake_extra(c, st, &n_extra);
 
     wsf_check *k = rc_add_check(c, st->line, st->text);
     char d[32];
@@ -285,6 +302,23 @@ static void step_signal(run_ctx *c, const wsf_step *st)
     wsf_timeline_add(&c->res->tl, WSF_EV_FAULT, WSF_DIR_NONE, "signal",
                      "SIG%s to process group %d (%s)", sig, (int)r->inst.pid, (char *)who.data);
     wsf_buf_free(&who);
+}
+
+bool rc_step_begin(run_ctx *c, const wsf_step *st)
+{
+    char err[512];
+    switch (st->kind) {
+    case WSF_STEP_CONNECT:
+        return connect_begin(c, st, err, sizeof err);
+    case WSF_STEP_HANDSHAKE:
+        if (!st->u.handshake.wait ||
+            (c->peer->state != WSF_TCP_OPEN && c->peer->state != WSF_TCP_CONNECTING))
+            return false;
+        handshake_send(c, st);
+        return true;
+    default:
+        return false;
+    }
 }
 
 void rc_run_step(run_ctx *c, const wsf_step *st)

@@ -6,6 +6,14 @@
 
 #define DEFAULT_MAX_EVENTS 100000
 
+static size_t hash_word(const char *s)
+{
+    size_t h = 14695981039346656037u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
 void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us)
 {
     memset(tl, 0, sizeof *tl);
@@ -16,7 +24,6 @@ void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us)
 void wsf_timeline_free(wsf_timeline *tl)
 {
     for (size_t i = 0; i < tl->n; i++) {
-        free(tl->ev[i].what);
         free(tl->ev[i].detail);
     }
     free(tl->ev);
@@ -26,6 +33,35 @@ void wsf_timeline_free(wsf_timeline *tl)
 int64_t wsf_timeline_now(const wsf_timeline *tl)
 {
     return wsf_now_us() - tl->origin_us;
+}
+
+/* The words events say are few (the code's own: "fin", "bytes", "stderr"),
+ * and there are a hundred thousand events: each word is kept once, for
+ * the life of the process, in a table hashed on it. */
+static const char *intern(const char *word)
+{
+    static char **slots;
+    static size_t n_slots, used;
+    if (!word) return NULL;
+    if (2 * (used + 1) > n_slots) {
+        size_t grown = n_slots ? n_slots * 2 : 256;
+        char **bigger = wsf_xcalloc(grown, sizeof *bigger);
+        for (size_t i = 0; i < n_slots; i++) {
+            if (!slots[i]) continue;
+            size_t h = hash_word(slots[i]) & (grown - 1);
+            while (bigger[h])
+                h = (h + 1) & (grown - 1);
+            bigger[h] = slots[i];
+        }
+        free(slots);
+        slots = bigger;
+        n_slots = grown;
+    }
+    size_t h = hash_word(word) & (n_slots - 1);
+    for (; slots[h]; h = (h + 1) & (n_slots - 1))
+        if (!strcmp(slots[h], word)) return slots[h];
+    used++;
+    return slots[h] = wsf_xstrdup(word);
 }
 
 wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
@@ -38,6 +74,7 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
     }
     if (tl->n == tl->cap) {
         tl->cap = tl->cap ? tl->cap * 2 : 64;
+        if (tl->cap > tl->max) tl->cap = tl->max;
         tl->ev = wsf_xrealloc(tl->ev, tl->cap * sizeof *tl->ev);
     }
     wsf_event *e = &tl->ev[tl->n++];
@@ -45,7 +82,7 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
     e->t_us = abs_us - tl->origin_us;
     e->kind = kind;
     e->dir = dir;
-    e->what = wsf_xstrdup(what);
+    e->what = intern(what);
     e->detail = detail ? wsf_xstrdup(detail) : NULL;
     e->opcode = -1;
     e->close_code = -1;

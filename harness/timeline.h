@@ -30,29 +30,31 @@ typedef enum {
     WSF_DIR_IN,   /* target -> peer */
 } wsf_dir;
 
+/* Ten thousand connections make a hundred thousand events: the fields
+ * are laid out and sized so that one is 64 bytes. */
 typedef struct {
-    int64_t t_us; /* since the timeline's origin */
-    wsf_event_kind kind;
-    wsf_dir dir;
-    char *what;   /* short word: "fin", "rst", "text", "stderr", ... */
-    char *detail; /* escaped, human text; may be NULL */
-    /* Frames: */
-    int opcode; /* -1 when not a frame */
-    bool fin;
-    int rsv;
-    bool masked;
-    uint64_t len;   /* payload length, or a byte count */
-    int close_code; /* -1: none */
-    /* Log lines: the runner's number for the line, and why a report should
-     * highlight it ("match": a check cites it, "alarm"; NULL: neither). */
-    uint32_t line_no;
+    int64_t t_us;     /* since the timeline's origin */
+    const char *what; /* short word: "fin", "rst", "text", "stderr", ...; interned, never freed */
+    char *detail;     /* escaped, human text; may be NULL */
+    /* Log lines: why a report should highlight it ("match": a check cites
+     * it, "alarm"; NULL: neither). */
     const char *mark;
+    uint64_t len;       /* frames: payload length; bytes: a byte count */
+    int32_t close_code; /* -1: none */
+    uint32_t line_no;   /* log lines: the runner's number for the line */
     /* The scenario's connection it belongs to (an index into its conns),
      * or -1 for the target, its log, the capture and the runner. */
-    int conn;
+    int32_t conn;
     /* Wire segments: the peer's port, to find their connection when the
      * scenario is over (0 for other events). */
     uint16_t port;
+    uint8_t kind; /* a wsf_event_kind */
+    uint8_t dir;  /* a wsf_dir */
+    /* Frames: */
+    int8_t opcode; /* -1 when not a frame */
+    uint8_t rsv;
+    bool fin;
+    bool masked;
 } wsf_event;
 
 typedef struct {

@@ -13,7 +13,7 @@ void rc_sample(run_ctx *c)
     if (!c->r->target || !c->r->inst_up || !c->r->inst.running) return;
     /* The whole process group, summed: a process that came or went between
      * two samples counts in those it was there for. */
-    int64_t rss = wsf_proc_group_rss_total(c->r->inst.pid);
+    int64_t rss = wsf_proc_watch_rss(&c->r->watch);
     if (rss > c->rss_max) c->rss_max = rss;
     c->next_sample_us = wsf_now_us() + RSS_SAMPLE_US;
 }
@@ -23,8 +23,10 @@ void rc_sample(run_ctx *c)
 bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
 {
     for (;;) {
-        for (size_t i = 0; i < c->n_conns; i++)
-            wsf_peer_tick(&c->conns[i]);
+        /* Only the connections that trickle have work a clock makes due:
+         * a wait costs the same with ten connections as with ten thousand. */
+        for (size_t i = 0; i < c->timers.n; i++)
+            wsf_peer_tick(c->timers.v[i]);
         if (cond && cond(c)) return true;
         if (c->r->loop->interrupted) {
             rc_error(c, 0, "interrupted by SIG%s", wsf_signal_name(c->r->loop->interrupted));
@@ -38,8 +40,8 @@ bool rc_run_until(run_ctx *c, cond_fn cond, int64_t deadline)
         bool sample_fits = deadline - c->next_sample_us > SAMPLE_GUARD_US;
         if (now >= c->next_sample_us && sample_fits) rc_sample(c);
         int64_t wake = deadline;
-        for (size_t i = 0; i < c->n_conns; i++) {
-            int64_t pw = wsf_peer_next_wake(&c->conns[i]);
+        for (size_t i = 0; i < c->timers.n; i++) {
+            int64_t pw = wsf_peer_next_wake(c->timers.v[i]);
             if (pw >= 0 && pw < wake) wake = pw;
         }
         if (c->next_sample_us > now && c->next_sample_us < wake && sample_fits)

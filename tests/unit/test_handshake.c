@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -58,6 +60,31 @@ static void test_key(void)
 
     wsf_ws_key(other);
     CU_ASSERT_STRING_NOT_EQUAL(other, key);
+}
+
+/* Keys come from a pool of random bytes: a forked child (a worker) must
+ * not take the keys its parent takes next. */
+static void test_key_after_fork(void)
+{
+    char mine[25], theirs[25] = "";
+    int pipefd[2];
+    wsf_ws_key(mine); /* the pool is filled here, before the fork */
+    CU_ASSERT_EQUAL_FATAL(pipe(pipefd), 0);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        char key[25];
+        wsf_ws_key(key);
+        _exit(write(pipefd[1], key, sizeof key) == (ssize_t)sizeof key ? 0 : 1);
+    }
+    close(pipefd[1]);
+    CU_ASSERT_EQUAL(read(pipefd[0], theirs, sizeof theirs), (ssize_t)sizeof theirs);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    wsf_ws_key(mine);
+    CU_ASSERT_STRING_NOT_EQUAL(theirs, mine);
 }
 
 static void check_request(const wsf_request *r, const char *want)
@@ -368,7 +395,8 @@ static void test_response_selections(void)
     /* Absent: nothing selected. */
     CU_ASSERT_EQUAL_FATAL(parse(RFC_RESPONSE, &r), WSF_RESP_OK);
     CU_ASSERT(!r.has_protocol && !r.has_extensions);
-    CU_ASSERT_STRING_EQUAL(r.protocol, "");
+    CU_ASSERT_PTR_NULL(r.protocol);
+    CU_ASSERT_PTR_NULL(r.extensions);
 
     /* Any case of the name; blanks around the value trimmed. */
     CU_ASSERT_EQUAL_FATAL(parse(HEAD_101 "sec-websocket-protocol:  chat \r\n"
@@ -379,6 +407,7 @@ static void test_response_selections(void)
     CU_ASSERT(r.has_protocol && r.has_extensions);
     CU_ASSERT_STRING_EQUAL(r.protocol, "chat");
     CU_ASSERT_STRING_EQUAL(r.extensions, "permessage-deflate; client_max_window_bits=15");
+    wsf_response_free(&r);
 
     /* Present but empty is still present; a repeated header is one list. */
     CU_ASSERT_EQUAL_FATAL(parse(HEAD_101 "Sec-WebSocket-Protocol:\r\n"
@@ -389,6 +418,7 @@ static void test_response_selections(void)
     CU_ASSERT(r.has_protocol);
     CU_ASSERT_STRING_EQUAL(r.protocol, "");
     CU_ASSERT_STRING_EQUAL(r.extensions, "a, b; x=1");
+    wsf_response_free(&r);
 
     /* Long values are cut to fit, and so is a join that does not fit. */
     char text[4096];
@@ -398,8 +428,9 @@ static void test_response_selections(void)
                               "Sec-WebSocket-Extensions: %02000d\r\n\r\n",
                      0, 0);
     CU_ASSERT_EQUAL_FATAL(wsf_response_parse((uint8_t *)text, (size_t)n, &r), WSF_RESP_OK);
-    CU_ASSERT_EQUAL(strlen(r.protocol), sizeof(r.protocol) - 1);
-    CU_ASSERT_EQUAL(strlen(r.extensions), sizeof(r.extensions) - 1);
+    CU_ASSERT_EQUAL(strlen(r.protocol), WSF_PROTOCOL_MAX);
+    CU_ASSERT_EQUAL(strlen(r.extensions), WSF_EXTENSIONS_MAX);
+    wsf_response_free(&r);
 }
 
 /* The offer check on a response head, against the request's extra lines;
@@ -418,6 +449,7 @@ static void check_offer(const char *head, const char *const *extra, size_t n, co
         if (got) fprintf(stderr, "\n  unexpected: %s\n", got);
     }
     free(got);
+    wsf_response_free(&r);
 }
 
 static void test_offer_subprotocol(void)
@@ -593,6 +625,7 @@ static void test_default_values(void)
 static CU_TestInfo tests[] = {
     {"ws_accept RFC example", test_accept},
     {"ws_key", test_key},
+    {"ws_key: a fork takes other keys", test_key_after_fork},
     {"request: simple", test_request_simple},
     {"request: extra and omit", test_request_extra_and_omit},
     {"request: appends", test_request_appends},

@@ -946,7 +946,9 @@ static void test_idle_buffers_small(void)
     REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_frame));
     CU_ASSERT_EQUAL(wsf_peer_inbox_peek(&fx.peer)->payload.len, big.len);
     wsf_peer_inbox_pop(&fx.peer);
-    CU_ASSERT(fx.peer.rx.cap <= 4096);
+    /* Nothing half-read and nothing waiting: nothing kept. */
+    CU_ASSERT_EQUAL(fx.peer.rx.cap, 0);
+    CU_ASSERT_PTR_NULL(fx.peer.inbox);
     /* A large message sent: once written, its buffer goes too. */
     wsf_peer_send(&fx.peer, out.data, out.len);
     for (int i = 0; i < 200 && fx.peer.tx.len; i++) {
@@ -955,15 +957,66 @@ static void test_idle_buffers_small(void)
         pump(&fx.loop, &fx.peer, 5, NULL);
     }
     CU_ASSERT_EQUAL(fx.peer.tx.len, 0);
-    CU_ASSERT(fx.peer.tx.cap <= 4096);
+    CU_ASSERT_EQUAL(fx.peer.tx.cap, 0);
 end:
     wsf_buf_free(&out);
     wsf_buf_free(&big);
     teardown();
 }
 
+/* A connection that is over keeps its facts and the frames no expectation
+ * took yet, not its buffers: half a frame and unsent bytes go with the
+ * socket. */
+static void test_finished_keeps_no_buffers(void)
+{
+    wsf_buf out;
+    setup();
+    wsf_buf_init(&out);
+    REQUIRE((fx.sfd = connect_peer()) >= 0);
+    frame(&out, WSF_OP_TEXT, (const uint8_t *)"kept", 4);
+    srv_send(fx.sfd, out.data, out.len);
+    srv_send(fx.sfd, out.data, 3); /* the start of another frame */
+    REQUIRE(pump(&fx.loop, &fx.peer, WAIT_MS, has_frame));
+    pump(&fx.loop, &fx.peer, QUIET_MS, NULL);
+    CU_ASSERT(fx.peer.rx.len > 0);
+    wsf_peer_stall_write(&fx.peer, true);
+    wsf_peer_send(&fx.peer, "held", 4);
+    CU_ASSERT(fx.peer.tx.cap > 0);
+    wsf_peer_rst(&fx.peer);
+    CU_ASSERT_EQUAL(fx.peer.rx.cap, 0);
+    CU_ASSERT_EQUAL(fx.peer.tx.cap, 0);
+    REQUIRE(wsf_peer_inbox_peek(&fx.peer) != NULL);
+    CU_ASSERT_EQUAL(wsf_peer_inbox_peek(&fx.peer)->payload.len, 4);
+end:
+    wsf_buf_free(&out);
+    teardown();
+}
+
+/* A peer with a list of timers is on it while it trickles, and only then:
+ * a loop over many connections ticks the list, not every connection. */
+static void test_trickling_is_listed(void)
+{
+    wsf_peer_timers timers = {0};
+    setup();
+    fx.peer.timers = &timers;
+    CU_ASSERT_EQUAL(timers.n, 0);
+    wsf_peer_trickle(&fx.peer, 10, 1000);
+    CU_ASSERT_EQUAL(timers.n, 1);
+    if (timers.n) CU_ASSERT_PTR_EQUAL(timers.v[0], &fx.peer);
+    wsf_peer_trickle(&fx.peer, 20, 1000); /* a new pace: still once */
+    CU_ASSERT_EQUAL(timers.n, 1);
+    wsf_peer_trickle(&fx.peer, 0, 0);
+    CU_ASSERT_EQUAL(timers.n, 0);
+    wsf_peer_trickle(&fx.peer, 10, 1000);
+    teardown(); /* frees the peer, which leaves the list */
+    CU_ASSERT_EQUAL(timers.n, 0);
+    free(timers.v);
+}
+
 static CU_TestInfo tests[] = {
     {"idle connections keep small buffers", test_idle_buffers_small},
+    {"a finished connection keeps no buffers", test_finished_keeps_no_buffers},
+    {"a trickling connection is on the timer list", test_trickling_is_listed},
     {"an RST after the frames were read is an RST", test_rst_after_frame_read},
     {"a frame then an RST: the frame is kept", test_frame_then_rst},
     {"a frame then an RST, heard of by a write: the frame is kept",

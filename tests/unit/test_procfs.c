@@ -184,6 +184,39 @@ static void test_table_unreadable_or_empty(void)
     unlink(path);
 }
 
+/* A table read once answers as the files read for each question do: the
+ * IPv4 file first, then the IPv6 one, a held entry preferred. */
+static void test_table_read_once(void)
+{
+    static const uint16_t pairs[][2] = {
+        {8080, 0},     {8080, 50000}, {50000, 8080},  {8080, 50001}, {50001, 8080}, {8080, 50002},
+        {8080, 40000}, {8081, 50000}, {0x1F9, 0xC35}, {50000, 0},    {8080, 50003}, {8080, 50004},
+        {9443, 40003}, {9443, 0},     {9443, 40000},  {40000, 9443}, {9443, 40001}, {9443, 40002},
+    };
+    wsf_tcp_table t;
+    CU_ASSERT_EQUAL_FATAL(wsf_tcp_table_read_from(TCP4, TCP6, &t), 0);
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        wsf_tcp_entry want = untouched, got = untouched;
+        int r = held_in(TCP4, pairs[i][0], pairs[i][1], &want);
+        if (r != 1) r = held_in(TCP6, pairs[i][0], pairs[i][1], &want);
+        int held = wsf_tcp_table_held(&t, pairs[i][0], pairs[i][1], &got);
+        CU_ASSERT_EQUAL(held, r == 1);
+        if (held == 1 && r == 1) {
+            CU_ASSERT_EQUAL(got.state, want.state);
+            CU_ASSERT_EQUAL(got.inode, want.inode);
+        }
+    }
+    wsf_tcp_table_free(&t);
+    /* One file missing: the other's rows still count; both: unreadable. */
+    CU_ASSERT_EQUAL(wsf_tcp_table_read_from(WSF_TEST_DATA "/no-such-table", TCP6, &t), 0);
+    wsf_tcp_entry e;
+    CU_ASSERT_EQUAL(wsf_tcp_table_held(&t, 9443, 40003, &e), 1);
+    CU_ASSERT_EQUAL(wsf_tcp_table_held(&t, 8080, 50000, &e), 0);
+    wsf_tcp_table_free(&t);
+    CU_ASSERT_EQUAL(wsf_tcp_table_read_from(WSF_TEST_DATA "/no-such-table", WSF_TEST_DATA, &t), -1);
+    wsf_tcp_table_free(&t);
+}
+
 static void test_state_names(void)
 {
     CU_ASSERT_STRING_EQUAL(wsf_tcp_state_name(ESTABLISHED), "ESTABLISHED");
@@ -446,6 +479,8 @@ static void fake_process(int pid, const char *name, char state, int ppid, int pg
 
 static void make_fake_proc(void)
 {
+    /* The template again, for a second fixture in one run. */
+    memcpy(root + strlen(root) - 6, "XXXXXX", 6);
     CU_ASSERT_FATAL(mkdtemp(root) != NULL);
     /* Group 100: a launcher shell, the server it forked (with a name that
      * has blanks and parentheses, as a process may give itself), and a
@@ -560,6 +595,31 @@ end:
     remove_fake_proc();
 }
 
+/* A watched group sums what a group read sums; a member new since the
+ * last sample counts, and a pid that left /proc is forgotten, so it counts
+ * when it comes back as a member. */
+static void test_watch_fixture(void)
+{
+    make_fake_proc();
+    wsf_proc_watch w;
+    wsf_proc_watch_init(&w, root, 100);
+    CU_ASSERT_EQUAL(wsf_proc_watch_rss(&w), (1000 + 2048) * 1024);
+    CU_ASSERT_EQUAL(wsf_proc_watch_rss(&w), (1000 + 2048) * 1024);
+    fake_process(104, "forked", 'S', 101, 100, 100, 1, 0);
+    CU_ASSERT_EQUAL(wsf_proc_watch_rss(&w), (1000 + 2048 + 100) * 1024);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/200'", root);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    CU_ASSERT_EQUAL(wsf_proc_watch_rss(&w), (1000 + 2048 + 100) * 1024);
+    fake_process(200, "reused", 'S', 100, 100, 1, 1, 0);
+    CU_ASSERT_EQUAL(wsf_proc_watch_rss(&w), (1000 + 2048 + 100 + 1) * 1024);
+    wsf_proc_watch_free(&w);
+    wsf_proc_watch_init(&w, root, 999);
+    CU_ASSERT_EQUAL(wsf_proc_watch_rss(&w), -1);
+    wsf_proc_watch_free(&w);
+    remove_fake_proc();
+}
+
 /* ---------------------------------------------------------------------------
  * A real process group: a child in a group of its own, and its child, which
  * opens fds, touches memory and holds a socket. What the group read shows
@@ -639,11 +699,13 @@ static CU_TestInfo tests[] = {
     {"table: IPv6", test_table_v6},
     {"table: a held entry is preferred", test_table_prefers_held_entry},
     {"table: unreadable or empty", test_table_unreadable_or_empty},
+    {"table: read once for many look-ups", test_table_read_once},
     {"state names", test_state_names},
     {"live: a connection through CLOSE_WAIT to released", test_live_sockets},
     {"fd count", test_fd_count},
     {"rss", test_rss},
     {"group: from a fixture folder", test_group_fixture},
+    {"group: watched over samples", test_watch_fixture},
     {"group: a real child and grandchild", test_group_live},
     CU_TEST_INFO_NULL,
 };
