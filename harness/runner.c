@@ -515,7 +515,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
      * a verdict on the server. The scenario could not be judged (a death of
      * the target, found without the capture, stays the finding). */
     bool died = target_was_up && !r->inst.running && !scenario_ends_target(sc);
-    if (res->capture_dropped && needs_wire(sc) && !died && res->verdict != WSF_ERROR &&
+    if (res->capture_dropped && expects(sc, WSF_EXP_WIRE) && !died && res->verdict != WSF_ERROR &&
         res->verdict != WSF_SKIP) {
         res->verdict = WSF_ERROR;
         free(res->reason);
