@@ -156,6 +156,8 @@ PY
 python3 - stalled.json "$big" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))['scenarios'][1]
+kept = f"{len(d['timeline'])} events kept" + (f", {d['timeline_dropped']} dropped"
+                                               if d.get('timeline_dropped') else ", none dropped")
 print(f"(5) {sys.argv[2]} stalled connections: wsfault's peak RSS {d['peak_rss_kib'] / 1024:.1f} MiB "
-      f"(limit 64 MiB)")
+      f"(limit 64 MiB; its timeline: {kept})")
 PY

@@ -34,6 +34,9 @@
  * came for CAPTURE_QUIET_US. */
 #define CAPTURE_LINGER_US 30000
 #define CAPTURE_QUIET_US 2000
+/* The timeline's limit grows past its default with a scenario's
+ * connections: this many events for each. */
+#define EVENTS_PER_CONN 16
 
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
@@ -385,6 +388,9 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     take_between(r, &res->tl);
     r->tl = &res->tl;
     c.n_conns = sc->n_conns ? sc->n_conns : 1;
+    /* A connection's life is a dozen events or so (its packets, its
+     * handshake, its end): a scenario of many keeps them all. */
+    if (c.n_conns * EVENTS_PER_CONN > res->tl.max) res->tl.max = c.n_conns * EVENTS_PER_CONN;
     c.conns = wsf_xcalloc(c.n_conns, sizeof *c.conns);
     for (size_t i = 0; i < c.n_conns; i++) {
         wsf_peer_init(&c.conns[i], r->loop, &res->tl);
