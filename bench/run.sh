@@ -80,9 +80,13 @@ for _ in $(seq 100); do grep -q "listening on" echo.log && break; sleep 0.05; do
 port=$(grep -oE 'listening on [^ ]*:[0-9]+' echo.log | grep -oE '[0-9]+$' | head -1)
 [ -n "$port" ] || { cat echo.log >&2; echo "bench: lws-echo did not start" >&2; exit 1; }
 conc=$small
+# The minimal loop captures nothing: wsfault is measured without its capture
+# too (--no-capture), and the capture's own cost is printed beside it from
+# the run that also gives (4) its fault-to-wire figure.
 for n in $small $big; do
   faults "$n" "$conc"
-  "$W" run --target "$target" -j 1 --results "faults-$n.json" warm.wsf "faults-$n.wsf" >"faults-$n.out" ||
+  "$W" run --target "$target" -j 1 --no-capture --results "faults-$n.json" warm.wsf \
+    "faults-$n.wsf" >"faults-$n.out" ||
     { cat "faults-$n.out" >&2; echo "bench: the $n-connection scenario failed" >&2; exit 1; }
   "$build/bin/minloop" "$port" "$n" "$conc" >"min-$n.out"
   python3 - "faults-$n.json" "min-$n.out" "$n" "$conc" <<'PY'
@@ -98,6 +102,19 @@ print(f"(3) {n} faulted connections, {sys.argv[4]} at a time: wsfault {ours:.1f}
       f"ratio {ours / theirs:.2f} (limit 1.50)")
 PY
 done
+"$W" run --target "$target" -j 1 --results "capture-$small.json" warm.wsf "faults-$small.wsf" \
+  >"capture-$small.out" ||
+  { cat "capture-$small.out" >&2; echo "bench: the captured $small-connection scenario failed" >&2; exit 1; }
+python3 - "capture-$small.json" "faults-$small.json" "$small" <<'PY'
+import json, sys
+cap, bare = (json.load(open(p))['scenarios'][1] for p in sys.argv[1:3])
+n = int(sys.argv[3])
+if 'pcap' in cap:
+    print(f"    with the capture: {cap['cpu_us'] / n:.1f} us CPU each, {(cap['cpu_us'] - bare['cpu_us']) / n:.1f} us "
+          f"of it the capture's (every packet written and decoded into the timeline; no limit set)")
+else:
+    print("    with the capture: not run (capture needs root or CAP_NET_RAW)")
+PY
 
 # ---- (4) wait error, and fault-to-wire error ----
 {
@@ -113,7 +130,7 @@ done
   echo 'end'
 } >waits.wsf
 "$W" run --target "$target" -j 1 --results waits.json warm.wsf waits.wsf >waits.out
-python3 - waits.json "faults-$small.json" <<'PY'
+python3 - waits.json "capture-$small.json" <<'PY'
 import json, re, sys
 tl = json.load(open(sys.argv[1]))['scenarios'][1]['timeline']
 # Each step's line, then the end of the scenario: a wait lasts until the next.

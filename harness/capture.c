@@ -243,7 +243,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 }
 
 #define CAPTURE_SNAPLEN 4096
-#define CAPTURE_RING (4 << 20)
+#define CAPTURE_RING (8 << 20)
 
 /* WSFAULT_CAPTURE_RING=BYTES makes the ring smaller (or larger): the tests
  * use it to make a capture lose packets, which the shipped suite must not. */
@@ -328,7 +328,7 @@ wsf_capture *wsf_capture_open(const char *ifname, const char *host, uint16_t tar
      * dozen slots, and a bulk transfer overflows them. What the wire facts
      * and a reader of the pcap need are the headers, the handshake and the
      * control frames: the first 4 KiB of a packet holds them, and a ring of
-     * 4 MiB holds a thousand packets between two reads. */
+     * 8 MiB holds two thousand packets between two reads. */
     pcap_set_snaplen(p, CAPTURE_SNAPLEN);
     pcap_set_buffer_size(p, capture_ring_bytes());
     pcap_set_timeout(p, 1);
