@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -694,14 +695,47 @@ static void append_line(wsf_buf *b, run_ctx *c, long i)
 /* A record that ends "KeyboardInterrupt", begun after the scenario sent
  * SIGINT itself: Python's default answer to the signal the scenario chose
  * (it prints the traceback and dies of SIGINT), not a defect of the target. */
+static bool is_keyboard_interrupt(const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+        n--;
+    return n == strlen("KeyboardInterrupt") && !strncmp(line, "KeyboardInterrupt", n);
+}
+
+/* Python's last line of a traceback: "Name" or "Name: message", a dotted
+ * identifier first. A line of another process (lws-echo: ...) is not. */
+static bool is_exception_line(const char *line)
+{
+    if (!isalpha((unsigned char)*line) && *line != '_') return false;
+    const char *p = line;
+    while (isalnum((unsigned char)*p) || *p == '_' || *p == '.')
+        p++;
+    return *p == '\0' || *p == '\r' || (p[0] == ':' && p[1] == ' ');
+}
+
 static bool python_sigint(run_ctx *c, const alarm_reader *a)
 {
-    if (!c->sigint_us || c->r->lines[a->first].abs_us < c->sigint_us) return false;
-    const char *last = c->r->lines[a->last].text;
-    size_t n = strlen(last);
-    while (n && (last[n - 1] == '\r' || last[n - 1] == ' '))
-        n--;
-    return n == strlen("KeyboardInterrupt") && !strncmp(last, "KeyboardInterrupt", n);
+    const wsf_runner *r = c->r;
+    if (!c->sigint_us || r->lines[a->first].abs_us < c->sigint_us) return false;
+    if (is_keyboard_interrupt(r->lines[a->last].text)) return true;
+    /* Another process of the target's group writing to the same pipe (the
+     * server a Python wrapper runs, closing its connections on the same
+     * SIGINT) can put its lines before and in the middle of the traceback:
+     * the traceback then starts inside a record of the other's and ends in
+     * a later one. Its own last line is looked for past them. */
+    long start = a->ra.hit >= 0 ? a->ra.hit : a->first;
+    if (strncmp(r->lines[start].text, "Traceback (most recent call last):", 34)) return false;
+    wsf_log_streams stream = r->lines[start].stream;
+    for (size_t i = (size_t)start + 1, seen = 0; i < r->n_lines && seen < 1000; i++) {
+        const struct wsf_line *l = &r->lines[i];
+        if (l->stream != stream) continue;
+        seen++;
+        if (l->text[0] == ' ') continue;
+        if (!strncmp(l->text, "Traceback ", 10)) return false;
+        if (is_exception_line(l->text)) return is_keyboard_interrupt(l->text);
+    }
+    return false;
 }
 
 /* An alarm that does not fail the scenario, said on its timeline where the

@@ -66,6 +66,11 @@ assert_contains out.txt "1 passed, 0 failed, 0 errors"
 [ "$(json '[e["detail"].split(":")[0] for e in d["scenarios"][0]["timeline"] if e.get("what") == "alarm-noted"]' r6.json)" = \
   "[\"/Traceback/ in a KeyboardInterrupt traceback after the scenario's own SIGINT (Python's default answer to it), so not failing\"]" ] ||
   fail "the KeyboardInterrupt traceback should be noted on the timeline"
+# The same traceback with another process's line in its middle (the server
+# the wrapper runs, writing to the same stderr as it closes): still noted.
+expect_rc 0 "$WSFAULT" run --target "$SRC/tests/data/targets/python-sigint-interleaved.target" \
+  --results r8.json "$SRC/scenarios/shutdown/sigint-ten-connections.wsf"
+assert_contains out.txt "1 passed, 0 failed, 0 errors"
 expect_rc 1 "$WSFAULT" run --target "$SRC/tests/data/targets/python-sigint-valueerror.target" \
   --results r7.json "$SRC/scenarios/shutdown/sigint-ten-connections.wsf"
 assert_contains out.txt ': "Traceback (most recent call last):" matches /Traceback/'

@@ -31,8 +31,10 @@ assert_contains out.txt "1 passed, 0 failed, 0 errors"
   fail "no note on the timeline"
 json '[e["detail"] for e in d["scenarios"][0]["timeline"] if e["kind"]=="note" and e["what"]=="reply"]' patient.json >reply.txt
 assert_contains reply.txt "the peer answers the target's Close"
-[ "$(json 'd["scenarios"][0]["duration_us"] < 2000000' patient.json)" = True ] ||
-  fail "the scenario waited on the server's close timeout"
+# Had the peer not answered, the server's 10 s wait would be in the
+# scenario; half of it leaves room for a slow (sanitized, loaded) machine.
+[ "$(json 'd["scenarios"][0]["duration_us"] < 5000000' patient.json)" = True ] ||
+  fail "the scenario waited on the server's close timeout ($(json 'd["scenarios"][0]["duration_us"]' patient.json) us)"
 
 # The bound from the target file, then from the command line.
 expect_rc 1 "$WSFAULT" run --target "$D/lws-echo-bound.target" --results b1.json "$D/bound.wsf"
