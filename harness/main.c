@@ -135,7 +135,8 @@ static int collect_dir(const char *dir, strlist *out)
         strlist_push(&here, wsf_xasprintf("%s/%s", dir, e->d_name));
     }
     closedir(d);
-    qsort(here.v, here.n, sizeof *here.v, cmp_str);
+    /* An empty folder has no array to sort: qsort(NULL, 0) is undefined. */
+    if (here.n > 1) qsort(here.v, here.n, sizeof *here.v, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < here.n; i++) {
         struct stat st;
@@ -143,6 +144,17 @@ static int collect_dir(const char *dir, strlist *out)
             if (collect_dir(here.v[i], out) < 0) rc = -1;
             free(here.v[i]);
         } else if (has_suffix(here.v[i], ".wsf")) {
+            /* A .wsf that is a FIFO or a device would block the run: refused
+             * by name, not skipped. */
+            char why[1024];
+            int fd = wsf_open_regular(here.v[i], why, sizeof why);
+            if (fd < 0) {
+                fprintf(stderr, "wsfault: %s\n", why);
+                free(here.v[i]);
+                rc = -1;
+                continue;
+            }
+            close(fd);
             strlist_push(out, here.v[i]);
         } else {
             free(here.v[i]);
@@ -168,6 +180,13 @@ static int collect(const char *path, strlist *out)
         free(p);
         return rc;
     }
+    char why[1024];
+    int fd = wsf_open_regular(path, why, sizeof why);
+    if (fd < 0) {
+        fprintf(stderr, "wsfault: %s\n", why);
+        return -1;
+    }
+    close(fd);
     strlist_push(out, wsf_xstrdup(path));
     return 0;
 }
@@ -941,13 +960,10 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                      .failed_job = (size_t)-1};
     if (log_file) {
         /* Checked before anything runs (the worker opens it again). */
-        struct stat lst;
-        int fd = open(log_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        bool regular = fd >= 0 && fstat(fd, &lst) == 0 && S_ISREG(lst.st_mode);
-        if (!regular) {
-            fprintf(stderr, "wsfault: --log %s: %s\n", log_file,
-                    fd < 0 ? strerror(errno) : "not a regular file");
-            if (fd >= 0) close(fd);
+        char why[1024];
+        int fd = wsf_open_regular(log_file, why, sizeof why);
+        if (fd < 0) {
+            fprintf(stderr, "wsfault: --log %s\n", why);
             rc = EXIT_USAGE;
             goto done_paths;
         }

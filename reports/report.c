@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 const char *wsf_rj_str(const json_t *o, const char *key)
 {
@@ -288,8 +289,12 @@ static int load_run(wsf_report *r, const char *path, struct stat *seen, char *er
                                       r->runs[i].path));
                 return 0;
             }
+    /* A FIFO or /dev/zero would hang the report or fill memory. */
+    int fd = wsf_open_regular(path, err, errlen);
+    if (fd < 0) return -1;
     json_error_t je;
-    json_t *root = json_load_file(path, JSON_ALLOW_NUL, &je);
+    json_t *root = json_loadfd(fd, JSON_ALLOW_NUL, &je);
+    close(fd);
     if (!root) {
         if (je.line > 0)
             snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -432,11 +433,47 @@ void wsf_escape_bytes(const uint8_t *p, size_t n, size_t max, wsf_buf *out)
     if (n > max) wsf_buf_append(out, "...", 3);
 }
 
+static const char *kind_of(mode_t m)
+{
+    return S_ISDIR(m)    ? " (a folder)"
+           : S_ISFIFO(m) ? " (a FIFO)"
+           : S_ISCHR(m)  ? " (a character device)"
+           : S_ISBLK(m)  ? " (a block device)"
+           : S_ISSOCK(m) ? " (a socket)"
+                         : "";
+}
+
+int wsf_open_regular(const char *file, char *err, size_t errlen)
+{
+    /* stat first: a socket cannot even be opened, and says so better. */
+    struct stat st = {0};
+    if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file%s", file, kind_of(st.st_mode));
+        return -1;
+    }
+    /* Checked again on what was opened: the name may have changed since. */
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file%s", file, kind_of(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
 int wsf_read_text_file(const char *file, const char *what, wsf_buf *out, char *err, size_t errlen)
 {
-    FILE *f = fopen(file, "rb");
+    int fd = wsf_open_regular(file, err, errlen);
+    if (fd < 0) return -1;
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         snprintf(err, errlen, "%s: cannot open: %s", file, strerror(errno));
+        close(fd);
         return -1;
     }
     char chunk[8192];

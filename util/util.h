@@ -58,6 +58,12 @@ int wsf_parse_uint(const char *s, uint64_t *out);
 /* "0a ff 10" or "0aff10" -> bytes. Returns 0 or -1 (odd digit count, bad char). */
 int wsf_parse_hex(const char *s, wsf_buf *out);
 
+/* Opens file for reading only if it is a regular file: a FIFO, a device or
+ * a socket would block or never end, so it is refused before any read
+ * (opened with O_NONBLOCK, checked with fstat). Returns the fd (blocking
+ * again), or -1 with "file: not a regular file" or "file: cannot open: why". */
+int wsf_open_regular(const char *file, char *err, size_t errlen);
+
 /* Reads a whole text file of at most 1 MiB into out (NUL-terminated).
  * Returns 0, or -1 with "file: why" in err (cannot open, read error, too
  * big to be a <what>, a NUL byte: not text). */

@@ -38,7 +38,7 @@ assert_contains out.txt '"Segmentation fault (core dumped)"'
 [ "$(json '[e["what"] for e in d["scenarios"][0]["timeline"] if e["kind"]=="log" and "Segmentation" in e["detail"]]' log.json)" = "['log']" ] ||
   fail "the line is not on the timeline as the stream 'log'"
 expect_rc 2 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --log no-such.log "$SRC/tests/data/levels/log-alarm.wsf"
-assert_contains out.txt "wsfault: --log no-such.log: No such file or directory"
+assert_contains out.txt "wsfault: --log no-such.log: cannot open: No such file or directory"
 # expect log reads the file, though lws-echo.target says 'log stderr'.
 expect_rc 0 "$WSFAULT" run --url "ws://127.0.0.1:$port/" --target "$SRC/targets/lws-echo.target" \
   --log server.log --results expect.json "$SRC/tests/data/levels/log-expect.wsf"
