@@ -818,6 +818,13 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         fputs("wsfault: give a target: --target FILE or --url ws://host:port/\n", stderr);
         return EXIT_USAGE;
     }
+    char url_why[256];
+    if (url && wsf_url_bad(url, url_why, sizeof url_why)) {
+        fprintf(stderr, "wsfault: --url %s: expected %s (ws://host:port/path)\n", url, url_why);
+        wsf_hs_defaults_free(&cli_handshake);
+        free(filters.v);
+        return EXIT_USAGE;
+    }
     if (have_seed && !shuffle) {
         fputs("wsfault: --seed S goes with --shuffle: the seed chooses the order\n", stderr);
         return EXIT_USAGE;
@@ -904,10 +911,6 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             fprintf(stderr, "%s\n", err);
             goto out;
         }
-    }
-    if (url && strncmp(url, "ws://", 5) != 0) {
-        fprintf(stderr, "wsfault: --url: expected ws://host:port/path, found '%s'\n", url);
-        goto out;
     }
     if (target) wsf_hs_defaults_override(&handshake, &target->handshake);
     wsf_hs_defaults_override(&handshake, &cli_handshake);

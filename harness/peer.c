@@ -121,8 +121,9 @@ void wsf_peer_free(wsf_peer *p)
 
 int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
 {
-    if (strncmp(url, "ws://", 5) != 0) {
-        snprintf(err, errlen, "'%s': only ws:// URLs are supported", url);
+    char why[256];
+    if (wsf_url_bad(url, why, sizeof why)) {
+        snprintf(err, errlen, "'%s': expected %s", url, why);
         return -1;
     }
     const char *hp = url + 5;

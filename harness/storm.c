@@ -538,8 +538,9 @@ static int parse_options(storm *s, int argc, char **argv)
         fputs("wsfault: give a target: --target FILE or --url ws://host:port/\n", stderr);
         return -1;
     }
-    if (s->url && strncmp(s->url, "ws://", 5) != 0) {
-        fprintf(stderr, "wsfault: --url: expected ws://host:port/path, found '%s'\n", s->url);
+    char url_why[256];
+    if (s->url && wsf_url_bad(s->url, url_why, sizeof url_why)) {
+        fprintf(stderr, "wsfault: --url %s: expected %s (ws://host:port/path)\n", s->url, url_why);
         return -1;
     }
     if (!seeded) {

@@ -242,11 +242,17 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
             t->command = v;
             t->line_of_command = c->line;
         } else {
-            if (strncmp(v, "ws://", 5) != 0) {
-                wsf_cur_error_at(c, &at, "expected a ws:// URL, found '%s'", v);
+            /* Checked as the runner will use it, ${port} and all. */
+            wsf_target_vars probe = {.port = 1, .host = "h", .bindir = "b", .targetdir = "t"};
+            char why[256], e[256];
+            char *x = wsf_target_expand(v, &probe, e, sizeof e);
+            if (x && wsf_url_bad(x, why, sizeof why)) {
+                wsf_cur_error_at(c, &at, "expected %s, found '%s'", why, v);
+                free(x);
                 free(v);
                 return false;
             }
+            free(x);
             free(t->url);
             t->url = v;
         }

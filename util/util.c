@@ -433,6 +433,54 @@ void wsf_escape_bytes(const uint8_t *p, size_t n, size_t max, wsf_buf *out)
     if (n > max) wsf_buf_append(out, "...", 3);
 }
 
+const char *wsf_url_bad(const char *url, char *why, size_t whylen)
+{
+    if (strncmp(url, "ws://", 5) != 0) {
+        snprintf(why, whylen, "a ws:// URL");
+        return why;
+    }
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            snprintf(why, whylen, "a URL without blanks or control bytes");
+            return why;
+        }
+    const char *h = url + 5, *end = h + strcspn(h, "/?#"), *colon = NULL;
+    if (*h == '[') {
+        const char *rb = memchr(h, ']', (size_t)(end - h));
+        if (!rb || rb == h + 1) {
+            snprintf(why, whylen, "an IPv6 address in [ ] after ws://");
+            return why;
+        }
+        if (rb + 1 < end && rb[1] != ':') {
+            snprintf(why, whylen, "':port' or '/' after the ']' of the host");
+            return why;
+        }
+        colon = rb + 1 < end ? rb + 1 : NULL;
+    } else {
+        colon = memchr(h, ':', (size_t)(end - h));
+        if (colon == h || h == end) {
+            snprintf(why, whylen, "a host after ws://");
+            return why;
+        }
+        if (memchr(h, '@', (size_t)(end - h))) {
+            snprintf(why, whylen, "a host without user information ('@')");
+            return why;
+        }
+    }
+    if (!colon) return NULL;
+    const char *port = colon + 1;
+    size_t n = (size_t)(end - port);
+    bool digits = n > 0 && n <= 5;
+    for (size_t i = 0; digits && i < n; i++)
+        digits = port[i] >= '0' && port[i] <= '9';
+    long value = digits ? strtol(port, NULL, 10) : 0;
+    if (!digits || value < 1 || value > 65535) {
+        snprintf(why, whylen, "a port from 1 to 65535 after the host");
+        return why;
+    }
+    return NULL;
+}
+
 static const char *kind_of(mode_t m)
 {
     return S_ISDIR(m)    ? " (a folder)"

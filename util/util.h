@@ -64,6 +64,12 @@ int wsf_parse_hex(const char *s, wsf_buf *out);
  * again), or -1 with "file: not a regular file" or "file: cannot open: why". */
 int wsf_open_regular(const char *file, char *err, size_t errlen);
 
+/* Checks a ws://host[:port][/path] URL whole: the scheme, a host (a name,
+ * an address, or [an IPv6 address]), a port of digits from 1 to 65535 when
+ * given, no blank or control byte. NULL when good, else why, as the text
+ * after "expected" ("a port from 1 to 65535 after the host"). */
+const char *wsf_url_bad(const char *url, char *why, size_t whylen);
+
 /* Reads a whole text file of at most 1 MiB into out (NUL-terminated).
  * Returns 0, or -1 with "file: why" in err (cannot open, read error, too
  * big to be a <what>, a NUL byte: not text). */

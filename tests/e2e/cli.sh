@@ -37,7 +37,10 @@ assert_contains out.txt "x: cannot open: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ /no/such/path
 assert_contains out.txt "/no/such/path: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url http://127.0.0.1:1/ "$SRC/scenarios"
-assert_contains out.txt "expected ws://host:port/path"
+assert_contains out.txt "expected a ws:// URL (ws://host:port/path)"
+# A port past 65535 is refused before anything runs, not taken modulo 65536.
+expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:99999/ "$SRC/scenarios"
+assert_contains out.txt "wsfault: --url ws://127.0.0.1:99999/: expected a port from 1 to 65535 after the host"
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ --filter no-such-scenario "$SRC/scenarios"
 assert_contains out.txt "none matched the filter"
 expect_rc 2 "$WSFAULT" run --bogus "$SRC/scenarios"

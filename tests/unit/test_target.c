@@ -195,6 +195,20 @@ static void test_url(void)
                 "t.target:3:8: expected a ws:// URL, found 'wss://h/'");
     parse_fails("name t\ncommand srv\nurl \"ws://h/\"\n",
                 "t.target:3:5: expected a ws:// URL, found '\"ws://h/\"'");
+    /* The whole URL is checked, as the runner will use it. */
+    parse_fails(
+        "name t\ncommand srv\nurl ws://h:99999/\n",
+        "t.target:3:5: expected a port from 1 to 65535 after the host, found 'ws://h:99999/'");
+    parse_fails(
+        "name t\ncommand srv\nurl ws://h:abc/\n",
+        "t.target:3:5: expected a port from 1 to 65535 after the host, found 'ws://h:abc/'");
+    parse_fails("name t\ncommand srv\nurl ws://\n",
+                "t.target:3:5: expected a host after ws://, found 'ws://'");
+    parse_fails("name t\ncommand srv\nurl ws://:80/\n",
+                "t.target:3:5: expected a host after ws://, found 'ws://:80/'");
+    u = url_of("url ws://${host}:${port}/x");
+    if (u) CU_ASSERT_STRING_EQUAL(u, "ws://${host}:${port}/x");
+    free(u);
     parse_fails("name t\ncommand srv\nurl\n",
                 "t.target:3:4: expected a ws:// URL, found end of line");
     parse_fails("name t\ncommand srv\nurl   # none\n",
