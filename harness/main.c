@@ -312,9 +312,16 @@ static void print_result(FILE *out, const wsf_result *r, size_t i, size_t n, boo
     }
 }
 
-/* The folder of an output file is created when missing. */
+/* The folder of an output file is created when missing; the file itself,
+ * when it is there, must be a file the rename can replace, not a folder. */
 static bool folder_writable(const char *option, const char *file)
 {
+    struct stat st;
+    if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "wsfault: %s %s: not a regular file%s\n", option, file,
+                S_ISDIR(st.st_mode) ? " (a folder)" : "");
+        return false;
+    }
     char *copy = wsf_xstrdup(file), why[1024];
     const char *dir = dirname(copy);
     bool ok = wsf_mkdir_p(dir, why, sizeof why) == 0 && access(dir, W_OK) == 0;

@@ -38,6 +38,11 @@ expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ /no/such/path
 assert_contains out.txt "/no/such/path: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url http://127.0.0.1:1/ "$SRC/scenarios"
 assert_contains out.txt "expected a ws:// URL (ws://host:port/path)"
+# An output that cannot be written is found out before the run, not after it.
+mkdir -p is-a-folder.json
+expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ --results is-a-folder.json "$SRC/scenarios"
+assert_contains out.txt "wsfault: --results is-a-folder.json: not a regular file (a folder)"
+! grep -q "scenarios against" out.txt || fail "--results: the run started"
 # A port past 65535 is refused before anything runs, not taken modulo 65536.
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:99999/ "$SRC/scenarios"
 assert_contains out.txt "wsfault: --url ws://127.0.0.1:99999/: expected a port from 1 to 65535 after the host"
