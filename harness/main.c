@@ -872,14 +872,18 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     for (size_t i = 0; i < files.n; i++)
         free(files.v[i]);
     free(files.v);
+    size_t n_filters = filters.n;
     free(filters.v);
     int rc = EXIT_USAGE;
     wsf_target *target = NULL;
     size_t *order = NULL;
     if (bad) goto out;
     if (n == 0) {
-        fprintf(stderr, "wsfault: no scenario to run%s\n",
-                filters.n ? " (none matched the filter)" : "");
+        /* Where it looked, so an empty or mistyped folder is seen at once. */
+        fprintf(stderr, "wsfault: no scenario to run in");
+        for (int i = optind; i < argc; i++)
+            fprintf(stderr, " %s", argv[i]);
+        fprintf(stderr, "%s\n", n_filters ? " (none matched the filter)" : " (no .wsf file)");
         goto out;
     }
     /* A share is every N-th scenario of the sorted suite: long and short

@@ -38,6 +38,10 @@ expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ /no/such/path
 assert_contains out.txt "/no/such/path: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url http://127.0.0.1:1/ "$SRC/scenarios"
 assert_contains out.txt "expected a ws:// URL (ws://host:port/path)"
+# An empty folder (and an empty subfolder, which is not sorted) is named.
+mkdir -p empty-suite/sub
+expect_rc 2 "$WSFAULT" run --list empty-suite
+assert_contains out.txt "wsfault: no scenario to run in empty-suite (no .wsf file)"
 # An output that cannot be written is found out before the run, not after it.
 mkdir -p is-a-folder.json
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ --results is-a-folder.json "$SRC/scenarios"
