@@ -395,8 +395,29 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
     return false;
 }
 
+/* The keys a target has one of: a second line would silently win over the
+ * first, so it is an error naming both. ("log level" and "log stderr" are
+ * two keys; env, alarm, header... add up.) */
+static const char *const single_keys[] = {"name",      "command", "url",       "ready",  "stop",
+                                          "signal-to", "log",     "log level", "origin", "path"};
+#define N_SINGLE (sizeof single_keys / sizeof *single_keys)
+
+/* The single key a line sets, as an index of single_keys, or -1. */
+static int single_key_of(const wsf_tokens *toks)
+{
+    if (toks->n == 0 || toks->tok[0].kind != WSF_TOK_WORD) return -1;
+    const char *kw = toks->tok[0].text;
+    if (!strcmp(kw, "log") && toks->n > 1 && toks->tok[1].kind == WSF_TOK_WORD &&
+        !strcmp(toks->tok[1].text, "level"))
+        kw = "log level";
+    for (size_t i = 0; i < N_SINGLE; i++)
+        if (!strcmp(kw, single_keys[i])) return (int)i;
+    return -1;
+}
+
 wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size_t errlen)
 {
+    int first_at[N_SINGLE] = {0};
     wsf_target *t = wsf_xcalloc(1, sizeof *t);
     t->file = wsf_xstrdup(file);
     t->ready = WSF_READY_PORT;
@@ -432,7 +453,15 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
             snprintf(err, errlen, "%s:%d:%d: %s", file, c.line, ecol, emsg);
             ok = false;
         } else if (c.toks.n > 0) {
-            ok = parse_line(&c, t, line, clen);
+            int k = single_key_of(&c.toks);
+            if (k >= 0 && first_at[k]) {
+                snprintf(err, errlen, "%s:%d: '%s' given twice (first at line %d)", file, c.line,
+                         single_keys[k], first_at[k]);
+                ok = false;
+            } else {
+                if (k >= 0) first_at[k] = c.line;
+                ok = parse_line(&c, t, line, clen);
+            }
         }
         line = nl ? nl + 1 : line + len;
     }

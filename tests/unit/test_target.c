@@ -124,10 +124,9 @@ static void test_name(void)
     if (t) CU_ASSERT_STRING_EQUAL(t->name, "echo server (debug)");
     wsf_target_free(t);
 
-    /* A later line replaces an earlier one. */
-    t = parse_ok("name first\nname second\ncommand srv\nurl ws://h/\n");
-    if (t) CU_ASSERT_STRING_EQUAL(t->name, "second");
-    wsf_target_free(t);
+    /* A later line does not silently replace an earlier one. */
+    parse_fails("name first\nname second\ncommand srv\nurl ws://h/\n",
+                "t.target:2: 'name' given twice (first at line 1)");
 
     parse_fails("name\ncommand srv\nurl ws://h/\n",
                 "t.target:1:5: expected a target name, found end of line");
@@ -213,6 +212,13 @@ static void test_url(void)
                 "t.target:3:4: expected a ws:// URL, found end of line");
     parse_fails("name t\ncommand srv\nurl   # none\n",
                 "t.target:3:4: expected a ws:// URL, found end of line");
+    /* A key given twice would silently be the last: both lines are named. */
+    parse_fails("name t\ncommand srv\nurl ws://h/\n# c\nname u\n",
+                "t.target:5: 'name' given twice (first at line 1)");
+    parse_fails("name t\ncommand srv\nurl ws://h/\nlog level /(x)/\nlog level /(y)/\n",
+                "t.target:5: 'log level' given twice (first at line 4)");
+    parse_fails("name t\ncommand srv\nurl ws://h/\nurl ws://g/\n",
+                "t.target:4: 'url' given twice (first at line 3)");
     parse_fails("name t\ncommand\nurl ws://h/\n",
                 "t.target:2:8: expected a command line, found end of line");
     parse_fails("name t\ncommand # none\nurl ws://h/\n",
@@ -239,8 +245,10 @@ static void test_ready(void)
     }
     wsf_target_free(t);
 
-    /* "\/" in a regex is a slash; a second ready line replaces the first. */
-    t = parse_ok(BASE "ready log /first/\nready log /GET \\/health/ within 1s\n");
+    /* "\/" in a regex is a slash; a second ready line is an error. */
+    parse_fails(BASE "ready log /first/\nready log /GET \\/health/ within 1s\n",
+                "t.target:5: 'ready' given twice (first at line 4)");
+    t = parse_ok(BASE "ready log /GET \\/health/ within 1s\n");
     if (t) {
         CU_ASSERT_STRING_EQUAL(t->ready_pattern, "GET /health");
         CU_ASSERT_EQUAL(regexec(&t->ready_re, "GET /health 200", 0, NULL, 0), 0);
@@ -306,10 +314,9 @@ static void test_signal_to(void)
     t = parse_ok(BASE "signal-to group\n");
     if (t) CU_ASSERT_EQUAL(t->signal_to, WSF_SIGNAL_GROUP);
     wsf_target_free(t);
-    /* The last one counts, as for every key. */
-    t = parse_ok(BASE "signal-to group\nsignal-to main # back to the default\n");
-    if (t) CU_ASSERT_EQUAL(t->signal_to, WSF_SIGNAL_MAIN);
-    wsf_target_free(t);
+    /* A second one is an error, as for every key that has one value. */
+    parse_fails(BASE "signal-to group\nsignal-to main # back to the default\n",
+                "t.target:5: 'signal-to' given twice (first at line 4)");
 
     parse_fails(BASE "signal-to\n",
                 "t.target:4:10: expected main or group after 'signal-to', found end of line");
@@ -399,10 +406,15 @@ static void test_handshake_keys(void)
                         "Origin: http://example.test:8080");
     wsf_target_free(t);
 
-    /* The last one of a name counts: headers (any case), origin, path. A
-     * "Sec-WebSocket-Protocol" header and subprotocol lines make one list. */
-    t = parse_ok(BASE "header \"X-A: 1\"\nheader \"x-a: 2\"\norigin null\norigin https://b.test\n"
-                      "path /one\npath \"/two\"\nheader \"Sec-WebSocket-Protocol: x\"\n"
+    /* The last header of a name counts (any case); origin and path are
+     * one each. A "Sec-WebSocket-Protocol" header and subprotocol lines make
+     * one list. */
+    parse_fails(BASE "origin null\norigin https://b.test\n",
+                "t.target:5: 'origin' given twice (first at line 4)");
+    parse_fails(BASE "path /one\npath \"/two\"\n",
+                "t.target:5: 'path' given twice (first at line 4)");
+    t = parse_ok(BASE "header \"X-A: 1\"\nheader \"x-a: 2\"\norigin https://b.test\n"
+                      "path \"/two\"\nheader \"Sec-WebSocket-Protocol: x\"\n"
                       "subprotocol y\n");
     if (t)
         check_handshake(t, "/two",
@@ -923,10 +935,9 @@ static void test_log_level(void)
         CU_ASSERT_EQUAL(t->log, WSF_LOG_BOTH);
     }
     wsf_target_free(t);
-    /* A second one replaces the first. */
-    t = parse_ok(BASE "log level /(x)/\nlog level /lvl=([a-z]+)/\n");
-    if (t) CU_ASSERT_STRING_EQUAL(t->level_pattern, "lvl=([a-z]+)");
-    wsf_target_free(t);
+    /* A second one is an error naming the first. */
+    parse_fails(BASE "log level /(x)/\nlog level /lvl=([a-z]+)/\n",
+                "t.target:5: 'log level' given twice (first at line 4)");
     /* Without one, no regex: the common forms apply. */
     t = parse_ok(BASE "log stderr\n");
     if (t) CU_ASSERT_PTR_NULL(t->level_pattern);
