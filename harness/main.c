@@ -324,7 +324,11 @@ static bool folder_writable(const char *option, const char *file)
     }
     char *copy = wsf_xstrdup(file), why[1024];
     const char *dir = dirname(copy);
-    bool ok = wsf_mkdir_p(dir, why, sizeof why) == 0 && access(dir, W_OK) == 0;
+    /* mkdir says nothing when a file of that name is there: a folder is
+     * asked for. */
+    struct stat dst;
+    bool ok = wsf_mkdir_p(dir, why, sizeof why) == 0 && stat(dir, &dst) == 0 &&
+              S_ISDIR(dst.st_mode) && access(dir, W_OK) == 0;
     free(copy);
     if (!ok)
         fprintf(stderr, "wsfault: %s %s: its folder cannot be created or written\n", option, file);

@@ -18,7 +18,12 @@ const char *wsf_rj_str(const json_t *o, const char *key)
 json_int_t wsf_rj_int(const json_t *o, const char *key, json_int_t fallback)
 {
     const json_t *v = json_object_get(o, key);
-    return json_is_integer(v) ? json_integer_value(v) : fallback;
+    if (!json_is_integer(v)) return fallback;
+    /* A hand-edited file may hold 2^63-1 or -2^63: clamped to what any
+     * timestamp can be, so that the renderers' sums, differences and
+     * negations cannot overflow. */
+    json_int_t x = json_integer_value(v);
+    return x > WSF_RJ_INT_MAX ? WSF_RJ_INT_MAX : x < -WSF_RJ_INT_MAX ? -WSF_RJ_INT_MAX : x;
 }
 
 void wsf_rj_markup(wsf_buf *out, const json_t *o, const char *key)

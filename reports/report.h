@@ -75,6 +75,9 @@ int wsf_report_junit(const wsf_report *r, const char *file, char *err, size_t er
 /* Reading the results' JSON without checking each step: missing members
  * read as "" or the fallback. */
 const char *wsf_rj_str(const json_t *o, const char *key);
+/* Integers read between -2^53 and 2^53 (285 years of microseconds; the
+ * epoch's microseconds fit), whatever the file says. */
+#define WSF_RJ_INT_MAX ((json_int_t)1 << 53)
 json_int_t wsf_rj_int(const json_t *o, const char *key, json_int_t fallback);
 /* Appends a string member (NUL bytes and all) escaped for HTML/XML. */
 void wsf_rj_markup(wsf_buf *out, const json_t *o, const char *key);

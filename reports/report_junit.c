@@ -6,6 +6,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 static void attr(wsf_buf *x, const char *name, const char *value)
@@ -144,7 +145,10 @@ static void count(tally *t, const wsf_report_entry *e)
     if (!strcmp(e->verdict, "fail")) t->failures++;
     if (!strcmp(e->verdict, "error")) t->errors++;
     if (!strcmp(e->verdict, "skip") || !strcmp(e->verdict, "known")) t->skipped++;
-    t->us += wsf_rj_int(e->sc, "duration_us", 0);
+    /* Each is at most 2^53: the sum of many stops at the largest instead of
+     * overflowing. */
+    json_int_t d = wsf_rj_int(e->sc, "duration_us", 0);
+    if (d > 0) t->us = d > INT64_MAX - t->us ? INT64_MAX : t->us + d;
 }
 
 static void counts(wsf_buf *x, const tally *t)
