@@ -24,6 +24,15 @@ char *rc_tcp_story(run_ctx *c)
     return NULL;
 }
 
+char *rc_rx_story(run_ctx *c)
+{
+    if (!c->peer->rx_broken || !c->peer->rx_broken_why[0]) return NULL;
+    char *w = rc_when(c, c->peer->rx_broken_t);
+    char *s = wsf_xasprintf("%s %s", c->peer->rx_broken_why, w);
+    free(w);
+    return s;
+}
+
 void rc_describe_close(wsf_buf *b, int code, const uint8_t *reason, size_t rlen)
 {
     if (code == WSF_CLOSE_ANY)

@@ -18,5 +18,9 @@ char *rc_describe_rx(run_ctx *c, const wsf_rx_frame *f);
 /* How the target ended TCP, with when ("the target closed TCP (FIN) at
  * ..."), or NULL while it has not. */
 char *rc_tcp_story(run_ctx *c);
+/* "the target sent a frame over 16777216 bytes (too-big): the peer stopped
+ * reading at +3ms, 30us after the step" when the peer stopped reading on
+ * input it cannot decode, else NULL. */
+char *rc_rx_story(run_ctx *c);
 
 #endif

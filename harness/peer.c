@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
@@ -486,6 +487,18 @@ static bool looks_like_http(const wsf_buf *rx)
     return memcmp(rx->data, "HTTP/", n) == 0;
 }
 
+/* Reading stops on input that cannot be decoded; the cause is kept for the
+ * expectations that then see nothing. */
+static void __attribute__((format(printf, 2, 3))) rx_stop(wsf_peer *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->rx_broken_why, sizeof p->rx_broken_why, fmt, ap);
+    va_end(ap);
+    p->rx_broken = true;
+    p->rx_broken_t = wsf_timeline_now(p->tl);
+}
+
 /* Turns received bytes into an HTTP response and frames, as far as they go. */
 static void decode(wsf_peer *p)
 {
@@ -495,7 +508,7 @@ static void decode(wsf_peer *p)
         if (st == WSF_RESP_BAD) {
             wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "bad-http",
                                   "the target's response is not valid HTTP");
-            p->rx_broken = true;
+            rx_stop(p, "the target's handshake response is not valid HTTP");
             return;
         }
         p->response_seen = true;
@@ -532,7 +545,7 @@ static void decode(wsf_peer *p)
                               "the target answered the handshake with something not HTTP: \"%s\"",
                               (char *)d.data);
         wsf_buf_free(&d);
-        p->rx_broken = true;
+        rx_stop(p, "the target answered the handshake with something not HTTP");
         update_interest(p);
         return;
     }
@@ -548,7 +561,8 @@ static void decode(wsf_peer *p)
             wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "too-big",
                                   "a frame over %u bytes: the peer stops reading",
                                   MAX_FRAME_PAYLOAD);
-            p->rx_broken = true;
+            rx_stop(p, "the target sent a frame over %u bytes (too-big): the peer stopped reading",
+                    MAX_FRAME_PAYLOAD);
             update_interest(p);
             return;
         }

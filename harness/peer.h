@@ -82,6 +82,10 @@ typedef struct wsf_peer {
     int64_t response_t;
     char expected_accept[32];
     bool rx_broken; /* undecodable input: reading stops, noted on the timeline */
+    /* Why, and when: an expectation that then finds nothing says so, not
+     * that nothing came within its time. */
+    char rx_broken_why[96];
+    int64_t rx_broken_t;
 
     wsf_rx_frame *inbox; /* frames not yet taken by an expectation */
     size_t inbox_head, inbox_n, inbox_cap;

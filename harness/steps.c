@@ -187,7 +187,9 @@ static void step_expect(run_ctx *c, const wsf_step *st)
             actual = rc_describe_rx(c, f);
             wsf_peer_inbox_pop(c->peer);
         } else {
-            char *story = rc_tcp_story(c);
+            /* Reading stopped on bad input is the cause, before any end of TCP. */
+            char *story = rc_rx_story(c);
+            if (!story) story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no frame: %s", story)
                            : wsf_xasprintf("no frame within %s", d);
             free(story);
@@ -215,7 +217,8 @@ static void step_expect(run_ctx *c, const wsf_step *st)
                 wsf_xasprintf("%d %s %s", c->peer->response.status, c->peer->response.reason, w);
             free(w);
         } else {
-            char *story = rc_tcp_story(c);
+            char *story = rc_rx_story(c);
+            if (!story) story = rc_tcp_story(c);
             actual = story ? wsf_xasprintf("no response: %s", story)
                            : wsf_xasprintf("no response within %s", d);
             free(story);
