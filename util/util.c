@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -562,18 +563,36 @@ int wsf_mkdir_p(const char *dir, char *err, size_t errlen)
 
 int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
+    /* The signals that end a run are held while the temporary file exists:
+     * one that arrives now takes effect after the rename (or the unlink),
+     * so a Ctrl-C or a SIGTERM never leaves a path.tmp.PID behind. Only
+     * SIGKILL can. */
+    sigset_t ending, old;
+    sigemptyset(&ending);
+    sigaddset(&ending, SIGINT);
+    sigaddset(&ending, SIGTERM);
+    sigaddset(&ending, SIGHUP);
+    sigaddset(&ending, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &ending, &old);
     char *tmp = wsf_xasprintf("%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && fwrite(data, 1, len, f) == len;
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f && fd >= 0) close(fd);
+    bool ok = f && fwrite(data, 1, len, f) == len && fflush(f) == 0;
+    /* On disk before it takes the name: after a crash of the machine the
+     * file is the old one or the new one, never an empty one. */
+    if (ok && fsync(fileno(f)) != 0) ok = false;
     if (f && fclose(f) != 0) ok = false;
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        int e = errno;
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
         unlink(tmp);
-        free(tmp);
-        return -1;
+        rc = -1;
     }
     free(tmp);
-    return 0;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return rc;
 }
 
 void wsf_split_lines(wsf_buf *b, bool eof, size_t max,

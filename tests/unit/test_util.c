@@ -2,8 +2,12 @@
 #include "cunit_main.h"
 #include "util.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Parse a duration and return the result, or -2 when the parser refuses, so
  * one assertion checks both the verdict and the value. */
@@ -313,7 +317,105 @@ static void test_rand(void)
     CU_ASSERT(wsf_rand_seed() < 1000000000u);
 }
 
+/* The test's own fsync, which wsf_write_file_atomic calls while its
+ * temporary file exists: it raises SIGTERM there, and the handler notes
+ * whether the temporary file was still on disk when the signal came. */
+static const char *tmp_seen_path;
+static volatile sig_atomic_t term_came, tmp_there_at_term;
+static bool fsync_called;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    term_came = 1;
+    tmp_there_at_term = access(tmp_seen_path, F_OK) == 0;
+}
+
+int fsync(int fd)
+{
+    (void)fd;
+    fsync_called = true;
+    raise(SIGTERM);
+    return 0;
+}
+
+static void test_write_atomic(void)
+{
+    char dir[] = "/tmp/wsf-test-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char *path = wsf_xasprintf("%s/results.json", dir);
+    char *tmp = wsf_xasprintf("%s.tmp.%d", path, (int)getpid());
+    tmp_seen_path = tmp;
+    struct sigaction sa = {.sa_handler = on_term}, old;
+    sigaction(SIGTERM, &sa, &old);
+    char err[256];
+    CU_ASSERT_EQUAL(wsf_write_file_atomic(path, "{}\n", 3, err, sizeof err), 0);
+    /* Synced before the rename; the SIGTERM waited until the temporary
+     * file had its name. */
+    CU_ASSERT(fsync_called);
+    CU_ASSERT_EQUAL(term_came, 1);
+    CU_ASSERT_EQUAL(tmp_there_at_term, 0);
+    CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+    CU_ASSERT_EQUAL(access(path, F_OK), 0);
+    /* A folder where the file should go: an error, and no temporary left. */
+    term_came = 0;
+    char *sub = wsf_xasprintf("%s/folder", dir);
+    mkdir(sub, 0777);
+    char *subtmp = wsf_xasprintf("%s.tmp.%d", sub, (int)getpid());
+    tmp_seen_path = subtmp;
+    CU_ASSERT_EQUAL(wsf_write_file_atomic(sub, "x", 1, err, sizeof err), -1);
+    CU_ASSERT_NOT_EQUAL(access(subtmp, F_OK), 0);
+    sigaction(SIGTERM, &old, NULL);
+    rmdir(sub);
+    unlink(path);
+    rmdir(dir);
+    free(sub);
+    free(subtmp);
+    free(path);
+    free(tmp);
+}
+
+static void test_open_regular(void)
+{
+    char err[256];
+    CU_ASSERT_EQUAL(wsf_open_regular("/dev/zero", err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "/dev/zero: not a regular file (a character device)");
+    CU_ASSERT_EQUAL(wsf_open_regular("/tmp", err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "/tmp: not a regular file (a folder)");
+    char fifo[] = "/tmp/wsf-fifo-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(fifo));
+    char *f = wsf_xasprintf("%s/f", fifo);
+    CU_ASSERT_EQUAL(mkfifo(f, 0600), 0);
+    CU_ASSERT_EQUAL(wsf_open_regular(f, err, sizeof err), -1); /* at once, no hang */
+    CU_ASSERT(strstr(err, ": not a regular file (a FIFO)") != NULL);
+    unlink(f);
+    rmdir(fifo);
+    free(f);
+    int fd = wsf_open_regular("/proc/self/exe", err, sizeof err);
+    CU_ASSERT(fd >= 0);
+    if (fd >= 0) close(fd);
+}
+
+static void test_url(void)
+{
+    char why[256];
+    const char *good[] = {"ws://h/", "ws://127.0.0.1:1/", "ws://h:65535", "ws://[::1]:80/x?y",
+                          "ws://h"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        CU_ASSERT_PTR_NULL(wsf_url_bad(good[i], why, sizeof why));
+    const char *bad[] = {"ws://",     "ws://:80/",  "ws://h:0/",  "ws://h:65536/", "ws://h:99999/",
+                         "ws://h:/",  "ws://h:abc", "ws://h:-1/", "ws://h:+80/",   "wss://h/",
+                         "http://h/", "ws://[::1",  "ws://[]:1/", "ws://h x/",     "ws://u@h/"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CU_ASSERT_PTR_NOT_NULL(wsf_url_bad(bad[i], why, sizeof why));
+        if (!wsf_url_bad(bad[i], why, sizeof why)) fprintf(stderr, "accepted: %s\n", bad[i]);
+    }
+}
+
 static CU_TestInfo tests[] = {
+    {"write_file_atomic", test_write_atomic},
+    {"open_regular", test_open_regular},
+    {"url", test_url},
     {"duration units", test_duration_units},
     {"duration decimals", test_duration_decimals},
     {"duration errors", test_duration_errors},
