@@ -5,6 +5,7 @@
 #endif
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -434,6 +435,11 @@ void wsf_escape_bytes(const uint8_t *p, size_t n, size_t max, wsf_buf *out)
     if (n > max) wsf_buf_append(out, "...", 3);
 }
 
+static const char *colon_or(const char *colon, const char *end)
+{
+    return colon ? colon : end;
+}
+
 const char *wsf_url_bad(const char *url, char *why, size_t whylen)
 {
     if (strncmp(url, "ws://", 5) != 0) {
@@ -445,7 +451,9 @@ const char *wsf_url_bad(const char *url, char *why, size_t whylen)
             snprintf(why, whylen, "a URL without blanks or control bytes");
             return why;
         }
-    const char *h = url + 5, *end = h + strcspn(h, "/?#"), *colon = NULL;
+    /* The authority ends at the path: the request line and Host come from
+     * what is before and after the first '/'. */
+    const char *h = url + 5, *end = h + strcspn(h, "/"), *colon = NULL;
     if (*h == '[') {
         const char *rb = memchr(h, ']', (size_t)(end - h));
         if (!rb || rb == h + 1) {
@@ -467,6 +475,12 @@ const char *wsf_url_bad(const char *url, char *why, size_t whylen)
             snprintf(why, whylen, "a host without user information ('@')");
             return why;
         }
+        for (const char *p = h; p < colon_or(colon, end); p++)
+            if (!isalnum((unsigned char)*p) && !strchr("-._~%", *p)) {
+                snprintf(why, whylen,
+                         "a host of letters, digits, '.' and '-', then ':port' or '/'");
+                return why;
+            }
     }
     if (!colon) return NULL;
     const char *port = colon + 1;

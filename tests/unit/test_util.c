@@ -405,7 +405,8 @@ static void test_url(void)
         CU_ASSERT_PTR_NULL(wsf_url_bad(good[i], why, sizeof why));
     const char *bad[] = {"ws://",     "ws://:80/",  "ws://h:0/",  "ws://h:65536/", "ws://h:99999/",
                          "ws://h:/",  "ws://h:abc", "ws://h:-1/", "ws://h:+80/",   "wss://h/",
-                         "http://h/", "ws://[::1",  "ws://[]:1/", "ws://h x/",     "ws://u@h/"};
+                         "http://h/", "ws://[::1",  "ws://[]:1/", "ws://h x/",     "ws://u@h/",
+                         "ws://h?x",  "ws://h:1?x"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CU_ASSERT_PTR_NOT_NULL(wsf_url_bad(bad[i], why, sizeof why));
         if (!wsf_url_bad(bad[i], why, sizeof why)) fprintf(stderr, "accepted: %s\n", bad[i]);
