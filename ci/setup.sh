@@ -17,6 +17,7 @@ packages=(
   libcap2-bin                        # e2e no-capture-permission test: capsh
   iproute2                           # e2e capture-netns test: ip (not in minimal images)
   clang-format git                   # the style test
+  clang libclang-rt-14-dev           # the fuzz tests: libFuzzer and the sanitizers
   libxml2-utils                      # e2e report test: xmllint checks the JUnit file
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
 )

@@ -19,3 +19,10 @@ echo "== tests (ASan + UBSan)"
 # plain build only; every other test exercises the sanitized wsfault.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j2 -LE real)
+
+echo "== fuzzing (libFuzzer, a short budget per target)"
+# Each parser of untrusted input for a few seconds, after replaying every
+# input that once found a bug (tests/fuzz/regress/). docs/fuzzing.md has the
+# longer runs.
+CC=clang bash ci/build.sh build-fuzz -DWSF_FUZZ=ON -DWSF_FUZZ_SECONDS=15
+(cd build-fuzz && ctest --output-on-failure -j2 -L fuzz)

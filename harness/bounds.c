@@ -14,17 +14,17 @@ static const struct {
     int64_t dflt;
     const char *without; /* what a server that does not declare it is taken to do */
 } table[WSF_N_BOUNDS] = {
-    [WSF_BOUND_HANDSHAKE_TIMEOUT] = {"handshake-timeout", false, 60000000}, /* Node, nginx */
-    [WSF_BOUND_CLOSE_TIMEOUT] = {"close-timeout", false, 30000000},         /* Node ws */
-    [WSF_BOUND_CLOSE_TCP] = {"close-tcp", false, 2000000},                  /* RFC 6455 5.5.1 */
-    [WSF_BOUND_SHUTDOWN_GRACE] = {"shutdown-grace", false, 10000000},       /* docker stop */
+    [WSF_BOUND_HANDSHAKE_TIMEOUT] = {"handshake-timeout", false, 60000000, NULL}, /* Node, nginx */
+    [WSF_BOUND_CLOSE_TIMEOUT] = {"close-timeout", false, 30000000, NULL},         /* Node ws */
+    [WSF_BOUND_CLOSE_TCP] = {"close-tcp", false, 2000000, NULL},            /* RFC 6455 5.5.1 */
+    [WSF_BOUND_SHUTDOWN_GRACE] = {"shutdown-grace", false, 10000000, NULL}, /* docker stop */
     /* Pinging is the server's choice: no default, a server that declares
      * none is taken not to ping. The timeout is python-websockets' and
      * uvicorn's (20 s after the Ping). */
     [WSF_BOUND_PING_INTERVAL] = {"ping-interval", false, WSF_BOUND_UNDECLARED,
                                  "a server that declares none is taken not to ping"},
-    [WSF_BOUND_PING_TIMEOUT] = {"ping-timeout", false, 20000000},
-    [WSF_BOUND_RSS_GROWTH] = {"rss-growth", true, 16 << 20},
+    [WSF_BOUND_PING_TIMEOUT] = {"ping-timeout", false, 20000000, NULL},
+    [WSF_BOUND_RSS_GROWTH] = {"rss-growth", true, 16 << 20, NULL},
 };
 
 wsf_bound wsf_bound_from_name(const char *name)
