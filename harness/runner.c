@@ -9,6 +9,7 @@
 #include "runctx.h"
 #include "wait.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -37,6 +38,8 @@
 /* The timeline's limit grows past its default with a scenario's
  * connections: this many events for each. */
 #define EVENTS_PER_CONN 16
+/* An event's slot and a detail of a line or so. */
+#define BYTES_PER_EVENT 160
 
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
@@ -375,6 +378,26 @@ static bool ensure_target(wsf_runner *r, run_ctx *c)
     return true;
 }
 
+/* A server that flooded a connection (its inbox budget reached: no more
+ * was read) made whatever failed next: the verdict says so first. */
+static void name_flood(run_ctx *c)
+{
+    wsf_result *res = c->res;
+    if (res->verdict == WSF_PASS || res->verdict == WSF_SKIP) return;
+    for (size_t i = 0; i < c->n_conns; i++) {
+        const wsf_peer *p = &c->conns[i];
+        if (!p->flooded) continue;
+        char d[32];
+        wsf_format_duration(p->flood_t - p->first_frame_t, d, sizeof d);
+        char *why = wsf_xasprintf(
+            "the server flooded: %" PRIu64 " frames in %s, and wsfault stopped reading%s%s",
+            p->frames_rx, d, res->reason ? "; " : "", res->reason ? res->reason : "");
+        free(res->reason);
+        res->reason = why;
+        return;
+    }
+}
+
 void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -391,6 +414,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* A connection's life is a dozen events or so (its packets, its
      * handshake, its end): a scenario of many keeps them all. */
     if (c.n_conns * EVENTS_PER_CONN > res->tl.max) res->tl.max = c.n_conns * EVENTS_PER_CONN;
+    if (c.n_conns * EVENTS_PER_CONN * BYTES_PER_EVENT > res->tl.max_bytes)
+        res->tl.max_bytes = c.n_conns * EVENTS_PER_CONN * BYTES_PER_EVENT;
     c.conns = wsf_xcalloc(c.n_conns, sizeof *c.conns);
     for (size_t i = 0; i < c.n_conns; i++) {
         wsf_peer_init(&c.conns[i], r->loop, &res->tl);
@@ -530,6 +555,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
             "wire checks cannot be judged; run it alone, or with fewer workers (-j)",
             res->capture_dropped);
     }
+    name_flood(&c);
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */
     const wsf_target *file = r->target ? r->target : r->described;
