@@ -18,6 +18,7 @@ packages=(
   iproute2                           # e2e capture-netns test: ip (not in minimal images)
   clang-format git                   # the style test
   libxml2-utils                      # e2e report test: xmllint checks the JUnit file
+  time                               # e2e flood test: /usr/bin/time measures peak RSS
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
 )
 

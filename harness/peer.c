@@ -572,15 +572,18 @@ static void do_read(wsf_peer *p)
     for (int round = 0; round < READ_ROUNDS && !p->read_stalled; round++) {
         if (p->inbox_bytes > MAX_INBOX_BYTES) {
             /* A server that sends faster than the scenario takes is told
-             * once, in figures, and not read any more. */
-            p->flood_t = wsf_timeline_now(p->tl);
-            char d[32];
-            wsf_format_duration(p->flood_t - p->first_frame_t, d, sizeof d);
-            wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "flood",
-                                  "inbox budget reached: %" PRIu64 " frames in %s, %u MiB of "
-                                  "memory, stopped reading",
-                                  p->frames_rx, d, MAX_INBOX_BYTES >> 20);
-            p->flooded = true;
+             * once a connection, in figures, and not read until frames are
+             * taken (the teardown drops them all). */
+            if (!p->flooded) {
+                p->flooded = true;
+                p->flood_t = wsf_timeline_now(p->tl);
+                char d[32];
+                wsf_format_duration(p->flood_t - p->first_frame_t, d, sizeof d);
+                wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "flood",
+                                      "inbox budget reached: %" PRIu64 " frames in %s, %u MiB "
+                                      "of memory, stopped reading",
+                                      p->frames_rx, d, MAX_INBOX_BYTES >> 20);
+            }
             p->read_stalled = true;
             break;
         }

@@ -30,6 +30,9 @@
 #define SETTLE_TEARDOWN_QUIET_US 150000
 /* Lines of target output kept per scenario for judging. */
 #define MAX_LINES 100000
+/* The lines a scenario keeps for its log checks, by memory: a line's slot,
+ * its text and malloc's share of it. */
+#define LINES_BYTES (8u << 20)
 /* How long the capture goes on after a scenario's last step, at most: it
  * ends sooner once every connection has ended on the wire and no packet
  * came for CAPTURE_QUIET_US. */
@@ -59,6 +62,19 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     r->line_no++;
     if (e) e->line_no = r->line_no;
     if (r->n_lines >= MAX_LINES) return; /* the timeline notes what it drops */
+    size_t cost = sizeof *r->lines + len + 1 + 16;
+    if (r->lines_bytes + cost > LINES_BYTES) {
+        if (!r->lines_full) {
+            char note[96];
+            snprintf(note, sizeof note,
+                     "log budget reached: %zu lines kept, later ones are not matched", r->n_lines);
+            wsf_timeline_add_at(target_timeline(r), abs_us, WSF_EV_NOTE, WSF_DIR_NONE, "log-full",
+                                note);
+        }
+        r->lines_full = true;
+        return;
+    }
+    r->lines_bytes += cost;
     if (r->n_lines == r->cap_lines) {
         r->cap_lines = r->cap_lines ? r->cap_lines * 2 : 256;
         r->lines = wsf_xrealloc(r->lines, r->cap_lines * sizeof *r->lines);
@@ -76,6 +92,8 @@ static void clear_lines(wsf_runner *r)
     for (size_t i = 0; i < r->n_lines; i++)
         free(r->lines[i].text);
     r->n_lines = 0;
+    r->lines_bytes = 0;
+    r->lines_full = false;
 }
 
 static void on_target_exit(void *ctx, int64_t abs_us, int status)

@@ -24,6 +24,7 @@ void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us)
 
 /* What malloc keeps beside each block, near enough. */
 #define ALLOC_OVERHEAD 16
+#define NOTES_OVER 64
 
 /* Bytes of events kept by every timeline of the run: they all end up in
  * one results file. */
@@ -108,7 +109,14 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
     size_t cost = sizeof(wsf_event) + (detail ? strlen(detail) + 1 + ALLOC_OVERHEAD : 0);
     bool run_spent =
         run_bytes + cost > WSF_TIMELINE_RUN_BYTES && tl->bytes + cost > WSF_TIMELINE_FLOOR_BYTES;
-    if (tl->n >= tl->max || tl->bytes + cost > tl->max_bytes || run_spent) {
+    bool over = tl->n >= tl->max || tl->bytes + cost > tl->max_bytes || run_spent;
+    /* wsfault's own notes (a flood, an error) say why a scenario went as it
+     * did: a few are kept past the budgets. */
+    if (over && kind == WSF_EV_NOTE && tl->notes_over < NOTES_OVER) {
+        tl->notes_over++;
+        over = false;
+    }
+    if (over) {
         tl->dropped++;
         if ((unsigned)kind < sizeof tl->dropped_kind / sizeof *tl->dropped_kind)
             tl->dropped_kind[kind]++;

@@ -69,6 +69,7 @@ typedef struct {
     size_t bytes, max_bytes;
     size_t dropped_kind[WSF_EV_WIRE + 1];
     bool full_noted;
+    size_t notes_over; /* notes kept past the budgets (a few: they say why) */
 } wsf_timeline;
 
 /* Budgets of the timeline's memory: per scenario (grown by the runner for
