@@ -19,6 +19,7 @@ packages=(
   clang-format git                   # the style test
   clang libclang-rt-14-dev           # the fuzz tests: libFuzzer and the sanitizers
   libxml2-utils                      # e2e report test: xmllint checks the JUnit file
+  time                               # e2e flood test: /usr/bin/time measures peak RSS
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
 )
 

@@ -28,6 +28,7 @@ typedef struct {
     wsf_buf payload;
     int close_code; /* close frames: -1 empty payload, -2 one byte, else the code */
     wsf_buf reason;
+    size_t cost; /* bytes of memory it holds, counted against the inbox budget */
 } wsf_rx_frame;
 
 typedef enum {
@@ -89,7 +90,11 @@ typedef struct wsf_peer {
 
     wsf_rx_frame *inbox; /* frames not yet taken by an expectation */
     size_t inbox_head, inbox_n, inbox_cap;
-    uint64_t inbox_bytes;
+    uint64_t inbox_bytes;  /* memory the inbox holds: frames, their bookkeeping and slots */
+    uint64_t frames_rx;    /* frames received on this connection */
+    int64_t first_frame_t; /* timeline time of the first */
+    bool flooded;          /* the inbox budget was reached: reading stopped */
+    int64_t flood_t;       /* timeline time it was */
 
     /* The connection as a state machine (RFC 6455 4 and 7), and the facts
      * of its closing, for "expect states" and "expect closing". */

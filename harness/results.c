@@ -207,6 +207,15 @@ static json_t *result_json(const wsf_result *r)
     json_object_set_new(j, "timeline", tl);
     if (r->tl.dropped)
         json_object_set_new(j, "timeline_dropped", json_integer((json_int_t)r->tl.dropped));
+    if (r->tl.dropped) {
+        /* A flood is summed up, not listed: how many of each kind went. */
+        json_t *by = json_object();
+        for (size_t k = 0; k < sizeof r->tl.dropped_kind / sizeof *r->tl.dropped_kind; k++)
+            if (r->tl.dropped_kind[k])
+                json_object_set_new(by, wsf_event_kind_name((wsf_event_kind)k),
+                                    json_integer((json_int_t)r->tl.dropped_kind[k]));
+        json_object_set_new(j, "timeline_dropped_by_kind", by);
+    }
     json_object_set_new(j, "source", jstr(sc->source));
     return j;
 }

@@ -9,6 +9,7 @@
 #include "runctx.h"
 #include "wait.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -29,6 +30,9 @@
 #define SETTLE_TEARDOWN_QUIET_US 150000
 /* Lines of target output kept per scenario for judging. */
 #define MAX_LINES 100000
+/* The lines a scenario keeps for its log checks, by memory: a line's slot,
+ * its text and malloc's share of it. */
+#define LINES_BYTES (8u << 20)
 /* How long the capture goes on after a scenario's last step, at most: it
  * ends sooner once every connection has ended on the wire and no packet
  * came for CAPTURE_QUIET_US. */
@@ -37,6 +41,8 @@
 /* The timeline's limit grows past its default with a scenario's
  * connections: this many events for each. */
 #define EVENTS_PER_CONN 16
+/* An event's slot and a detail of a line or so. */
+#define BYTES_PER_EVENT 160
 
 static wsf_timeline *target_timeline(wsf_runner *r)
 {
@@ -56,6 +62,19 @@ static void on_target_line(void *ctx, const char *stream, int64_t abs_us, const 
     r->line_no++;
     if (e) e->line_no = r->line_no;
     if (r->n_lines >= MAX_LINES) return; /* the timeline notes what it drops */
+    size_t cost = sizeof *r->lines + len + 1 + 16;
+    if (r->lines_bytes + cost > LINES_BYTES) {
+        if (!r->lines_full) {
+            char note[96];
+            snprintf(note, sizeof note,
+                     "log budget reached: %zu lines kept, later ones are not matched", r->n_lines);
+            wsf_timeline_add_at(target_timeline(r), abs_us, WSF_EV_NOTE, WSF_DIR_NONE, "log-full",
+                                note);
+        }
+        r->lines_full = true;
+        return;
+    }
+    r->lines_bytes += cost;
     if (r->n_lines == r->cap_lines) {
         r->cap_lines = r->cap_lines ? r->cap_lines * 2 : 256;
         r->lines = wsf_xrealloc(r->lines, r->cap_lines * sizeof *r->lines);
@@ -73,6 +92,8 @@ static void clear_lines(wsf_runner *r)
     for (size_t i = 0; i < r->n_lines; i++)
         free(r->lines[i].text);
     r->n_lines = 0;
+    r->lines_bytes = 0;
+    r->lines_full = false;
 }
 
 static void on_target_exit(void *ctx, int64_t abs_us, int status)
@@ -375,6 +396,26 @@ static bool ensure_target(wsf_runner *r, run_ctx *c)
     return true;
 }
 
+/* A server that flooded a connection (its inbox budget reached: no more
+ * was read) made whatever failed next: the verdict says so first. */
+static void name_flood(run_ctx *c)
+{
+    wsf_result *res = c->res;
+    if (res->verdict == WSF_PASS || res->verdict == WSF_SKIP) return;
+    for (size_t i = 0; i < c->n_conns; i++) {
+        const wsf_peer *p = &c->conns[i];
+        if (!p->flooded) continue;
+        char d[32];
+        wsf_format_duration(p->flood_t - p->first_frame_t, d, sizeof d);
+        char *why = wsf_xasprintf(
+            "the server flooded: %" PRIu64 " frames in %s, and wsfault stopped reading%s%s",
+            p->frames_rx, d, res->reason ? "; " : "", res->reason ? res->reason : "");
+        free(res->reason);
+        res->reason = why;
+        return;
+    }
+}
+
 void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -391,6 +432,8 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
     /* A connection's life is a dozen events or so (its packets, its
      * handshake, its end): a scenario of many keeps them all. */
     if (c.n_conns * EVENTS_PER_CONN > res->tl.max) res->tl.max = c.n_conns * EVENTS_PER_CONN;
+    if (c.n_conns * EVENTS_PER_CONN * BYTES_PER_EVENT > res->tl.max_bytes)
+        res->tl.max_bytes = c.n_conns * EVENTS_PER_CONN * BYTES_PER_EVENT;
     c.conns = wsf_xcalloc(c.n_conns, sizeof *c.conns);
     for (size_t i = 0; i < c.n_conns; i++) {
         wsf_peer_init(&c.conns[i], r->loop, &res->tl);
@@ -530,6 +573,7 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
             "wire checks cannot be judged; run it alone, or with fewer workers (-j)",
             res->capture_dropped);
     }
+    name_flood(&c);
     /* A documented defect still fails, visibly, but does not fail the run;
      * a known failure that passes is reported so its entry can go. */
     const wsf_target *file = r->target ? r->target : r->described;

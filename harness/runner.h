@@ -97,7 +97,9 @@ typedef struct {
         char *text;
     } * lines;
     size_t n_lines, cap_lines;
-    uint32_t line_no; /* lines numbered so far */
+    size_t lines_bytes; /* memory the kept lines hold, against LINES_BYTES */
+    bool lines_full;    /* said so on the timeline */
+    uint32_t line_no;   /* lines numbered so far */
     /* Packet capture: on unless turned off; per scenario, one file each. */
     bool capture;
     const char *capture_if; /* NULL: "lo" for loopback targets, else "any" */

@@ -19,7 +19,16 @@ void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us)
     memset(tl, 0, sizeof *tl);
     tl->origin_us = origin_us;
     tl->max = DEFAULT_MAX_EVENTS;
+    tl->max_bytes = WSF_TIMELINE_BYTES;
 }
+
+/* What malloc keeps beside each block, near enough. */
+#define ALLOC_OVERHEAD 16
+#define NOTES_OVER 64
+
+/* Bytes of events kept by every timeline of the run: they all end up in
+ * one results file. */
+static size_t run_bytes;
 
 void wsf_timeline_free(wsf_timeline *tl)
 {
@@ -64,20 +73,23 @@ static const char *intern(const char *word)
     return slots[h] = wsf_xstrdup(word);
 }
 
-wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
-                               const char *what, const char *detail)
+/* A slot at the end; the array grows by doubling up to the event cap (and
+ * one more, for the note that the timeline is full). */
+static wsf_event *append(wsf_timeline *tl)
 {
-    /* A target can print or send without end; the timeline must stay bounded. */
-    if (tl->n >= tl->max) {
-        tl->dropped++;
-        return NULL;
-    }
     if (tl->n == tl->cap) {
-        tl->cap = tl->cap ? tl->cap * 2 : 64;
-        if (tl->cap > tl->max) tl->cap = tl->max;
+        size_t grown = tl->cap ? tl->cap * 2 : 64;
+        if (grown > tl->max + 1) grown = tl->max + 1;
+        if (grown <= tl->n) grown = tl->n + 1;
+        tl->cap = grown;
         tl->ev = wsf_xrealloc(tl->ev, tl->cap * sizeof *tl->ev);
     }
-    wsf_event *e = &tl->ev[tl->n++];
+    return &tl->ev[tl->n++];
+}
+
+static void fill(const wsf_timeline *tl, wsf_event *e, int64_t abs_us, wsf_event_kind kind,
+                 wsf_dir dir, const char *what, const char *detail)
+{
     memset(e, 0, sizeof *e);
     e->t_us = abs_us - tl->origin_us;
     e->kind = kind;
@@ -87,6 +99,48 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
     e->opcode = -1;
     e->close_code = -1;
     e->conn = -1;
+}
+
+wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
+                               const char *what, const char *detail)
+{
+    /* A target can print or send without end; the timeline must stay
+     * bounded, by events and by bytes, for the scenario and for the run. */
+    size_t cost = sizeof(wsf_event) + (detail ? strlen(detail) + 1 + ALLOC_OVERHEAD : 0);
+    bool run_spent =
+        run_bytes + cost > WSF_TIMELINE_RUN_BYTES && tl->bytes + cost > WSF_TIMELINE_FLOOR_BYTES;
+    bool over = tl->n >= tl->max || tl->bytes + cost > tl->max_bytes || run_spent;
+    /* wsfault's own notes (a flood, an error) say why a scenario went as it
+     * did: a few are kept past the budgets. */
+    if (over && kind == WSF_EV_NOTE && tl->notes_over < NOTES_OVER) {
+        tl->notes_over++;
+        over = false;
+    }
+    if (over) {
+        tl->dropped++;
+        if ((unsigned)kind < sizeof tl->dropped_kind / sizeof *tl->dropped_kind)
+            tl->dropped_kind[kind]++;
+        if (tl->full_noted) return NULL;
+        /* Said once, past every bound: the one event over them. */
+        tl->full_noted = true;
+        char note[160];
+        snprintf(note, sizeof note,
+                 "timeline budget reached (%zu events, %zu KiB%s): later events are counted by "
+                 "kind, not kept",
+                 tl->n, tl->bytes >> 10, run_spent ? ", the run's budget spent" : "");
+        kind = WSF_EV_NOTE;
+        dir = WSF_DIR_NONE;
+        what = "timeline-full";
+        detail = note;
+        cost = 0;
+        wsf_event *e = append(tl);
+        fill(tl, e, abs_us, kind, dir, what, detail);
+        return NULL;
+    }
+    tl->bytes += cost;
+    run_bytes += cost;
+    wsf_event *e = append(tl);
+    fill(tl, e, abs_us, kind, dir, what, detail);
     return e;
 }
 
@@ -149,7 +203,12 @@ void wsf_timeline_print(const wsf_timeline *tl, FILE *out, const char *const *co
         fprintf(out, "%-11s  %-7s %-10s %s\n", wsf_dir_name(e->dir), wsf_event_kind_name(e->kind),
                 e->what, e->detail ? e->detail : "");
     }
-    if (tl->dropped) fprintf(out, "  (%zu later events not kept)\n", tl->dropped);
+    if (!tl->dropped) return;
+    fprintf(out, "  (%zu later events not kept:", tl->dropped);
+    for (size_t k = 0; k < sizeof tl->dropped_kind / sizeof *tl->dropped_kind; k++)
+        if (tl->dropped_kind[k])
+            fprintf(out, " %zu %s", tl->dropped_kind[k], wsf_event_kind_name((wsf_event_kind)k));
+    fprintf(out, ")\n");
 }
 
 void wsf_timeline_sort(wsf_timeline *tl)

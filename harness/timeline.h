@@ -63,7 +63,22 @@ typedef struct {
     size_t n, cap;
     size_t max; /* events kept at most; later ones are counted in dropped */
     size_t dropped;
+    /* Memory the kept events hold (slots, details and malloc's share), and
+     * the most they may: past it, or past the run's budget, events are
+     * counted by kind instead of kept, and one note says so. */
+    size_t bytes, max_bytes;
+    size_t dropped_kind[WSF_EV_WIRE + 1];
+    bool full_noted;
+    size_t notes_over; /* notes kept past the budgets (a few: they say why) */
 } wsf_timeline;
+
+/* Budgets of the timeline's memory: per scenario (grown by the runner for
+ * a scenario of many connections), across the run (the results file holds
+ * every scenario's), and a floor each scenario keeps when the run's budget
+ * is spent, so that its own checks can still be judged. */
+#define WSF_TIMELINE_BYTES (2u << 20)
+#define WSF_TIMELINE_RUN_BYTES (128u << 20)
+#define WSF_TIMELINE_FLOOR_BYTES (512u << 10)
 
 void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us);
 void wsf_timeline_free(wsf_timeline *tl);

@@ -1,0 +1,62 @@
+# wsfault against every trick of the flood server
+# (tests/data/flood/flood_server.py): floods of Close, empty and tiny
+# frames, a 2^63-1 length, endless headers, garbage, a silent server, RST in
+# the handshake, a wrong accept key, a 2 GiB message, endless log lines. For
+# each, a few shipped scenarios with -j2 must finish in time with status 0
+# or 1, give every scenario a verdict, keep wsfault's peak RSS and the
+# results file under their budgets, and render as a report. The floods must
+# be named: one flood note, and a verdict that says the server flooded.
+source "$(dirname "$0")/lib.sh"
+
+DATA=$SRC/tests/data/flood
+S=$SRC/scenarios
+SCENARIOS=("$S/rst/after-peer-close.wsf" "$S/close/clean-peer-initiated.wsf"
+  "$S/handshake/trickled.wsf")
+RSS_BUDGET_KIB=$((128 * 1024)) # wsfault's peak RSS (its largest process)
+# The sanitizers' shadow memory and quarantine are not wsfault's: a
+# sanitized build gets four times the budget.
+if grep -qa __asan_init "$WSFAULT"; then RSS_BUDGET_KIB=$((4 * RSS_BUDGET_KIB)); fi
+RESULTS_BUDGET=$((16 << 20)) # bytes of results.json for three scenarios (2 MiB of timeline each)
+[ -x /usr/bin/time ] || fail "/usr/bin/time is missing (Debian package time, ci/setup.sh)"
+
+for mode in close-flood empty-frame-flood tiny-frames huge-length endless-headers garbage \
+  silent rst-in-handshake wrong-accept 2gib-message log-flood; do
+  set +e
+  FLOOD_MODE=$mode /usr/bin/time -f %M -o rss.txt timeout 60 "$WSFAULT" run \
+    --target "$DATA/flood.target" -j2 --results "$mode.json" "${SCENARIOS[@]}" >"$mode.out" 2>&1
+  rc=$?
+  set -e
+  rss=$(tail -1 rss.txt)
+  size=$(stat -c %s "$mode.json" 2>/dev/null || echo 0)
+  printf '%-18s exit %d  peak RSS %7s KiB (budget %d)  results %9s bytes (budget %d)\n' \
+    "$mode" "$rc" "$rss" "$RSS_BUDGET_KIB" "$size" "$RESULTS_BUDGET"
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || { cat "$mode.out"; fail "$mode: wsfault exited $rc"; }
+  [ "$rss" -lt "$RSS_BUDGET_KIB" ] || fail "$mode: peak RSS $rss KiB over $RSS_BUDGET_KIB"
+  [ "$size" -lt "$RESULTS_BUDGET" ] || fail "$mode: results.json of $size bytes"
+  /usr/bin/python3 - "$mode.json" "${#SCENARIOS[@]}" "$mode" <<'PY' || fail "$mode: see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+sc = d["scenarios"]
+assert len(sc) == int(sys.argv[2]), "%d scenarios in the results" % len(sc)
+for s in sc:
+    assert s.get("verdict") in ("pass", "fail", "error", "known", "skip"), s.get("verdict")
+if sys.argv[3] in ("close-flood", "empty-frame-flood"):
+    floods = [e for s in sc for e in s["timeline"] if e.get("what") == "flood"]
+    assert floods, "no flood note"
+    for s in sc:
+        # One a connection (these scenarios connect once or twice), not one
+        # a read.
+        n = sum(1 for e in s["timeline"] if e.get("what") == "flood")
+        assert n <= 2, "%d flood notes in one scenario" % n
+    assert any("the server flooded:" in s.get("reason", "") for s in sc), "no verdict names it"
+    assert any(s.get("timeline_dropped_by_kind", {}).get("frame") for s in sc), \
+        "the flood is not summed up by kind"
+if sys.argv[3] == "log-flood":
+    notes = [e for s in sc for e in s["timeline"] if e.get("what") == "log-full"]
+    assert notes, "no log-full note"
+PY
+  expect_rc 0 "$WSFAULT" report "$mode.json" -o "rep-$mode" >/dev/null
+  [ -s "rep-$mode/index.html" ] || fail "$mode: no report page"
+done
+no_process flood_server.py
+echo "flood: all tricks held"
