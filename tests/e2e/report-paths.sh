@@ -41,7 +41,7 @@ d = json.load(open("run/results.json"))
 d["scenarios"][0]["pcap"] = sys.argv[1]
 json.dump(d, open(sys.argv[2], "w"))
 PYEOF
-  expect_rc 0 timeout 20 "$WSFAULT" report "run/results-$name.json" -o "out-$name"
+  expect_rc 0 timeout 20 "$WSFAULT" report "run/results-$name.json" -o "out-$name" </dev/null
   "$PY" "$SRC/tests/e2e/held_back.py" "out-$name/index.html" >"page-$name.html"
   if [ "$name" = good ]; then
     cmp run/captures/good.pcap out-good/captures/good.pcap || fail "the good capture was not copied"
