@@ -1,5 +1,7 @@
 #include "instance.h"
 
+#include "reaper.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -160,6 +162,8 @@ static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *
     if (pipe2(errp, O_CLOEXEC) < 0) goto fail;
     /* The child writes errno here if exec fails; EOF means exec succeeded. */
     if (pipe2(execp, O_CLOEXEC) < 0) goto fail;
+    /* Made before the fork: the child only puts it in its environment. */
+    in->mark = wsf_reaper_mark();
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) goto fail;
@@ -174,12 +178,14 @@ static int spawn(wsf_instance *in, char **argv, char **env, size_t n_env, char *
         dup2(errp[1], 2);
         for (size_t i = 0; i < n_env; i++)
             putenv(env[i]);
+        putenv(in->mark);
         execvp(argv[0], argv);
         int e = errno;
         if (write(execp[1], &e, sizeof e) < 0) _exit(127);
         _exit(127);
     }
     setpgid(pid, pid); /* also here, so the group exists before we signal it */
+    wsf_reaper_watch(pid, true);
     close(outp[1]);
     close(errp[1]);
     close(execp[1]);
@@ -344,14 +350,25 @@ void wsf_instance_stop(wsf_instance *in)
     if (in->pid <= 0) {
         free(in->url);
         in->url = NULL;
+        free(in->mark);
+        in->mark = NULL;
         release_ports(in);
         return;
     }
-    if (in->running) {
-        kill(-in->pid, in->target->stop_signal);
+    /* The stop signal goes to the group and to every process of the
+     * target's that left it (setsid); the grace is for them all. Its
+     * processes that are still there after it are killed, wherever they
+     * are. */
+    if (in->running) kill(-in->pid, in->target->stop_signal);
+    int left = wsf_reaper_signal(in->mark, false, in->pid, in->target->stop_signal);
+    if (in->running || left) {
         int64_t deadline = wsf_now_us() + in->target->stop_grace_us;
-        while (in->running && wsf_now_us() < deadline) {
-            wsf_loop_run_once(in->loop, deadline);
+        while (wsf_now_us() < deadline) {
+            if (!in->running && !wsf_reaper_signal(in->mark, false, 0, 0)) break;
+            /* Once the target itself is gone, only a look at /proc tells
+             * that the others are: every 20 ms. */
+            int64_t wake = in->running ? deadline : wsf_now_us() + 20000;
+            wsf_loop_run_once(in->loop, wake < deadline ? wake : deadline);
             if (in->pidio.fd < 0) {
                 /* No pidfd (old kernel): poll. */
                 reap(in);
@@ -359,8 +376,12 @@ void wsf_instance_stop(wsf_instance *in)
             }
         }
     }
-    /* Whatever is left of the group, the target's children included, goes. */
+    /* Whatever is left of the group, the target's children included, goes;
+     * and those that left the group, until a look finds none (they may
+     * fork meanwhile; bounded). */
     kill(-in->pid, SIGKILL);
+    for (int round = 0; round < 100 && wsf_reaper_signal(in->mark, false, 0, SIGKILL); round++)
+        usleep(10000);
     if (in->running) {
         int status;
         if (waitpid(in->pid, &status, 0) == in->pid) {
@@ -391,6 +412,9 @@ void wsf_instance_stop(wsf_instance *in)
     }
     free(in->url);
     in->url = NULL;
+    wsf_reaper_watch(in->pid, false);
+    free(in->mark);
+    in->mark = NULL;
     in->pid = 0;
     release_ports(in);
 }

@@ -34,6 +34,7 @@ typedef struct wsf_instance {
     const wsf_target *target;
     wsf_loop *loop;
     pid_t pid;
+    char *mark; /* in its processes' environment (reaper.h) */
     wsf_io pidio;
     wsf_stream out, err;
     bool running;

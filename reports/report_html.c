@@ -42,27 +42,99 @@ static const char *verdict_label(const char *v)
 #define H(...) wsf_buf_appendf(h, __VA_ARGS__)
 #define T(s) wsf_markup_str(h, s)
 
-static int copy_file(const char *from, const char *to)
+/* A capture is copied only from within its results file's folder and only
+ * when it is a regular file of at most this size: a results file from
+ * someone else must not make the report read /etc/shadow, block on a FIFO
+ * or fill the disk from /dev/zero. A capture of a whole scenario is a few
+ * MiB at most (the capture ring is 8 MiB). */
+#define MAX_CAPTURE ((off_t)256 << 20)
+#define MAX_CAPTURE_TEXT "256 MiB"
+
+/* Copies at most size bytes from the open file in (which it closes): the
+ * file may grow while it is read, the copy does not. */
+static int copy_file(int in, off_t size, const char *to)
 {
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0) return -1;
     int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0) {
         close(in);
         return -1;
     }
     char buf[65536];
-    ssize_t n;
+    ssize_t n = 0;
     int rc = 0;
-    while ((n = read(in, buf, sizeof buf)) > 0)
+    while (size > 0 &&
+           (n = read(in, buf, size < (off_t)sizeof buf ? (size_t)size : sizeof buf)) > 0) {
         if (write(out, buf, (size_t)n) != n) {
             rc = -1;
             break;
         }
+        size -= n;
+    }
     if (n < 0) rc = -1;
     close(in);
     if (close(out) < 0) rc = -1;
     return rc;
+}
+
+/* What a file that is not a regular one is, for the reader. */
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m)) return "a folder";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+/* Opens the capture a scenario names, pcap, as its results file's folder
+ * dir sees it, when it belongs there: resolved (every "..", every symlink),
+ * it must be inside dir, and it must be a regular file of at most
+ * MAX_CAPTURE. Returns the open file with *path its resolved path and *size
+ * its size, or -1 with why (into why, why_len) it is not read. It is opened
+ * without blocking, so a FIFO is found out by fstat and never waited on. */
+static int open_capture(const char *dir, const char *pcap, char **path, off_t *size, char *why,
+                        size_t why_len)
+{
+    *path = NULL;
+    char *d = realpath(dir, NULL);
+    char *src = pcap[0] == '/' ? wsf_xstrdup(pcap) : wsf_xasprintf("%s/%s", dir, pcap);
+    char *f = d ? realpath(src, NULL) : NULL;
+    int err = errno, fd = -1;
+    free(src);
+    if (!d || !f) {
+        snprintf(why, why_len, "%s",
+                 err == ENOENT ? "no such file beside the results file" : strerror(err));
+        goto out;
+    }
+    size_t n = strlen(d);
+    bool inside = !strcmp(d, "/") || (!strncmp(f, d, n) && f[n] == '/');
+    if (!inside) {
+        snprintf(why, why_len, "outside the results file's folder");
+        goto out;
+    }
+    fd = open(f, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+    } else if (fstat(fd, &st) < 0) {
+        snprintf(why, why_len, "%s", strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(why, why_len, "%s, not a regular file", file_kind(st.st_mode));
+    } else if (st.st_size > MAX_CAPTURE) {
+        snprintf(why, why_len, "larger than " MAX_CAPTURE_TEXT " (%lld bytes)",
+                 (long long)st.st_size);
+    } else {
+        *size = st.st_size;
+        *path = f;
+        f = NULL;
+        goto out;
+    }
+    if (fd >= 0) close(fd);
+    fd = -1;
+out:
+    free(d);
+    free(f);
+    return fd;
 }
 
 /* The path of file from the folder dir ("../run/captures/001-x.pcap"),
@@ -97,19 +169,26 @@ static char *relative_path(const char *dir, const char *file)
 /* The capture's link from the report: a copy in captures/ beside it
  * (run-prefixed when several results files are merged: their numbering
  * would collide) or, linking, the file where its run left it. NULL when the
- * scenario has none or it cannot be found. */
+ * scenario has none, or with why (into why, why_len) when it is not its
+ * run's to show (open_capture) or cannot be copied. */
 static char *capture_link(const wsf_report *r, const wsf_report_entry *e, const char *dir,
-                          bool link)
+                          bool link, char *why, size_t why_len)
 {
     const char *pcap = wsf_rj_str(e->sc, "pcap");
+    *why = 0;
     if (!*pcap) return NULL;
-    char *src = pcap[0] == '/' ? wsf_xstrdup(pcap) : wsf_xasprintf("%s/%s", e->run->dir, pcap);
+    char *src;
+    off_t size = 0;
+    int in = open_capture(e->run->dir, pcap, &src, &size, why, why_len);
+    if (in < 0) return NULL;
     if (link) {
-        char *rel = access(src, R_OK) == 0 ? relative_path(dir, src) : NULL;
+        close(in);
+        char *rel = relative_path(dir, src);
+        if (!rel) snprintf(why, why_len, "%s", strerror(errno));
         free(src);
         return rel;
     }
-    char *copy = wsf_xstrdup(pcap);
+    char *copy = wsf_xstrdup(src);
     char *rel = r->n_runs > 1 ? wsf_xasprintf("captures/r%zu-%s", (size_t)(e->run - r->runs) + 1,
                                               basename(copy))
                               : wsf_xasprintf("captures/%s", basename(copy));
@@ -119,8 +198,13 @@ static char *capture_link(const wsf_report *r, const wsf_report_entry *e, const 
      * where it is: copying a file onto itself would empty it. */
     struct stat a, b;
     bool same =
-        stat(src, &a) == 0 && stat(dst, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-    int rc = same ? (access(src, R_OK) == 0 ? 0 : -1) : copy_file(src, dst);
+        fstat(in, &a) == 0 && stat(dst, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    int rc = 0;
+    if (same)
+        close(in);
+    else
+        rc = copy_file(in, size, dst);
+    if (rc < 0) snprintf(why, why_len, "%s: %s", dst, strerror(errno));
     free(src);
     free(dst);
     if (rc < 0) {
@@ -606,7 +690,8 @@ static void evidence(wsf_buf *h, const page *p, const wsf_report_entry *e)
 {
     const json_t *sc = e->sc;
     H("<h3>Evidence</h3>\n<p>");
-    char *pcap = capture_link(p->r, e, p->dir, p->link_captures);
+    char why[256];
+    char *pcap = capture_link(p->r, e, p->dir, p->link_captures, why, sizeof why);
     if (pcap) {
         H("Packet capture: <a href=\"");
         url_path(h, pcap);
@@ -615,9 +700,16 @@ static void evidence(wsf_buf *h, const page *p, const wsf_report_entry *e)
         H("</a> (open with Wireshark or <code>tshark -r</code>)");
         free(pcap);
     } else if (*wsf_rj_str(sc, "pcap")) {
-        H("Packet capture <code>");
+        /* Said where the link would be, and once on stderr: the report
+         * is still written. */
+        const char *verb = p->link_captures ? "linked" : "copied";
+        H("<span class=\"not-copied\">capture not %s: ", verb);
+        T(why);
+        H("</span> (<code>");
         wsf_rj_markup(h, sc, "pcap");
-        H("</code> was not found beside the results file.");
+        H("</code>)");
+        fprintf(stderr, "wsfault: %s: %s: capture not %s: %s (%s)\n", e->run->path, e->name, verb,
+                why, wsf_rj_str(sc, "pcap"));
     } else {
         H("No packet capture for this scenario.");
     }
