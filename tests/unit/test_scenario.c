@@ -51,10 +51,14 @@ static wsf_scenario *one_step(const char *line, wsf_step **st)
     return s;
 }
 
-static bool bytes_are(const wsf_buf *b, const void *want, size_t len)
+static bool bytes_are(const wsf_payload *b, const void *want, size_t len)
 {
-    if (b->len != len) return false;
-    return len == 0 || memcmp(b->data, want, len) == 0;
+    return wsf_payload_equals(b, want, len);
+}
+
+static bool buf_is(const wsf_buf *b, const void *want, size_t len)
+{
+    return b->len == len && (len == 0 || memcmp(b->data, want, len) == 0);
 }
 
 /* ---------------------------------------------------------------------------
@@ -539,8 +543,18 @@ static void test_send_payload_forms(void)
     if (st) {
         CU_ASSERT_EQUAL(st->u.send.payload.len, 16384);
         if (st->u.send.payload.len == 16384) {
-            CU_ASSERT_EQUAL(st->u.send.payload.data[16], '0');
-            CU_ASSERT_EQUAL(st->u.send.payload.data[16383], 'f');
+            CU_ASSERT_EQUAL(wsf_payload_at(&st->u.send.payload, 16), '0');
+            CU_ASSERT_EQUAL(wsf_payload_at(&st->u.send.payload, 16383), 'f');
+            wsf_buf b;
+            wsf_buf_init(&b);
+            wsf_payload_build(&st->u.send.payload, UINT64_MAX, &b);
+            CU_ASSERT_EQUAL(b.len, 16384);
+            if (b.len == 16384) {
+                CU_ASSERT_EQUAL(b.data[16], '0');
+                CU_ASSERT_EQUAL(b.data[16383], 'f');
+                CU_ASSERT_EQUAL(b.data[16382], 'e');
+            }
+            wsf_buf_free(&b);
         }
     }
     wsf_scenario_free(s);
@@ -929,7 +943,7 @@ static void test_expect_close(void)
             CU_ASSERT_EQUAL(e->close_code, cases[i].code);
             CU_ASSERT_EQUAL(e->check_reason, cases[i].check_reason);
             if (cases[i].check_reason)
-                CU_ASSERT(bytes_are(&e->reason, cases[i].reason, strlen(cases[i].reason)));
+                CU_ASSERT(buf_is(&e->reason, cases[i].reason, strlen(cases[i].reason)));
             CU_ASSERT_EQUAL(e->within_us, 1000000);
         }
         wsf_scenario_free(s);
@@ -1493,7 +1507,7 @@ static void test_expect_closing(void)
                 CU_ASSERT_EQUAL(e->close_code, cases[i].close_code);
                 CU_ASSERT_EQUAL(e->check_reason, cases[i].check_reason);
                 if (cases[i].check_reason)
-                    CU_ASSERT(bytes_are(&e->reason, cases[i].reason, strlen(cases[i].reason)));
+                    CU_ASSERT(buf_is(&e->reason, cases[i].reason, strlen(cases[i].reason)));
             }
         }
         wsf_scenario_free(s);
