@@ -462,14 +462,14 @@ static bool add_pattern(parser *p, wsf_expect *e)
     wsf_cursor *c = &p->c;
     const wsf_token *re;
     if (!wsf_cur_regex(c, "a /regular expression/", &re)) return false;
-    e->regexes = wsf_xrealloc(e->regexes, (e->n_patterns + 1) * sizeof *e->regexes);
-    int rc = regcomp(&e->regexes[e->n_patterns], re->text, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, &e->regexes[e->n_patterns], msg, sizeof msg);
+    char msg[256];
+    wsf_rx *rx = wsf_rx_compile(re->text, msg, sizeof msg);
+    if (!rx) {
         wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
         return false;
     }
+    e->regexes = wsf_xrealloc(e->regexes, (e->n_patterns + 1) * sizeof *e->regexes);
+    e->regexes[e->n_patterns] = rx;
     e->patterns = wsf_xrealloc(e->patterns, (e->n_patterns + 1) * sizeof *e->patterns);
     e->patterns[e->n_patterns++] = wsf_xstrdup(re->text);
     return true;
@@ -1513,7 +1513,7 @@ void wsf_scenario_free(wsf_scenario *s)
             wsf_payload_free(&st->u.expect.payload);
             wsf_buf_free(&st->u.expect.reason);
             for (size_t k = 0; k < st->u.expect.n_patterns; k++) {
-                regfree(&st->u.expect.regexes[k]);
+                wsf_rx_free(st->u.expect.regexes[k]);
                 free(st->u.expect.patterns[k]);
             }
             free(st->u.expect.regexes);

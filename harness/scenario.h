@@ -7,7 +7,7 @@
 #include "bounds.h"
 #include "util.h"
 #include <stdbool.h>
-#include <regex.h>
+#include "rx.h"
 #include <stdint.h>
 
 typedef enum {
@@ -144,9 +144,9 @@ typedef struct {
     bool for_time;   /* ALIVE: for within_us rather than now */
     int exit_status; /* EXITED: -1 for any */
     int signal;      /* KILLED */
-    /* LOG, NO_LOG: POSIX extended regexes, compiled at parse time. */
+    /* LOG, NO_LOG: regexes (docs/regex.md), compiled at parse time. */
     char **patterns;
-    regex_t *regexes;
+    wsf_rx **regexes;
     size_t n_patterns;
     bool until_end; /* NO_LOG: judged when the scenario ends */
     /* STATES: */
