@@ -9,8 +9,10 @@ packages=(
   libpcap-dev                        # per-scenario captures
   libjansson-dev libssl-dev          # results.json; SHA-1 for the handshake
   zlib1g-dev                         # the report's held-back parts, deflated
+  libpcre2-dev                       # regexes of scenario and target files, with match limits
   libcunit1-dev                      # unit tests
   python3 procps                     # end-to-end tests: JSON checks, pgrep
+  time                               # e2e amplify test: /usr/bin/time for peak RSS
   python3-websockets                 # Python servers of the bug zoo
   nodejs                             # the bug zoo's Node.js server (zoo-net.js)
   tshark                             # e2e capture test: reads the pcap files back

@@ -84,7 +84,11 @@ char *rc_describe_expected_frame(const wsf_expect *e)
             wsf_buf_appendf(&b, " of %" PRIu64 " bytes", e->size);
         else if (e->payload_check == WSF_PAYLOAD_BYTES) {
             wsf_buf_appendf(&b, " \"");
-            wsf_escape_bytes(e->payload.data, e->payload.len, 60, &b);
+            wsf_buf head; /* what is shown of it */
+            wsf_buf_init(&head);
+            wsf_payload_build(&e->payload, 64, &head);
+            wsf_escape_bytes(head.data, (size_t)e->payload.len, 60, &b);
+            wsf_buf_free(&head);
             wsf_buf_appendf(&b, "\"");
         }
     }

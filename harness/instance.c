@@ -36,9 +36,14 @@ static void emit_line(wsf_instance *in, wsf_stream *s, const char *line, size_t 
     const wsf_target *t = in->target;
     bool is_log = (!strcmp(s->name, "stderr") && (t->log & WSF_LOG_STDERR)) ||
                   (!strcmp(s->name, "stdout") && (t->log & WSF_LOG_STDOUT));
-    if (is_log && t->ready == WSF_READY_LOG && !in->ready_seen) {
+    if (is_log && t->ready == WSF_READY_LOG && !in->ready_seen && !in->ready_gave_up) {
         char *z = wsf_xstrndup(line, len);
-        if (regexec(&t->ready_re, z, 0, NULL, 0) == 0) in->ready_seen = true;
+        wsf_rx_result r = wsf_rx_match(t->ready_re, z, NULL);
+        if (r == WSF_RX_MATCH) in->ready_seen = true;
+        if (r == WSF_RX_GAVE_UP) {
+            in->ready_gave_up = z;
+            z = NULL;
+        }
         free(z);
     }
     if (in->on_line) in->on_line(in->ctx, s->name, now, line, len);
@@ -284,6 +289,18 @@ int wsf_instance_start(wsf_instance *in, const wsf_target *t, const wsf_target_v
     int64_t next_probe = 0;
     for (;;) {
         if (t->ready == WSF_READY_LOG && in->ready_seen) break;
+        if (in->ready_gave_up) {
+            wsf_buf b;
+            wsf_buf_init(&b);
+            wsf_escape_bytes((const uint8_t *)in->ready_gave_up, strlen(in->ready_gave_up), 200,
+                             &b);
+            snprintf(err, errlen,
+                     "target '%s': its ready pattern /%s/ gave up on the line \"%s\": %s, so "
+                     "whether it is ready cannot be told",
+                     t->name, t->ready_pattern, (char *)b.data, WSF_RX_GAVE_UP_WHY);
+            wsf_buf_free(&b);
+            goto out;
+        }
         if (t->ready == WSF_READY_PORT && wsf_now_us() >= next_probe) {
             if (port_accepts(in->claim.port)) break;
             next_probe = wsf_now_us() + 10000;
@@ -415,6 +432,8 @@ void wsf_instance_stop(wsf_instance *in)
     wsf_reaper_watch(in->pid, false);
     free(in->mark);
     in->mark = NULL;
+    free(in->ready_gave_up);
+    in->ready_gave_up = NULL;
     in->pid = 0;
     release_ports(in);
 }

@@ -45,6 +45,9 @@ typedef struct wsf_instance {
     char *last[WSF_LAST_LINES]; /* ring of the last lines, for error messages */
     size_t n_last;
     bool ready_seen; /* a line matched the ready pattern */
+    /* The ready pattern gave up on this line (a match limit, rx.h): whether
+     * the target is ready cannot be told, an error. NULL while it has not. */
+    char *ready_gave_up;
     /* ${port2} ... ${port8}, those the target uses, held like claim. */
     wsf_port more_claims[WSF_TARGET_PORTS - 1];
     wsf_line_fn on_line;

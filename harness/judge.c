@@ -292,25 +292,41 @@ static void judge_rss(run_ctx *c, const wsf_step *st, wsf_check *k)
 /* --- the log ------------------------------------------------------------------ */
 
 /* The index of the first log line of this scenario at or after from that
- * matches re, or -1. */
-static long find_line(run_ctx *c, const regex_t *re, size_t from)
+ * matches the expectation's pattern p, or -1. A pattern that gives up on a
+ * line (a match limit) makes the scenario an error naming it: taking that
+ * for no match could fail (or pass) the scenario wrongly. */
+static long find_line(run_ctx *c, const wsf_step *st, size_t p, size_t from)
 {
+    const wsf_expect *e = &st->u.expect;
     wsf_runner *r = c->r;
     for (size_t i = from; i < r->n_lines; i++) {
         const struct wsf_line *l = &r->lines[i];
         if (!l->is_log || l->abs_us < c->res->tl.origin_us) continue;
-        if (regexec(re, l->text, 0, NULL, 0) == 0) return (long)i;
+        wsf_rx_result m = wsf_rx_match(e->regexes[p], l->text, NULL);
+        if (m == WSF_RX_MATCH) return (long)i;
+        if (m == WSF_RX_GAVE_UP) {
+            wsf_buf b;
+            wsf_buf_init(&b);
+            wsf_escape_bytes((const uint8_t *)l->text, strlen(l->text), 200, &b);
+            rc_error(c, st->line,
+                     "the pattern /%s/ gave up on the log line \"%s\": %s, so whether it "
+                     "matches cannot be told",
+                     e->patterns[p], (char *)b.data, WSF_RX_GAVE_UP_WHY);
+            wsf_buf_free(&b);
+            return -1;
+        }
     }
     return -1;
 }
 
 /* How far the patterns of a "log in order" got: each must follow the last. */
-static size_t patterns_found(run_ctx *c, const wsf_expect *e, long *last)
+static size_t patterns_found(run_ctx *c, const wsf_step *st, long *last)
 {
+    const wsf_expect *e = &st->u.expect;
     size_t from = 0, n = 0;
     *last = -1;
     for (; n < e->n_patterns; n++) {
-        long i = find_line(c, &e->regexes[n], from);
+        long i = find_line(c, st, n, from);
         if (i < 0) break;
         *last = i;
         from = (size_t)i + 1;
@@ -321,7 +337,8 @@ static size_t patterns_found(run_ctx *c, const wsf_expect *e, long *last)
 static bool all_patterns_found(run_ctx *c)
 {
     long last;
-    return patterns_found(c, &c->step->u.expect, &last) == c->step->u.expect.n_patterns;
+    /* A pattern that gave up stopped the scenario: no use waiting on. */
+    return patterns_found(c, c->step, &last) == c->step->u.expect.n_patterns || c->stop;
 }
 
 #define MAX_MARKED 100
@@ -377,12 +394,12 @@ static void judge_log(run_ctx *c, const wsf_step *st, wsf_check *k)
     wsf_buf_appendf(&x, " within %s", d);
     rc_run_until(c, all_patterns_found, c->step_start_us + e->within_us);
     long last;
-    size_t n = patterns_found(c, e, &last);
+    size_t n = patterns_found(c, st, &last);
     bool ok = n == e->n_patterns;
     char *actual;
     if (ok) {
         for (size_t p = 0, from = 0; p + 1 < e->n_patterns; p++) {
-            long i = find_line(c, &e->regexes[p], from);
+            long i = find_line(c, st, p, from);
             mark_line(c, i, "match");
             from = (size_t)i + 1;
         }
@@ -400,7 +417,7 @@ static void judge_log(run_ctx *c, const wsf_step *st, wsf_check *k)
 
 static bool no_log_line_yet(run_ctx *c)
 {
-    return find_line(c, &c->step->u.expect.regexes[0], 0) >= 0;
+    return find_line(c, c->step, 0, 0) >= 0 || c->stop;
 }
 
 static void judge_no_log(run_ctx *c, const wsf_step *st, wsf_check *k)
@@ -418,7 +435,7 @@ static void judge_no_log(run_ctx *c, const wsf_step *st, wsf_check *k)
             ? wsf_xasprintf("no log line matching /%s/, so far and for %s", e->patterns[0], d)
             : wsf_xasprintf("no log line matching /%s/ so far", e->patterns[0]);
     if (e->within_us) rc_run_until(c, no_log_line_yet, c->step_start_us + e->within_us);
-    long i = find_line(c, &e->regexes[0], 0);
+    long i = find_line(c, st, 0, 0);
     rc_check_done(c, k, i < 0, expected, i < 0 ? NULL : quote_line(c, i));
 }
 
@@ -671,8 +688,9 @@ void rc_judge(run_ctx *c, const wsf_step *st, wsf_check *k)
 typedef struct {
     wsf_recorder rec;
     wsf_record_alarm ra;
-    long first; /* its first line, or -1 */
-    long last;  /* the last line fed to it */
+    long first;         /* its first line, or -1 */
+    long last;          /* the last line fed to it */
+    bool level_gave_up; /* the level pattern gave up on its first line */
 } alarm_reader;
 
 /* What the alarms found: the first record that fails, and how many. */
@@ -765,12 +783,39 @@ static void note_alarm(run_ctx *c, const alarm_reader *a, bool teardown)
     wsf_buf_free(&b);
 }
 
+/* A pattern that gave up on a line of a record (a match limit): whether the
+ * record raises an alarm cannot be told, and taking it for "no alarm" or
+ * "alarm" could be wrong either way, so the scenario is an error naming the
+ * pattern and the line. */
+static void record_gave_up(run_ctx *c, const alarm_reader *a)
+{
+    const wsf_runner *r = c->r;
+    const wsf_target *tg = r->target ? r->target : r->described;
+    const char *what = a->ra.gave_up ? "alarm or ignore" : "level";
+    const char *src = a->ra.gave_up ? a->ra.gave_up->src : tg->level_pattern;
+    long at = a->ra.gave_up ? a->ra.gave_up_at : a->first;
+    wsf_buf b;
+    wsf_buf_init(&b);
+    append_line(&b, c, at);
+    rc_error(c, 0,
+             "the %s pattern /%s/ gave up on the log line %s: %s, so whether it is an alarm "
+             "cannot be told",
+             what, src, (char *)b.data, WSF_RX_GAVE_UP_WHY);
+    wsf_buf_free(&b);
+}
+
 /* Judges the record a has read, once it is whole. */
 static void settle_record(run_ctx *c, const alarm_reader *a, alarm_tally *t)
 {
-    if (a->first < 0 || !a->ra.alarm) return;
+    if (a->first < 0) return;
     int64_t begun = c->r->lines[a->first].abs_us;
     if (begun < c->res->tl.origin_us) return; /* printed before this scenario */
+    /* A level matters only to a record with an alarm. */
+    if (a->ra.gave_up || (a->level_gave_up && a->ra.alarm)) {
+        record_gave_up(c, a);
+        return;
+    }
+    if (!a->ra.alarm) return;
     bool teardown = c->teardown_us && begun >= c->teardown_us;
     wsf_alarm_verdict v = wsf_record_alarm_verdict(&a->ra, teardown);
     if (v == WSF_ALARM_NONE) return;
@@ -803,7 +848,7 @@ static void judge_alarms(run_ctx *c)
 {
     wsf_runner *r = c->r;
     const wsf_target *t = r->target ? r->target : r->described;
-    const regex_t *level_re = t && t->level_pattern ? &t->level_re : NULL;
+    const wsf_rx *level_re = t && t->level_pattern ? t->level_re : NULL;
     alarm_reader streams[2] = {{.first = -1}, {.first = -1}};
     alarm_tally tally = {0};
     for (size_t i = 0; i < r->n_lines; i++) {
@@ -813,6 +858,7 @@ static void judge_alarms(run_ctx *c)
             settle_record(c, a, &tally);
             a->first = (long)i;
             wsf_record_alarm_begin(&a->ra, a->rec.level);
+            a->level_gave_up = a->rec.level_gave_up;
         }
         wsf_record_alarm_line(&a->ra, r->alarms, r->ignore, l->text, (long)i);
         a->last = (long)i;
@@ -906,7 +952,7 @@ void rc_judge_at_end(run_ctx *c)
             wsf_check *k = &c->res->checks[j];
             if (k->line != st->line || k->result != WSF_CHECK_NOT_REACHED || !k->expected) continue;
             free(k->expected);
-            long hit = find_line(c, &st->u.expect.regexes[0], 0);
+            long hit = find_line(c, st, 0, 0);
             rc_check_done(c, k, hit < 0,
                           wsf_xasprintf("no log line matching /%s/ until the scenario ends",
                                         st->u.expect.patterns[0]),

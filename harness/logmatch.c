@@ -30,11 +30,9 @@ static const struct {
 
 int wsf_patterns_add(wsf_patterns *ps, const char *src, char *err, size_t errlen)
 {
-    regex_t re;
-    int rc = regcomp(&re, src, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, &re, msg, sizeof msg);
+    char msg[256];
+    wsf_rx *re = wsf_rx_compile(src, msg, sizeof msg);
+    if (!re) {
         snprintf(err, errlen, "bad regular expression /%s/: %s", src, msg);
         return -1;
     }
@@ -49,7 +47,7 @@ int wsf_patterns_add(wsf_patterns *ps, const char *src, char *err, size_t errlen
 void wsf_patterns_free(wsf_patterns *ps)
 {
     for (size_t i = 0; i < ps->n; i++) {
-        regfree(&ps->p[i].re);
+        wsf_rx_free(ps->p[i].re);
         free(ps->p[i].src);
     }
     free(ps->p);
@@ -57,10 +55,14 @@ void wsf_patterns_free(wsf_patterns *ps)
     ps->n = 0;
 }
 
-const wsf_pattern *wsf_patterns_match(const wsf_patterns *ps, const char *line)
+const wsf_pattern *wsf_patterns_match(const wsf_patterns *ps, const char *line,
+                                      const wsf_pattern **gave_up)
 {
-    for (size_t i = 0; i < ps->n; i++)
-        if (regexec(&ps->p[i].re, line, 0, NULL, 0) == 0) return &ps->p[i];
+    for (size_t i = 0; i < ps->n; i++) {
+        wsf_rx_result r = wsf_rx_match(ps->p[i].re, line, NULL);
+        if (r == WSF_RX_MATCH) return &ps->p[i];
+        if (r == WSF_RX_GAVE_UP && gave_up && !*gave_up) *gave_up = &ps->p[i];
+    }
     return NULL;
 }
 
@@ -76,22 +78,27 @@ void wsf_patterns_add_default_alarms(wsf_patterns *ps)
 const wsf_pattern *wsf_alarm_of(const wsf_patterns *alarms, const wsf_patterns *ignore,
                                 const char *line)
 {
-    const wsf_pattern *a = wsf_patterns_match(alarms, line);
-    if (a && ignore && wsf_patterns_match(ignore, line)) return NULL;
+    const wsf_pattern *a = wsf_patterns_match(alarms, line, NULL);
+    if (a && ignore && wsf_patterns_match(ignore, line, NULL)) return NULL;
     return a;
 }
 
 void wsf_record_alarm_begin(wsf_record_alarm *ra, wsf_log_level level)
 {
-    *ra = (wsf_record_alarm){.level = level, .hit = -1};
+    *ra = (wsf_record_alarm){.level = level, .hit = -1, .gave_up_at = -1};
 }
 
 void wsf_record_alarm_line(wsf_record_alarm *ra, const wsf_patterns *alarms,
                            const wsf_patterns *ignore, const char *line, long id)
 {
-    if (ignore && wsf_patterns_match(ignore, line)) ra->ignored = true;
-    if (ra->alarm && ra->alarm->any_level) return;
-    const wsf_pattern *a = wsf_patterns_match(alarms, line);
+    const wsf_pattern *gave_up = NULL;
+    if (ignore && wsf_patterns_match(ignore, line, &gave_up)) ra->ignored = true;
+    const wsf_pattern *a = NULL;
+    if (!ra->alarm || !ra->alarm->any_level) a = wsf_patterns_match(alarms, line, &gave_up);
+    if (gave_up && !ra->gave_up) {
+        ra->gave_up = gave_up;
+        ra->gave_up_at = id;
+    }
     if (!a || (ra->alarm && !a->any_level)) return;
     ra->alarm = a;
     ra->hit = id;

@@ -6,13 +6,14 @@
 
 #include "logrecord.h"
 
-#include <regex.h>
+#include "rx.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
     char *src;
-    regex_t re;
+    wsf_rx *re;
     bool any_level; /* a crash or a sanitizer report: fails in a record of any level */
 } wsf_pattern;
 
@@ -21,11 +22,14 @@ typedef struct {
     size_t n;
 } wsf_patterns;
 
-/* Compiles src (POSIX extended) and appends it; -1 with regerror's text. */
+/* Compiles src (docs/regex.md) and appends it; -1 with the reason. */
 int wsf_patterns_add(wsf_patterns *ps, const char *src, char *err, size_t errlen);
 void wsf_patterns_free(wsf_patterns *ps);
-/* The first pattern that matches line, or NULL. */
-const wsf_pattern *wsf_patterns_match(const wsf_patterns *ps, const char *line);
+/* The first pattern that matches line, or NULL. A pattern that gives up on
+ * the line (a match limit, rx.h) is no match here, and is put in *gave_up
+ * (when given, and not already set) for the caller to report. */
+const wsf_pattern *wsf_patterns_match(const wsf_patterns *ps, const char *line,
+                                      const wsf_pattern **gave_up);
 
 /* Appends the alarms every scenario checks unless a target file says
  * otherwise: crashes, failed assertions, tracebacks, sanitizer reports and
@@ -45,6 +49,10 @@ typedef struct {
     const wsf_pattern *alarm; /* NULL: none yet */
     long hit;                 /* the caller's id of the line that raised it */
     bool ignored;
+    /* An alarm or ignore pattern that gave up on one of its lines (then the
+     * record cannot be judged: the caller reports an error naming it). */
+    const wsf_pattern *gave_up;
+    long gave_up_at; /* that line's id */
 } wsf_record_alarm;
 
 typedef enum {

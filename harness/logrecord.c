@@ -172,14 +172,15 @@ static bool word_form(const char *s, wsf_log_level *out)
     return false;
 }
 
-wsf_log_level wsf_log_level_of(const char *line, const regex_t *level_re)
+wsf_log_level wsf_log_level_of(const char *line, const wsf_rx *level_re, bool *gave_up)
 {
     if (level_re) {
-        regmatch_t m[2];
-        if (regexec(level_re, line, 2, m, 0) == 0)
-            return m[1].rm_so < 0
-                       ? WSF_LOG_UNKNOWN
-                       : wsf_log_level_word(line + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
+        long g[2];
+        wsf_rx_result r = wsf_rx_match(level_re, line, g);
+        if (r == WSF_RX_MATCH)
+            return g[0] < 0 ? WSF_LOG_UNKNOWN
+                            : wsf_log_level_word(line + g[0], (size_t)(g[1] - g[0]));
+        if (r == WSF_RX_GAVE_UP && gave_up) *gave_up = true;
     }
     /* Python's logging prints this block when it could not format a record
      * (a bad argument to a log call), without that record's level; the
@@ -224,7 +225,7 @@ static bool context_line(const char *s)
     return n > 0 && s[n] == ':' && s[n + 1] == ' ' && s[n + 2] == '<';
 }
 
-bool wsf_record_feed(wsf_recorder *r, const char *line, int64_t abs_us, const regex_t *level_re)
+bool wsf_record_feed(wsf_recorder *r, const char *line, int64_t abs_us, const wsf_rx *level_re)
 {
     bool indented = line[0] == '\0' || line[0] == ' ' || line[0] == '\t';
     bool continues = false;
@@ -238,7 +239,8 @@ bool wsf_record_feed(wsf_recorder *r, const char *line, int64_t abs_us, const re
     }
     if (!continues) {
         r->open = true;
-        r->level = wsf_log_level_of(line, level_re);
+        r->level_gave_up = false;
+        r->level = wsf_log_level_of(line, level_re, &r->level_gave_up);
         r->in_traceback = false;
     }
     if (starts_traceback(line)) r->in_traceback = true;

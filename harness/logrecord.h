@@ -6,7 +6,8 @@
 #ifndef WSF_LOGRECORD_H
 #define WSF_LOGRECORD_H
 
-#include <regex.h>
+#include "rx.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,8 +35,10 @@ const char *wsf_log_level_name(wsf_log_level l);
 wsf_log_level wsf_log_level_word(const char *w, size_t len);
 /* The level a record's first line states: level_re first when given (a
  * target file's "log level /RE/", whose first group is the level word), then
- * the common forms; UNKNOWN when none fits. */
-wsf_log_level wsf_log_level_of(const char *line, const regex_t *level_re);
+ * the common forms; UNKNOWN when none fits. When level_re gives up on the
+ * line (a match limit, rx.h) *gave_up is set (if given) and the common forms
+ * are tried. */
+wsf_log_level wsf_log_level_of(const char *line, const wsf_rx *level_re, bool *gave_up);
 /* Whether an alarm in a record at this level fails a scenario: warning and
  * above, and unknown. Below, it is only noted. */
 bool wsf_log_level_fails(wsf_log_level l);
@@ -53,11 +56,12 @@ typedef struct {
     int64_t last_us;     /* when its last line was read */
     bool in_traceback;   /* a Python traceback began in it */
     bool last_indented;  /* its last line was blank or indented */
+    bool level_gave_up;  /* the level pattern gave up on its first line */
 } wsf_recorder;
 
 /* Takes the stream's next line, read at abs_us: true when the line begins a
  * record (its level is then in r->level), false when it continues the
  * current one. */
-bool wsf_record_feed(wsf_recorder *r, const char *line, int64_t abs_us, const regex_t *level_re);
+bool wsf_record_feed(wsf_recorder *r, const char *line, int64_t abs_us, const wsf_rx *level_re);
 
 #endif

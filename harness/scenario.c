@@ -24,6 +24,7 @@ typedef struct {
     unsigned conn;
     int set;
     const wsf_token *prefix; /* the "name:" token, NULL without one */
+    uint64_t *sent;          /* the payload bytes the file sends so far, all cases */
 } parser;
 
 static void free_strs(char **a, size_t n);
@@ -98,16 +99,60 @@ static void push_str(char ***arr, size_t *n, const char *s)
     (*arr)[(*n)++] = wsf_xstrdup(s);
 }
 
+void wsf_payload_set(wsf_payload *p, const void *data, size_t len)
+{
+    wsf_buf_reset(&p->pattern);
+    wsf_buf_append(&p->pattern, data, len);
+    p->len = len;
+}
+
+uint8_t wsf_payload_at(const wsf_payload *p, uint64_t i)
+{
+    return p->pattern.data[i % p->pattern.len];
+}
+
+void wsf_payload_build(const wsf_payload *p, uint64_t n, wsf_buf *out)
+{
+    if (n > p->len) n = p->len;
+    if (n == 0) return;
+    /* Whole copies of the pattern, then the part of one it ends in. */
+    wsf_buf_reserve(out, n);
+    const size_t plen = p->pattern.len;
+    for (uint64_t done = 0; done < n;) {
+        size_t k = n - done < plen ? (size_t)(n - done) : plen;
+        wsf_buf_append(out, p->pattern.data, k);
+        done += k;
+    }
+}
+
+bool wsf_payload_equals(const wsf_payload *p, const uint8_t *data, size_t len)
+{
+    if (len != p->len) return false;
+    const size_t plen = p->pattern.len;
+    for (size_t at = 0; at < len; at += plen) {
+        size_t k = len - at < plen ? len - at : plen;
+        if (memcmp(data + at, p->pattern.data, k) != 0) return false;
+    }
+    return true;
+}
+
+void wsf_payload_free(wsf_payload *p)
+{
+    wsf_buf_free(&p->pattern);
+    p->len = 0;
+}
+
 /* payload := STRING | hex STRING | repeat STRING SIZE | size SIZE
- * Returns false when no payload starts here (nothing consumed), or on error. */
-static bool parse_payload(parser *p, wsf_buf *out, bool *given)
+ * Returns false when no payload starts here (nothing consumed), or on error.
+ * A sized payload stays a pattern and a length until it is sent. */
+static bool parse_payload(parser *p, wsf_payload *out, bool *given)
 {
     wsf_cursor *c = &p->c;
     const wsf_token *t = wsf_cur_peek(c);
     *given = false;
     if (!t) return true;
     if (t->kind == WSF_TOK_STRING) {
-        wsf_buf_append(out, t->text, t->len);
+        wsf_payload_set(out, t->text, t->len);
         c->i++;
         *given = true;
         return true;
@@ -115,46 +160,62 @@ static bool parse_payload(parser *p, wsf_buf *out, bool *given)
     if (wsf_cur_accept(c, "hex")) {
         const wsf_token *h;
         if (!wsf_cur_string(c, "a string of hex digits after 'hex'", &h)) return false;
-        if (wsf_parse_hex(h->text, out) < 0) {
+        wsf_buf_reset(&out->pattern);
+        if (wsf_parse_hex(h->text, &out->pattern) < 0) {
             wsf_cur_error_at(c, h, "expected pairs of hex digits, found \"%s\"", h->text);
             return false;
         }
+        out->len = out->pattern.len;
         *given = true;
         return true;
     }
-    if (wsf_cur_accept(c, "repeat")) {
-        const wsf_token *pat;
-        uint64_t size;
+    const wsf_token *pat = NULL;
+    bool repeat = wsf_cur_accept(c, "repeat");
+    if (repeat) {
         if (!wsf_cur_string(c, "a pattern string after 'repeat'", &pat)) return false;
         if (pat->len == 0) {
             wsf_cur_error_at(c, pat, "expected a non-empty pattern, found an empty string");
             return false;
         }
-        if (!wsf_cur_size(c, "a size after the pattern (e.g. 64KiB)", &size)) return false;
-        if (size > (64u << 20)) {
-            wsf_cur_error_at(c, &c->toks.tok[c->i - 1], "payload size over the 64MiB limit");
-            return false;
-        }
-        wsf_buf_reserve(out, size);
-        for (uint64_t k = 0; k < size; k++)
-            wsf_buf_append(out, pat->text + k % pat->len, 1);
-        *given = true;
-        return true;
     }
-    if (wsf_cur_accept(c, "size")) {
+    if (repeat || wsf_cur_accept(c, "size")) {
         uint64_t size;
-        if (!wsf_cur_size(c, "a size after 'size' (e.g. 64KiB)", &size)) return false;
+        if (!wsf_cur_size(c,
+                          repeat ? "a size after the pattern (e.g. 64KiB)"
+                                 : "a size after 'size' (e.g. 64KiB)",
+                          &size))
+            return false;
         if (size > (64u << 20)) {
             wsf_cur_error_at(c, &c->toks.tok[c->i - 1], "payload size over the 64MiB limit");
             return false;
         }
-        wsf_buf_reserve(out, size);
-        for (uint64_t k = 0; k < size; k++)
-            wsf_buf_append(out, "x", 1);
+        wsf_buf_reset(&out->pattern);
+        wsf_buf_append(&out->pattern, repeat ? pat->text : "x", repeat ? pat->len : 1);
+        out->len = size;
         *given = true;
         return true;
     }
     return true;
+}
+
+/* Adds what a send step sends (for every member of its set) to the file's
+ * payload bytes, and refuses the step that takes them over the budget. */
+static bool count_sent(parser *p, const wsf_step *st)
+{
+    uint64_t n;
+    if (st->kind == WSF_STEP_SEND)
+        n = st->u.send.payload.len * st->u.send.times;
+    else if (st->kind == WSF_STEP_SEND_RAW)
+        n = st->u.raw.bytes.len;
+    else
+        return true;
+    if (st->set >= 0) n *= p->s->sets[st->set].n;
+    *p->sent += n;
+    if (*p->sent <= WSF_MAX_FILE_PAYLOAD) return true;
+    wsf_cur_error_at(&p->c, p->c.toks.n ? &p->c.toks.tok[0] : NULL,
+                     "the file's payloads add up to more than 1GiB (over its steps, sets, "
+                     "times and cases), the most one file may send");
+    return false;
 }
 
 /* opcode := text | binary | close | ping | pong | continuation | opcode N */
@@ -265,8 +326,9 @@ static bool parse_send(parser *p, wsf_step *st)
             reason = t;
             c->i++;
         }
-        wsf_close_payload(&st->u.send.payload, (int)code, reason ? reason->text : "",
+        wsf_close_payload(&st->u.send.payload.pattern, (int)code, reason ? reason->text : "",
                           reason ? reason->len : 0);
+        st->u.send.payload.len = st->u.send.payload.pattern.len;
     } else {
         bool given;
         if (!parse_payload(p, &st->u.send.payload, &given)) return false;
@@ -400,14 +462,14 @@ static bool add_pattern(parser *p, wsf_expect *e)
     wsf_cursor *c = &p->c;
     const wsf_token *re;
     if (!wsf_cur_regex(c, "a /regular expression/", &re)) return false;
-    e->regexes = wsf_xrealloc(e->regexes, (e->n_patterns + 1) * sizeof *e->regexes);
-    int rc = regcomp(&e->regexes[e->n_patterns], re->text, REG_EXTENDED | REG_NOSUB);
-    if (rc != 0) {
-        char msg[128];
-        regerror(rc, &e->regexes[e->n_patterns], msg, sizeof msg);
+    char msg[256];
+    wsf_rx *rx = wsf_rx_compile(re->text, msg, sizeof msg);
+    if (!rx) {
         wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
         return false;
     }
+    e->regexes = wsf_xrealloc(e->regexes, (e->n_patterns + 1) * sizeof *e->regexes);
+    e->regexes[e->n_patterns] = rx;
     e->patterns = wsf_xrealloc(e->patterns, (e->n_patterns + 1) * sizeof *e->patterns);
     e->patterns[e->n_patterns++] = wsf_xstrdup(re->text);
     return true;
@@ -706,7 +768,7 @@ static bool parse_expect(parser *p, wsf_step *st)
         return parse_within(p, e);
     }
     bool given;
-    wsf_buf_init(&e->payload);
+    wsf_buf_init(&e->payload.pattern);
     const wsf_token *t = wsf_cur_peek(c);
     if (wsf_cur_accept(c, "size")) {
         if (!wsf_cur_size(c, "a size after 'size'", &e->size)) return false;
@@ -902,6 +964,7 @@ static bool parse_statement(parser *p, const char *line, size_t len)
 {
     size_t before = p->s->n_steps;
     if (!parse_statement_body(p, line, len)) return false;
+    if (p->s->n_steps > before && !count_sent(p, &p->s->steps[before])) return false;
     if (p->prefix && (p->s->n_steps == before || !wsf_step_has_conn(&p->s->steps[before]))) {
         wsf_cur_error_at(&p->c, p->prefix,
                          "this statement is about the whole scenario, not one connection (as are "
@@ -1237,7 +1300,8 @@ static bool parse_lines(parser *p, const src_line *lines, size_t from, size_t to
 
 /* One case: the whole file parsed with the matrix's values in vars. */
 static wsf_scenario *parse_case(const char *file, const char *text, const src_line *lines,
-                                size_t n_lines, var *vars, size_t n_vars, char *err, size_t errlen)
+                                size_t n_lines, var *vars, size_t n_vars, uint64_t *sent, char *err,
+                                size_t errlen)
 {
     wsf_scenario *s = wsf_xcalloc(1, sizeof *s);
     s->file = wsf_xstrdup(file);
@@ -1245,7 +1309,7 @@ static wsf_scenario *parse_case(const char *file, const char *text, const src_li
     s->conns = wsf_xcalloc(1, sizeof *s->conns);
     s->conns[0] = wsf_xstrdup("");
     s->n_conns = 1;
-    parser p = {.c = {.file = file, .err = err, .errlen = errlen}, .s = s};
+    parser p = {.c = {.file = file, .err = err, .errlen = errlen}, .s = s, .sent = sent};
     bool ok = parse_lines(&p, lines, 0, n_lines, vars, n_vars);
     int last = n_lines ? lines[n_lines - 1].no : 1;
     if (ok && !s->name) {
@@ -1351,6 +1415,7 @@ int wsf_scenario_parse_cases(const char *file, const char *text, wsf_scenario **
         }
     }
     *out = wsf_xcalloc(n_cases, sizeof **out);
+    uint64_t sent = 0;
     for (size_t ci = 0; ci < n_cases; ci++) {
         var vars[MAX_VARS];
         size_t rest = ci;
@@ -1358,7 +1423,7 @@ int wsf_scenario_parse_cases(const char *file, const char *text, wsf_scenario **
             vars[j] = (var){dims[j].name, dims[j].values[rest % dims[j].n]};
             rest /= dims[j].n;
         }
-        (*out)[ci] = parse_case(file, text, lines, n_lines, vars, n_dims, err, errlen);
+        (*out)[ci] = parse_case(file, text, lines, n_lines, vars, n_dims, &sent, err, errlen);
         if (!(*out)[ci]) {
             for (size_t j = 0; j < ci; j++)
                 wsf_scenario_free((*out)[j]);
@@ -1439,16 +1504,16 @@ void wsf_scenario_free(wsf_scenario *s)
             free_strs(st->u.handshake.omit, st->u.handshake.n_omit);
             break;
         case WSF_STEP_SEND:
-            wsf_buf_free(&st->u.send.payload);
+            wsf_payload_free(&st->u.send.payload);
             break;
         case WSF_STEP_SEND_RAW:
-            wsf_buf_free(&st->u.raw.bytes);
+            wsf_payload_free(&st->u.raw.bytes);
             break;
         case WSF_STEP_EXPECT:
-            wsf_buf_free(&st->u.expect.payload);
+            wsf_payload_free(&st->u.expect.payload);
             wsf_buf_free(&st->u.expect.reason);
             for (size_t k = 0; k < st->u.expect.n_patterns; k++) {
-                regfree(&st->u.expect.regexes[k]);
+                wsf_rx_free(st->u.expect.regexes[k]);
                 free(st->u.expect.patterns[k]);
             }
             free(st->u.expect.regexes);

@@ -7,7 +7,7 @@
 #include "bounds.h"
 #include "util.h"
 #include <stdbool.h>
-#include <regex.h>
+#include "rx.h"
 #include <stdint.h>
 
 typedef enum {
@@ -87,6 +87,30 @@ typedef enum {
 const char *wsf_conn_state_name(wsf_conn_state s);
 int wsf_conn_state_from_name(const char *name); /* -1 if unknown */
 
+/* A payload as the file gives it: len bytes of the pattern over and over (a
+ * string or hex is its own pattern, "size N" is "x" repeated). The file's
+ * description is kept and the bytes are made only when sent or compared, so
+ * a line of a few bytes cannot make the parser hold 64 MiB. */
+typedef struct {
+    wsf_buf pattern; /* empty only when len is 0 */
+    uint64_t len;
+} wsf_payload;
+
+/* A payload of exactly these bytes. */
+void wsf_payload_set(wsf_payload *p, const void *data, size_t len);
+/* Appends its first n bytes (all of it if n is larger) to out. */
+void wsf_payload_build(const wsf_payload *p, uint64_t n, wsf_buf *out);
+/* Its byte at offset i (i < len). */
+uint8_t wsf_payload_at(const wsf_payload *p, uint64_t i);
+/* Whether data is exactly the payload, compared without building it. */
+bool wsf_payload_equals(const wsf_payload *p, const uint8_t *data, size_t len);
+void wsf_payload_free(wsf_payload *p);
+
+/* The payload bytes one file may send in all (over its steps, the members of
+ * sets they act for, times and the cases of its matrix): checked at parse
+ * time, so a short file cannot ask for unbounded work. */
+#define WSF_MAX_FILE_PAYLOAD (1ull << 30)
+
 /* What an expected frame's payload must be. */
 typedef enum {
     WSF_PAYLOAD_ANY,   /* not checked */
@@ -99,8 +123,8 @@ typedef struct {
     int64_t within_us; /* deadline, counted from when the step starts */
     int opcode;        /* FRAME: opcode to match, -1 for any */
     wsf_payload_check payload_check;
-    wsf_buf payload; /* BYTES */
-    uint64_t size;   /* SIZE */
+    wsf_payload payload; /* BYTES */
+    uint64_t size;       /* SIZE */
     /* FRAME with opcode close, FAIL_CONNECTION: */
     int close_code; /* code to match; -1: no code (empty payload); -3: any */
     /* Other codes that are as good ("close 1002|1007"): the RFC allows
@@ -120,9 +144,9 @@ typedef struct {
     bool for_time;   /* ALIVE: for within_us rather than now */
     int exit_status; /* EXITED: -1 for any */
     int signal;      /* KILLED */
-    /* LOG, NO_LOG: POSIX extended regexes, compiled at parse time. */
+    /* LOG, NO_LOG: regexes (docs/regex.md), compiled at parse time. */
     char **patterns;
-    regex_t *regexes;
+    wsf_rx **regexes;
     size_t n_patterns;
     bool until_end; /* NO_LOG: judged when the scenario ends */
     /* STATES: */
@@ -184,13 +208,13 @@ typedef struct {
             bool fin;
             int rsv;
             bool masked;
-            unsigned fragments; /* 1: a single frame */
-            unsigned times;     /* the whole message, this many times */
-            int64_t partial;    /* -1: every byte; else only the first N */
-            wsf_buf payload;    /* for close: code and reason already encoded */
+            unsigned fragments;  /* 1: a single frame */
+            unsigned times;      /* the whole message, this many times */
+            int64_t partial;     /* -1: every byte; else only the first N */
+            wsf_payload payload; /* for close: code and reason already encoded */
         } send;
         struct {
-            wsf_buf bytes;
+            wsf_payload bytes;
         } raw;
         struct {
             uint64_t bytes; /* bytes per tick; 0 turns trickling off */

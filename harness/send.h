@@ -12,5 +12,7 @@ void rc_send_message(run_ctx *c, const send_args *s);
 /* The peer sends a Close with this code (-1: an empty payload), as a
  * well-behaved client would, and puts it on the timeline. */
 void rc_send_close(run_ctx *c, int code);
+/* The peer sends these bytes as they are (a raw step) and notes them. */
+void rc_send_raw(run_ctx *c, const wsf_payload *bytes);
 
 #endif

@@ -25,8 +25,7 @@ static bool frame_matches(const wsf_expect *e, const wsf_rx_frame *f)
     }
     if (e->payload_check == WSF_PAYLOAD_SIZE) return f->payload.len == e->size;
     if (e->payload_check == WSF_PAYLOAD_BYTES)
-        return f->payload.len == e->payload.len &&
-               memcmp(f->payload.data, e->payload.data, e->payload.len) == 0;
+        return wsf_payload_equals(&e->payload, f->payload.data, f->payload.len);
     return true;
 }
 
@@ -338,10 +337,7 @@ void rc_run_step(run_ctx *c, const wsf_step *st)
         break;
     case WSF_STEP_SEND_RAW:
         if (!peer_can_observe(c, st)) break;
-        wsf_timeline_add_conn(&c->res->tl, c->peer->conn, WSF_EV_BYTES, WSF_DIR_OUT, "raw",
-                              "%zu raw bytes", st->u.raw.bytes.len);
-        wsf_peer_send(c->peer, st->u.raw.bytes.data, st->u.raw.bytes.len);
-        c->peer->frame_cut = true;
+        rc_send_raw(c, &st->u.raw.bytes);
         break;
     case WSF_STEP_RST:
         wsf_peer_rst(c->peer);

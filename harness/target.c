@@ -265,14 +265,14 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
             const wsf_token *re;
             if (!wsf_cur_regex(c, "a /regular expression/ after 'log'", &re)) return false;
             if (t->ready_pattern) {
-                regfree(&t->ready_re);
+                wsf_rx_free(t->ready_re);
+                t->ready_re = NULL;
                 free(t->ready_pattern);
                 t->ready_pattern = NULL;
             }
-            int rc = regcomp(&t->ready_re, re->text, REG_EXTENDED | REG_NOSUB);
-            if (rc != 0) {
-                char msg[128];
-                regerror(rc, &t->ready_re, msg, sizeof msg);
+            char msg[256];
+            t->ready_re = wsf_rx_compile(re->text, msg, sizeof msg);
+            if (!t->ready_re) {
                 wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
                 return false;
             }
@@ -321,22 +321,20 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         if (wsf_cur_accept(c, "level")) {
             const wsf_token *re;
             if (!wsf_cur_regex(c, "a /regular expression/ after 'level'", &re)) return false;
-            regex_t compiled;
-            int rc = regcomp(&compiled, re->text, REG_EXTENDED);
-            if (rc != 0) {
-                char msg[128];
-                regerror(rc, &compiled, msg, sizeof msg);
+            char msg[256];
+            wsf_rx *compiled = wsf_rx_compile(re->text, msg, sizeof msg);
+            if (!compiled) {
                 wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
                 return false;
             }
-            if (compiled.re_nsub < 1) {
-                regfree(&compiled);
+            if (wsf_rx_groups(compiled) < 1) {
+                wsf_rx_free(compiled);
                 wsf_cur_error_at(c, re,
                                  "expected a group ( ) around the level word in /%s/, found none",
                                  re->text);
                 return false;
             }
-            if (t->level_pattern) regfree(&t->level_re);
+            wsf_rx_free(t->level_re);
             free(t->level_pattern);
             t->level_re = compiled;
             t->level_pattern = wsf_xstrdup(re->text);
@@ -495,9 +493,9 @@ wsf_target *wsf_target_load(const char *file, char *err, size_t errlen)
 void wsf_target_free(wsf_target *t)
 {
     if (!t) return;
-    if (t->ready_pattern) regfree(&t->ready_re);
+    wsf_rx_free(t->ready_re);
     free(t->ready_pattern);
-    if (t->level_pattern) regfree(&t->level_re);
+    wsf_rx_free(t->level_re);
     free(t->level_pattern);
     for (size_t i = 0; i < t->n_env; i++)
         free(t->env[i]);

@@ -7,7 +7,7 @@
 #include "handshake.h"
 #include "logmatch.h"
 
-#include <regex.h>
+#include "rx.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -35,14 +35,14 @@ typedef struct {
     char *url;     /* unexpanded */
     wsf_ready_kind ready;
     char *ready_pattern; /* WSF_READY_LOG: the regex source */
-    regex_t ready_re;
+    wsf_rx *ready_re;
     int64_t ready_within_us;
     int stop_signal;       /* sent to the target's process group */
     int64_t stop_grace_us; /* then SIGKILL */
     wsf_signal_to signal_to;
     wsf_log_streams log;
     char *level_pattern; /* "log level /RE/": its first group is a record's level word */
-    regex_t level_re;
+    wsf_rx *level_re;
     char **env; /* "NAME=value", added to the environment */
     size_t n_env;
     wsf_known *known;    /* scenarios this target is known to fail */

@@ -20,9 +20,11 @@
  * Levels
  * ------------------------------------------------------------------------ */
 
-static void check_level(const char *line, const regex_t *re, const char *want)
+static void check_level(const char *line, const wsf_rx *re, const char *want)
 {
-    const char *got = wsf_log_level_name(wsf_log_level_of(line, re));
+    bool gave_up = false;
+    const char *got = wsf_log_level_name(wsf_log_level_of(line, re, &gave_up));
+    CU_ASSERT_FALSE(gave_up);
     CU_ASSERT_STRING_EQUAL(got, want);
     if (strcmp(got, want)) fprintf(stderr, "\n  line: %s\n  got: %s, want: %s\n", line, got, want);
 }
@@ -93,21 +95,34 @@ static void test_level_forms(void)
 
 static void test_level_regex(void)
 {
-    regex_t re;
+    char err[256];
+    wsf_rx *re = wsf_rx_compile("^[^|]*\\|([A-Z])\\|", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(re);
     /* A server that prints "<time> |W| message". */
-    CU_ASSERT_EQUAL(regcomp(&re, "^[^|]*\\|([A-Z])\\|", REG_EXTENDED), 0);
-    check_level("12:00:00 |D| Traceback (most recent call last):", &re, "debug");
-    check_level("12:00:00 |W| slow client", &re, "warning");
+    check_level("12:00:00 |D| Traceback (most recent call last):", re, "debug");
+    check_level("12:00:00 |W| slow client", re, "warning");
     /* The regex matches but its word is no level: unknown, not a guess. */
-    check_level("12:00:00 |Q| odd", &re, "unknown");
+    check_level("12:00:00 |Q| odd", re, "unknown");
     /* It does not match: the common forms still apply. */
-    check_level("DEBUG:x:y", &re, "debug");
-    check_level("plain words", &re, "unknown");
-    regfree(&re);
+    check_level("DEBUG:x:y", re, "debug");
+    check_level("plain words", re, "unknown");
+    wsf_rx_free(re);
     /* The regex wins over the common forms. */
-    CU_ASSERT_EQUAL(regcomp(&re, "sev=([a-z]+)", REG_EXTENDED), 0);
-    check_level("ERROR:x: sev=debug", &re, "debug");
-    regfree(&re);
+    re = wsf_rx_compile("sev=([a-z]+)", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(re);
+    check_level("ERROR:x: sev=debug", re, "debug");
+    wsf_rx_free(re);
+    /* A level pattern that gives up on a line says so, and the common forms
+     * are read instead. */
+    re = wsf_rx_compile("^(a|aa)+$", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(re);
+    char line[200];
+    memset(line, 'a', 60);
+    strcpy(line + 60, "b ERROR: x");
+    bool gave_up = false;
+    CU_ASSERT_EQUAL(wsf_log_level_of(line, re, &gave_up), WSF_LOG_ERROR);
+    CU_ASSERT_TRUE(gave_up);
+    wsf_rx_free(re);
 }
 
 static void test_level_words(void)
@@ -141,7 +156,7 @@ static void test_level_words(void)
  * numbers from 1). Lines are read 1 ms apart, as one write of a logger
  * would be, unless a line starts with "@", which means "read 1 s later". */
 typedef struct {
-    const regex_t *level_re;
+    const wsf_rx *level_re;
     const wsf_patterns *ignore;
     bool teardown;
 } reading;
@@ -419,9 +434,10 @@ static void test_level_regex_records(void)
 {
     /* txaio prints no level; a target file that knows its own format can
      * say where the level is, here for a made-up one. */
-    regex_t re;
-    CU_ASSERT_EQUAL(regcomp(&re, "^[0-9T:-]+ \\[([a-z]+)\\]", REG_EXTENDED), 0);
-    reading how = {.level_re = &re};
+    char err[256];
+    wsf_rx *re = wsf_rx_compile("^[0-9T:-]+ \\[([a-z]+)\\]", err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(re);
+    reading how = {.level_re = re};
     check_records("regex",
                   "2026-12-02T05:07:59 [debug] dropping connection\n"
                   "Traceback (most recent call last):\n"
@@ -431,7 +447,7 @@ static void test_level_regex_records(void)
                   "2 records\n"
                   "L1 debug noted /Traceback/ at L2\n"
                   "L4 error fails /Traceback/ at L4\n");
-    regfree(&re);
+    wsf_rx_free(re);
 }
 
 static CU_TestInfo tests[] = {
