@@ -36,6 +36,11 @@ int wsf_patterns_add(wsf_patterns *ps, const char *src, char *err, size_t errlen
         snprintf(err, errlen, "bad regular expression /%s/: %s", src, msg);
         return -1;
     }
+    if (!wsf_rx_budget(re, &ps->rx_bytes, msg, sizeof msg)) {
+        wsf_rx_free(re);
+        snprintf(err, errlen, "%s", msg);
+        return -1;
+    }
     ps->p = wsf_xrealloc(ps->p, (ps->n + 1) * sizeof *ps->p);
     ps->p[ps->n].src = wsf_xstrdup(src);
     ps->p[ps->n].re = re;
@@ -53,6 +58,7 @@ void wsf_patterns_free(wsf_patterns *ps)
     free(ps->p);
     ps->p = NULL;
     ps->n = 0;
+    ps->rx_bytes = 0;
 }
 
 const wsf_pattern *wsf_patterns_match(const wsf_patterns *ps, const char *line,

@@ -20,6 +20,7 @@ typedef struct {
 typedef struct {
     wsf_pattern *p;
     size_t n;
+    size_t rx_bytes; /* compiled, against WSF_RX_FILE_BUDGET */
 } wsf_patterns;
 
 /* Compiles src (docs/regex.md) and appends it; -1 with the reason. */

@@ -112,6 +112,21 @@ static void translate_gnu(const char *src, size_t len, wsf_buf *out)
     }
 }
 
+bool wsf_rx_budget(const wsf_rx *rx, size_t *used, char *err, size_t errlen)
+{
+    size_t n = 0;
+    pcre2_pattern_info(rx->code, PCRE2_INFO_SIZE, &n);
+    if (n > WSF_RX_FILE_BUDGET - *used) {
+        snprintf(err, errlen,
+                 "the file's patterns compile to more than %uMiB (this one takes %zu bytes, "
+                 "%zu before it)",
+                 WSF_RX_FILE_BUDGET >> 20, n, *used);
+        return false;
+    }
+    *used += n;
+    return true;
+}
+
 wsf_rx *wsf_rx_compile(const char *src, char *err, size_t errlen)
 {
     size_t len = strlen(src);

@@ -30,6 +30,15 @@ void wsf_rx_free(wsf_rx *rx);
 /* The number of capturing groups. */
 unsigned wsf_rx_groups(const wsf_rx *rx);
 
+/* Compiled bytes the patterns of one scenario or target file may take: one
+ * pattern is capped by its length, but a repeat block, a matrix or a long
+ * target file of big ones would add up to gigabytes (50,000 passes of
+ * /((ab|cd)(ef|gh)){1000}/ took 2.2 GB to --list). */
+#define WSF_RX_FILE_BUDGET (16u << 20)
+/* Adds rx's compiled size to *used: false, with the reason in err, when that
+ * goes past WSF_RX_FILE_BUDGET. */
+bool wsf_rx_budget(const wsf_rx *rx, size_t *used, char *err, size_t errlen);
+
 typedef enum {
     WSF_RX_NO_MATCH,
     WSF_RX_MATCH,

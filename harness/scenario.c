@@ -25,6 +25,7 @@ typedef struct {
     int set;
     const wsf_token *prefix; /* the "name:" token, NULL without one */
     uint64_t *sent;          /* the payload bytes the file sends so far, all cases */
+    size_t *rx_bytes;        /* the file's compiled patterns so far, all cases */
 } parser;
 
 static void free_strs(char **a, size_t n);
@@ -466,6 +467,11 @@ static bool add_pattern(parser *p, wsf_expect *e)
     wsf_rx *rx = wsf_rx_compile(re->text, msg, sizeof msg);
     if (!rx) {
         wsf_cur_error_at(c, re, "bad regular expression: %s", msg);
+        return false;
+    }
+    if (!wsf_rx_budget(rx, p->rx_bytes, msg, sizeof msg)) {
+        wsf_rx_free(rx);
+        wsf_cur_error_at(c, re, "%s", msg);
         return false;
     }
     e->regexes = wsf_xrealloc(e->regexes, (e->n_patterns + 1) * sizeof *e->regexes);
@@ -1300,8 +1306,8 @@ static bool parse_lines(parser *p, const src_line *lines, size_t from, size_t to
 
 /* One case: the whole file parsed with the matrix's values in vars. */
 static wsf_scenario *parse_case(const char *file, const char *text, const src_line *lines,
-                                size_t n_lines, var *vars, size_t n_vars, uint64_t *sent, char *err,
-                                size_t errlen)
+                                size_t n_lines, var *vars, size_t n_vars, uint64_t *sent,
+                                size_t *rx_bytes, char *err, size_t errlen)
 {
     wsf_scenario *s = wsf_xcalloc(1, sizeof *s);
     s->file = wsf_xstrdup(file);
@@ -1309,7 +1315,10 @@ static wsf_scenario *parse_case(const char *file, const char *text, const src_li
     s->conns = wsf_xcalloc(1, sizeof *s->conns);
     s->conns[0] = wsf_xstrdup("");
     s->n_conns = 1;
-    parser p = {.c = {.file = file, .err = err, .errlen = errlen}, .s = s, .sent = sent};
+    parser p = {.c = {.file = file, .err = err, .errlen = errlen},
+                .s = s,
+                .sent = sent,
+                .rx_bytes = rx_bytes};
     bool ok = parse_lines(&p, lines, 0, n_lines, vars, n_vars);
     int last = n_lines ? lines[n_lines - 1].no : 1;
     if (ok && !s->name) {
@@ -1416,6 +1425,7 @@ int wsf_scenario_parse_cases(const char *file, const char *text, wsf_scenario **
     }
     *out = wsf_xcalloc(n_cases, sizeof **out);
     uint64_t sent = 0;
+    size_t rx_bytes = 0; /* over every case of the file */
     for (size_t ci = 0; ci < n_cases; ci++) {
         var vars[MAX_VARS];
         size_t rest = ci;
@@ -1423,7 +1433,8 @@ int wsf_scenario_parse_cases(const char *file, const char *text, wsf_scenario **
             vars[j] = (var){dims[j].name, dims[j].values[rest % dims[j].n]};
             rest /= dims[j].n;
         }
-        (*out)[ci] = parse_case(file, text, lines, n_lines, vars, n_dims, &sent, err, errlen);
+        (*out)[ci] =
+            parse_case(file, text, lines, n_lines, vars, n_dims, &sent, &rx_bytes, err, errlen);
         if (!(*out)[ci]) {
             for (size_t j = 0; j < ci; j++)
                 wsf_scenario_free((*out)[j]);

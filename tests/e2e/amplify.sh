@@ -85,6 +85,17 @@ printf 'scenario "s"\nconnect\nexpect log /a%s/ within 1s\n' "$plus" >plus.wsf
 list_within 2 51200 plus.wsf
 assert_contains out.txt "plus.wsf:3:12: bad regular expression: quantifier does not follow a repeatable item at offset 3"
 
+# Patterns add up per file: a repeat block (or a long target file) of a big
+# one compiles to gigabytes one by one; the one past 16 MiB is refused.
+printf 'scenario "many"\nconnect\nrepeat 50000\nexpect no log /((ab|cd)(ef|gh)){1000}/\nend\n' >many.wsf
+list_within 2 102400 many.wsf
+assert_contains out.txt "many.wsf:4:15: the file's patterns compile to more than 16MiB (this one takes"
+target many.target listening ready
+for _ in $(seq 400); do echo 'alarm log /((ab|cd)(ef|gh)){1000}/' >>many.target; done
+expect_rc 2 "$WSFAULT" run --target many.target --results r.json s.wsf
+assert_contains out.txt "many.target:"
+assert_contains out.txt ": the file's patterns compile to more than 16MiB"
+
 # A pattern that backtracks without end gives up on the line made for it:
 # the scenario is an error naming the pattern, not a failure (nor a pass).
 target echo.target listening "$aab"
