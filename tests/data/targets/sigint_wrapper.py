@@ -11,7 +11,8 @@ import signal
 import subprocess
 import sys
 
-child = subprocess.Popen([sys.argv[1], "--port", sys.argv[2]])
+# The handlers are in place before the child starts: its ready line is what
+# lets the scenario send SIGINT, which must not come before them.
 if len(sys.argv) > 4 and sys.argv[3] == "--raise":
     name = sys.argv[4]
 
@@ -33,4 +34,5 @@ if len(sys.argv) > 3 and sys.argv[3] == "--interleave":
         os.kill(os.getpid(), signal.SIGINT)
 
     signal.signal(signal.SIGINT, interleaved)
+child = subprocess.Popen([sys.argv[1], "--port", sys.argv[2]])
 child.wait()
