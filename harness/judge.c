@@ -735,15 +735,21 @@ static bool is_exception_line(const char *line)
 static bool python_sigint(run_ctx *c, const alarm_reader *a)
 {
     const wsf_runner *r = c->r;
-    if (!c->sigint_us || r->lines[a->first].abs_us < c->sigint_us) return false;
-    if (is_keyboard_interrupt(r->lines[a->last].text)) return true;
+    if (!c->sigint_us) return false;
     /* Another process of the target's group writing to the same pipe (the
      * server a Python wrapper runs, closing its connections on the same
      * SIGINT) can put its lines before and in the middle of the traceback:
-     * the traceback then starts inside a record of the other's and ends in
-     * a later one. Its own last line is looked for past them. */
+     * the traceback then starts inside a record of the other's, begun before
+     * the SIGINT when its last line came less than WSF_RECORD_GAP_US before
+     * the traceback, and ends in a later one. What must follow the SIGINT is
+     * the traceback itself; its own last line is looked for past the
+     * other's lines. */
     long start = a->ra.hit >= 0 ? a->ra.hit : a->first;
-    if (strncmp(r->lines[start].text, "Traceback (most recent call last):", 34)) return false;
+    bool traceback = !strncmp(r->lines[start].text, "Traceback (most recent call last):", 34);
+    if (!traceback) start = a->first;
+    if (r->lines[start].abs_us < c->sigint_us) return false;
+    if (is_keyboard_interrupt(r->lines[a->last].text)) return true;
+    if (!traceback) return false;
     wsf_log_streams stream = r->lines[start].stream;
     for (size_t i = (size_t)start + 1, seen = 0; i < r->n_lines && seen < 1000; i++) {
         const struct wsf_line *l = &r->lines[i];
