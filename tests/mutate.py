@@ -200,9 +200,10 @@ def try_mutant(m, src, build):
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
-        rc, _ = run(["cmake", "--build", build, "-j2"], build, 600)
+        rc, out = run(["cmake", "--build", build, "-j2"], build, 600)
         if rc != 0:
-            return "invalid", ""
+            errors = [l for l in out.splitlines() if "error" in l]
+            return "invalid", (errors[0] if errors else out.strip()[-200:]).strip()
         rc, out = run(["ctest", "-j2", "-R", QUICK, "--timeout", "60"], build, 900)
         if rc != 0:
             return "killed", first_failure(out)
