@@ -176,9 +176,11 @@ def prepare(work):
         ignore = shutil.ignore_patterns(".git", "build", "build-*")
         shutil.copytree(ROOT, src, ignore=ignore, symlinks=True)
     else:
-        # A resumed run: the copy's harness/ matches the real tree again.
-        for name in os.listdir(os.path.join(ROOT, "harness")):
-            shutil.copy2(os.path.join(ROOT, "harness", name), os.path.join(src, "harness", name))
+        # A resumed run: the copy matches the real tree again (harness/,
+        # and the tests, which may have grown since).
+        for part in ("harness", "tests"):
+            shutil.copytree(os.path.join(ROOT, part), os.path.join(src, part),
+                            dirs_exist_ok=True)
     rc, out = run(["cmake", "-S", src, "-B", build, "-DWSF_WERROR=ON"], work, 300)
     if rc == 0:
         rc, out = run(["cmake", "--build", build, "-j2"], work, 900)
@@ -233,6 +235,8 @@ def main():
     ap.add_argument("--mutants", default="", help="a JSON list of mutants to run instead")
     ap.add_argument("--out", default="", help="JSON summary, rewritten after each mutant")
     ap.add_argument("--work", default="", help="scratch folder (kept, so a run resumes)")
+    ap.add_argument("--retry-survivors", action="store_true",
+                    help="on resuming, try the survivors of --out again (after new tests)")
     ap.add_argument("--min-rate", type=float, default=0.0,
                     help="exit 1 when the kill rate (%%) is below this")
     args = ap.parse_args()
@@ -264,6 +268,8 @@ def main():
     if args.out and os.path.exists(args.out):
         with open(args.out, encoding="utf-8") as f:
             done = {r["id"]: r for r in json.load(f).get("results", [])}
+        if args.retry_survivors:
+            done = {k: r for k, r in done.items() if r["status"] != "survived"}
     src, build = prepare(work)
     results = []
     started = time.time()
