@@ -192,7 +192,9 @@ def prepare(work):
     return src, build
 
 
-def try_mutant(m, src, build):
+def try_mutant(m, src, build, full):
+    """Builds one mutant and runs the quick subset on it (full: the whole
+    fast suite instead). Returns its status and the first failure."""
     path = os.path.join(src, m["file"])
     with open(path, encoding="utf-8") as f:
         original = f.read()
@@ -206,13 +208,11 @@ def try_mutant(m, src, build):
         if rc != 0:
             errors = [l for l in out.splitlines() if "error" in l]
             return "invalid", (errors[0] if errors else out.strip()[-200:]).strip()
-        rc, out = run(["ctest", "-j2", "-R", QUICK, "--timeout", "60"], build, 900)
-        if rc != 0:
-            return "killed", first_failure(out)
+        if not full:
+            rc, out = run(["ctest", "-j2", "-R", QUICK, "--timeout", "60"], build, 900)
+            return ("killed", first_failure(out)) if rc != 0 else ("passed-quick", "")
         rc, out = run(["ctest", "-j2", "-LE", FULL_EXCLUDE, "--timeout", "120"], build, 1800)
-        if rc != 0:
-            return "killed", first_failure(out)
-        return "survived", ""
+        return ("killed", first_failure(out)) if rc != 0 else ("survived", "")
     finally:
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)
@@ -271,22 +271,24 @@ def main():
         if args.retry_survivors:
             done = {k: r for k, r in done.items() if r["status"] != "survived"}
     src, build = prepare(work)
-    results = []
     started = time.time()
-    for i, m in enumerate(mutants, 1):
-        mid = mutant_id(m)
-        if mid in done:
-            results.append(done[mid])
-            continue
-        t0 = time.time()
-        status, why = try_mutant(m, src, build)
-        r = dict(m, id=mid, status=status, why=why, seconds=round(time.time() - t0, 1))
-        results.append(r)
-        print("[%d/%d] %-8s %s:%d: %s -> %s" % (i, len(mutants), status, m["file"], m["line"],
-                                                m["original"].strip(), m["mutated"].strip()),
-              flush=True)
-        if args.out:
-            write_summary(args.out, results, started)
+    # First every mutant against the quick subset, then those it did not
+    # kill against the whole fast suite: a cut-off run has tried them all.
+    results = [done.get(mutant_id(m)) for m in mutants]
+    for phase, full in (("quick", False), ("full", True)):
+        for i, m in enumerate(mutants):
+            r = results[i]
+            if (r is not None and not full) or (full and r["status"] != "passed-quick"):
+                continue
+            t0 = time.time()
+            status, why = try_mutant(m, src, build, full)
+            results[i] = dict(m, id=mutant_id(m), status=status, why=why,
+                              seconds=round(time.time() - t0, 1))
+            print("[%s %d/%d] %-12s %s:%d: %s -> %s" % (
+                phase, i + 1, len(mutants), status, m["file"], m["line"],
+                m["original"].strip(), m["mutated"].strip()), flush=True)
+            if args.out:
+                write_summary(args.out, [r for r in results if r], started)
     summary = write_summary(args.out, results, started) if args.out else summarize(results, started)
     print("killed %d, survived %d, invalid %d; kill rate %d/%d = %.1f %%" % (
         summary["killed"], summary["survived"], summary["invalid"], summary["killed"],
