@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The quick subset: the unit tests and the e2e tests that finish in seconds.
 QUICK = (r"^(unit\..*|e2e\.(cli|bad-scenarios|fail-verdict|alarms|levels|"
-         r"teardown|connections|handshake-options|handshake-accept|never-ready))$")
+         r"teardown|connections|handshake-options|handshake-accept|descriptions|never-ready))$")
 # The whole fast suite, for survivors of the quick subset.
 FULL_EXCLUDE = "zoo|real|fuzz|mutation|hostile"
 
