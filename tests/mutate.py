@@ -168,6 +168,24 @@ def run(cmd, cwd, timeout):
         return -1, "timeout"
 
 
+def sync(real, copy):
+    for folder, _, names in os.walk(real):
+        there = os.path.join(copy, os.path.relpath(folder, real))
+        os.makedirs(there, exist_ok=True)
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as f:
+                want = f.read()
+            target = os.path.join(there, name)
+            have = None
+            if os.path.exists(target):
+                with open(target, "rb") as f:
+                    have = f.read()
+            if have != want:
+                with open(target, "wb") as f:
+                    f.write(want)
+                shutil.copymode(os.path.join(folder, name), target)
+
+
 def prepare(work):
     """A copy of the tree (without builds or git) and its build folder."""
     src = os.path.join(work, "src")
@@ -177,10 +195,11 @@ def prepare(work):
         shutil.copytree(ROOT, src, ignore=ignore, symlinks=True)
     else:
         # A resumed run: the copy matches the real tree again (harness/,
-        # and the tests, which may have grown since).
+        # and the tests, which may have grown since). A file is rewritten
+        # only when it differs, and then gets a new time, so that the build
+        # sees it even where the run before was cut off with it mutated.
         for part in ("harness", "tests"):
-            shutil.copytree(os.path.join(ROOT, part), os.path.join(src, part),
-                            dirs_exist_ok=True)
+            sync(os.path.join(ROOT, part), os.path.join(src, part))
     rc, out = run(["cmake", "-S", src, "-B", build, "-DWSF_WERROR=ON"], work, 300)
     if rc == 0:
         rc, out = run(["cmake", "--build", build, "-j2"], work, 900)
