@@ -228,9 +228,11 @@ def try_mutant(m, src, build, full):
             errors = [l for l in out.splitlines() if "error" in l]
             return "invalid", (errors[0] if errors else out.strip()[-200:]).strip()
         if not full:
-            rc, out = run(["ctest", "-j2", "-R", QUICK, "--timeout", "60"], build, 900)
+            rc, out = run(["ctest", "-j2", "--stop-on-failure", "-R", QUICK, "--timeout", "60"],
+                          build, 900)
             return ("killed", first_failure(out)) if rc != 0 else ("passed-quick", "")
-        rc, out = run(["ctest", "-j2", "-LE", FULL_EXCLUDE, "--timeout", "120"], build, 1800)
+        rc, out = run(["ctest", "-j2", "--stop-on-failure", "-LE", FULL_EXCLUDE, "--timeout", "120"],
+                      build, 1800)
         return ("killed", first_failure(out)) if rc != 0 else ("survived", "")
     finally:
         with open(path, "w", encoding="utf-8") as f:
