@@ -235,8 +235,29 @@ def try_mutant(m, src, build, full):
                       build, 1800)
         return ("killed", first_failure(out)) if rc != 0 else ("survived", "")
     finally:
+        reap(os.path.dirname(src) + "/")
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)
+
+
+def reap(work):
+    """Ends what a mutant's tests left behind: a mutant that ignores
+    SIGTERM outlives the ctest timeout that ended its test script. Only
+    processes whose command line names this run's scratch folder, never
+    this script itself."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if work in cmd and "mutate.py" not in cmd:
+            try:
+                os.kill(int(pid), 9)
+            except OSError:
+                pass
 
 
 def first_failure(out):
