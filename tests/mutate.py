@@ -12,7 +12,7 @@ scratch folder, and each mutated file is written back to its original text
 after its run.
 
   python3 tests/mutate.py [--list] [--per-file N] [--seed S] [--max N]
-                          [--files a.c,b.c] [--mutants FILE.json] [--out FILE]
+                          [--files a.c,b.c] [--mutants FILE.json] [--out FILE] [--summary]
                           [--work DIR] [--min-rate PERCENT]
 
 Equivalent mutants (no behaviour can tell them apart) are listed with a
@@ -282,6 +282,8 @@ def main():
     ap.add_argument("--work", default="", help="scratch folder (kept, so a run resumes)")
     ap.add_argument("--retry-survivors", action="store_true",
                     help="on resuming, try the survivors of --out again (after new tests)")
+    ap.add_argument("--summary", action="store_true",
+                    help="print the summary of --out (a run so far) and stop")
     ap.add_argument("--min-rate", type=float, default=0.0,
                     help="exit 1 when the kill rate (%%) is below this")
     args = ap.parse_args()
@@ -307,6 +309,10 @@ def main():
         print("%d mutants over %d files" % (len(mutants), len({m["file"] for m in mutants})))
         return 0
 
+    if args.summary:
+        with open(args.out, encoding="utf-8") as f:
+            report(json.load(f)["results"], time.time())
+        return 0
     work = args.work or os.path.join(ROOT, "build-mutate")
     os.makedirs(work, exist_ok=True)
     done = {}
@@ -334,25 +340,38 @@ def main():
                 m["original"].strip(), m["mutated"].strip()), flush=True)
             if args.out:
                 write_summary(args.out, [r for r in results if r], started)
-    summary = write_summary(args.out, results, started) if args.out else summarize(results, started)
+    done = [r for r in results if r]
+    if args.out:
+        write_summary(args.out, done, started)
+    summary = report(done, started)
+    return 1 if summary["rate"] < args.min_rate else 0
+
+
+def report(results, started):
+    """Prints the kill rate and every survivor; returns the summary."""
+    summary = summarize(results, started)
     print("killed %d, survived %d, invalid %d; kill rate %d/%d = %.1f %%" % (
         summary["killed"], summary["survived"], summary["invalid"], summary["killed"],
         summary["valid"], summary["rate"]))
+    if summary["quick_only"]:
+        print("not yet counted: %d passed the quick subset and still wait for the fast suite"
+              % summary["quick_only"])
     for r in results:
-        if r["status"] == "survived":
-            print("survived: %s:%d: %s -> %s" % (r["file"], r["line"], r["original"].strip(),
-                                                r["mutated"].strip()))
-    return 1 if summary["rate"] < args.min_rate else 0
+        if r["status"] in ("survived", "passed-quick"):
+            print("%s: %s:%d: %s -> %s" % (r["status"], r["file"], r["line"],
+                                          r["original"].strip(), r["mutated"].strip()))
+    return summary
 
 
 def summarize(results, started):
     killed = sum(r["status"] == "killed" for r in results)
     survived = sum(r["status"] == "survived" for r in results)
     invalid = sum(r["status"] == "invalid" for r in results)
+    quick_only = sum(r["status"] == "passed-quick" for r in results)
     valid = killed + survived
     return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": " ".join(sys.argv), "killed": killed, "survived": survived,
-            "invalid": invalid, "valid": valid,
+            "invalid": invalid, "quick_only": quick_only, "valid": valid,
             "rate": 100.0 * killed / valid if valid else 0.0,
             "seconds": round(time.time() - started), "results": results}
 
