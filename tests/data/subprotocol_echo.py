@@ -13,6 +13,9 @@ what wsfault sent. Modes (--mode):
                    request offers: a client MUST fail that (RFC 6455 4.1).
   wrong-extension  as echo, but the 101 also selects permessage-deflate,
                    an extension the request did not offer (same rule).
+  wrong-accept     as echo, but the 101's Sec-WebSocket-Accept is the key of
+                   another request: a client MUST fail it (RFC 6455 4.1).
+  no-accept        as echo, but the 101 has no Sec-WebSocket-Accept at all.
   traceback-on-close
                    as echo (without the subprotocol too), but a Close makes
                    it print a Python traceback at ERROR: a server that logs
@@ -81,9 +84,13 @@ async def serve(reader, writer, mode):
     log(f"offered: {', '.join(offered) or 'none'}")
     key = headers.get("sec-websocket-key", "").encode()
     accept = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
+    if mode == "wrong-accept":
+        # RFC 6455's own example key: a right answer, to another request.
+        accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
     speaks = PROTOCOL in offered
-    answer = ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-              f"Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n")
+    answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    if mode != "no-accept":
+        answer += f"Sec-WebSocket-Accept: {accept}\r\n"
     if mode == "wrong-protocol":
         answer += "Sec-WebSocket-Protocol: not-offered\r\n"
     elif speaks:
@@ -116,7 +123,8 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--mode", default="echo",
-                    choices=("echo", "wrong-protocol", "wrong-extension", "traceback-on-close"))
+                    choices=("echo", "wrong-protocol", "wrong-extension", "wrong-accept",
+                             "no-accept", "traceback-on-close"))
     args = ap.parse_args()
     server = await asyncio.start_server(lambda r, w: serve(r, w, args.mode), "127.0.0.1",
                                         args.port)

@@ -12,6 +12,8 @@ expect_rc 2 "$WSFAULT" storm --target "$LWS" --faults rst=2,boom=1
 assert_contains out.txt "unknown kind 'boom'"
 expect_rc 2 "$WSFAULT" storm --target "$LWS" --concurrency 0
 expect_rc 2 "$WSFAULT" storm --target "$LWS" --duration 10
+expect_rc 2 "$WSFAULT" storm --target "$LWS" --seed abc
+assert_contains out.txt "wsfault: --seed abc: expected a number"
 expect_rc 0 "$WSFAULT" storm --help
 assert_contains out.txt "--faults LIST"
 

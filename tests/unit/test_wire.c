@@ -622,6 +622,89 @@ static void test_facts_of_ports(void)
     CU_ASSERT_EQUAL(out.first_fin_t[1], -1);
 }
 
+/* ---------------------------------------------------------------------------
+ * An RST alone
+ * ------------------------------------------------------------------------ */
+
+/* A reset with no ACK bit, as a target sends to a segment of a connection it
+ * no longer has: IPv4 in DLT_RAW, 40 bytes, target port 9000 to 40000. */
+static void test_rst_only(void)
+{
+    uint8_t f[40] = {0};
+    f[0] = 0x45;       /* IPv4, IHL 5 */
+    f[3] = 40;         /* total length */
+    f[8] = 64;         /* TTL */
+    f[9] = 6;          /* TCP */
+    f[20] = 9000 >> 8; /* source port: the target's */
+    f[21] = 9000 & 0xff;
+    f[22] = 40000 >> 8;
+    f[23] = 40000 & 0xff;
+    f[24] = 0x12; /* sequence 0x12345678 */
+    f[25] = 0x34;
+    f[26] = 0x56;
+    f[27] = 0x78;
+    f[32] = 5 << 4; /* data offset 5 words */
+    f[33] = RST;    /* RST and nothing else; window 0 */
+    wsf_wire_pkt p;
+    REQUIRE(decode_n(f, sizeof f, DLT_RAW, 9000, &p) == 0);
+    CU_ASSERT_EQUAL(p.flags, RST);
+    CU_ASSERT_FALSE(p.flags & ACK);
+    CU_ASSERT_TRUE(p.from_target);
+    CU_ASSERT_EQUAL(p.sport, 9000);
+    CU_ASSERT_EQUAL(p.dport, 40000);
+    CU_ASSERT_EQUAL(p.seq, 0x12345678u);
+    CU_ASSERT_EQUAL(p.window, 0);
+    CU_ASSERT_EQUAL(p.payload_len, 0);
+    /* Seen from the peer's port, the same packet is the peer's. */
+    REQUIRE(decode_n(f, sizeof f, DLT_RAW, 40000, &p) == 0);
+    CU_ASSERT_FALSE(p.from_target);
+    /* Not the target's port at all: refused. */
+    CU_ASSERT_EQUAL(decode_n(f, sizeof f, DLT_RAW, 9001, &p), -1);
+end:;
+}
+
+/* A connection has ended when either side reset it (an RST alone is
+ * enough), or when both sides sent a FIN; one FIN is a half-close. */
+static void test_all_ended(void)
+{
+    static wsf_wire_facts w; /* large: not on the stack */
+    wsf_wire_facts_init(&w);
+    CU_ASSERT_TRUE(wsf_wire_facts_all_ended(&w)); /* nothing seen */
+    struct wsf_flow rst = {.port = 1000,
+                           .from_target = true,
+                           .seen = true,
+                           .first_fin_t = -1,
+                           .first_rst_t = 5,
+                           .first_zero_window_t = -1,
+                           .packets = 1};
+    w.flows[0] = rst;
+    CU_ASSERT_TRUE(wsf_wire_facts_all_ended(&w));
+    /* The peer's side of the same connection, reset by the target. */
+    struct wsf_flow peer = rst;
+    peer.from_target = false;
+    peer.first_rst_t = -1;
+    w.flows[1] = peer;
+    CU_ASSERT_TRUE(wsf_wire_facts_all_ended(&w));
+    /* A second connection with one FIN only: not ended. */
+    struct wsf_flow fin = {.port = 2000,
+                           .from_target = false,
+                           .seen = true,
+                           .first_fin_t = 7,
+                           .first_rst_t = -1,
+                           .first_zero_window_t = -1,
+                           .packets = 1};
+    w.flows[2] = fin;
+    CU_ASSERT_FALSE(wsf_wire_facts_all_ended(&w));
+    struct wsf_flow fin_back = fin;
+    fin_back.from_target = true;
+    fin_back.first_fin_t = 9;
+    w.flows[3] = fin_back;
+    CU_ASSERT_TRUE(wsf_wire_facts_all_ended(&w));
+    /* A FIN back without a FIN from this side: not ended either. */
+    w.flows[2].first_fin_t = -1;
+    CU_ASSERT_FALSE(wsf_wire_facts_all_ended(&w));
+}
+
 static CU_TestInfo tests[] = {
     {"facts of one connection's ports", test_facts_of_ports},
     {"a clean close on lo: handshake, lengths, FIN order", test_clean_close_lo},
@@ -635,6 +718,8 @@ static CU_TestInfo tests[] = {
     {"not TCP, or not well-formed: refused", test_not_tcp},
     {"a port that is not the target's: refused", test_other_port},
     {"unknown link types: refused", test_unknown_linktype},
+    {"an RST alone, without ACK", test_rst_only},
+    {"a connection ends with an RST or a FIN each way", test_all_ended},
     CU_TEST_INFO_NULL,
 };
 

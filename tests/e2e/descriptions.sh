@@ -1,0 +1,29 @@
+# A failed expectation says what it waited for and what came, in words: any
+# frame or a text frame "hello"; a Close with an empty payload where Close
+# 1000 was expected. The server is tests/data/subprotocol_echo.py without
+# its subprotocol: it echoes no data, and answers a Close with its first
+# two bytes. The timeline of results.json gives what was sent, its length too.
+source "$(dirname "$0")/lib.sh"
+
+DATA=$SRC/tests/data
+TARGET=$DATA/targets/subprotocol-echo.target
+
+expect_rc 1 "$WSFAULT" run --no-capture --target "$TARGET" --results frames.json \
+  "$DATA/scenarios/expect-any-frame.wsf" "$SRC/scenarios/close/clean-peer-initiated.wsf"
+assert_contains out.txt 'expected: any frame within 300ms'
+assert_contains out.txt 'expected: text frame "hello" within 1s'
+assert_contains out.txt 'actual:   no frame within 1s'
+
+expect_rc 1 "$WSFAULT" run --no-capture --target "$TARGET" --results close.json \
+  "$DATA/scenarios/close-code-of-empty.wsf"
+assert_contains out.txt 'expected: close 1000 within 1s'
+assert_contains out.txt 'actual:   close with an empty payload at +'
+
+# The timeline of results.json says the same of what was sent: the text
+# frame "hello" is 5 bytes, masked, with FIN.
+sent=$(python3 -c 'import json,sys
+for s in json.load(open(sys.argv[1]))["scenarios"]:
+    for e in s["timeline"]:
+        if e["kind"] == "frame" and e["dir"] == "peer>target" and e["what"] == "text":
+            print(e["detail"], e["len"], e["masked"], e["fin"])' frames.json | sort -u)
+[ "$sent" = "text 5 bytes 5 True True" ] || fail "the sent text frame in the timeline: '$sent'"
