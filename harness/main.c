@@ -476,6 +476,7 @@ typedef struct {
     /* The jobs: try t runs scenario order[t * n + k] as its k-th. */
     size_t n_jobs;
     size_t *order;
+    int workers;   /* -j: they share the run's timeline budget */
     bool numbered; /* tries are numbered: --repeat or --until-fail */
     bool until_fail;
     /* Collected in the order of the run. */
@@ -496,6 +497,7 @@ static void *plan_start(void *ctx, char *err, size_t errlen)
     run_plan *p = ctx;
     run_state *st = wsf_xcalloc(1, sizeof *st);
     st->p = p;
+    wsf_timeline_share_run_budget(p->workers);
     if (wsf_loop_init(&st->loop) < 0) {
         snprintf(err, errlen, "event loop: %s", strerror(errno));
         free(st);
@@ -1031,6 +1033,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         printf("shuffled with seed %llu (--shuffle --seed %llu repeats the order)\n", seed, seed);
     fflush(stdout);
 
+    plan.workers = jobs;
     plan.entries = wsf_xcalloc(n_jobs, sizeof *plan.entries);
     plan.have = wsf_xcalloc(n_jobs, sizeof *plan.have);
     wsf_workers_ops ops = {.start = plan_start,

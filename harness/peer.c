@@ -20,9 +20,16 @@
  * malloc keeps beside each (an empty frame costs ~150 bytes, so a flood of
  * them must be counted too). */
 #define MAX_INBOX_BYTES (32u << 20)
+/* And all the connections of a scenario together (one scenario runs at a
+ * time in a process): two hundred connections flooded at once must not
+ * hold two hundred inboxes' worth. */
+#define MAX_INBOXES_BYTES (64u << 20)
 #define ALLOC_OVERHEAD 16
 #define READ_CHUNK 65536
 #define READ_ROUNDS 16
+
+/* Memory held by every inbox of this process. */
+static uint64_t inboxes_bytes;
 
 /* An event stamped at a time already taken, as this connection's. */
 static void peer_event_at(wsf_peer *p, int64_t abs_us, wsf_event_kind kind, wsf_dir dir,
@@ -121,6 +128,9 @@ void wsf_peer_free(wsf_peer *p)
         rx_frame_free(&p->inbox[(p->inbox_head + i) % p->inbox_cap]);
     free(p->inbox);
     p->inbox = NULL;
+    p->inbox_n = p->inbox_cap = p->inbox_head = 0;
+    inboxes_bytes -= p->inbox_bytes;
+    p->inbox_bytes = 0;
     wsf_buf_free(&p->close_reason_rx);
 }
 
@@ -398,6 +408,7 @@ static void inbox_push(wsf_peer *p, const wsf_frame *f)
     if (r->payload.cap) r->cost += r->payload.cap + ALLOC_OVERHEAD;
     if (r->reason.cap) r->cost += r->reason.cap + ALLOC_OVERHEAD;
     p->inbox_bytes += r->cost;
+    inboxes_bytes += r->cost;
     if (!p->frames_rx++) p->first_frame_t = r->t_us;
     if (f->hdr.opcode == WSF_OP_CLOSE && !p->close_received) {
         p->close_received = true;
@@ -441,6 +452,7 @@ void wsf_peer_inbox_pop(wsf_peer *p)
     if (!p->inbox_n) return;
     wsf_rx_frame *f = &p->inbox[p->inbox_head];
     p->inbox_bytes -= f->cost;
+    inboxes_bytes -= f->cost;
     rx_frame_free(f);
     p->inbox_head = (p->inbox_head + 1) % p->inbox_cap;
     /* An inbox emptied is given back: most connections' stay empty. */
@@ -585,7 +597,8 @@ static void decode(wsf_peer *p)
 static void do_read(wsf_peer *p)
 {
     for (int round = 0; round < READ_ROUNDS && !p->read_stalled; round++) {
-        if (p->inbox_bytes > MAX_INBOX_BYTES) {
+        bool all_full = inboxes_bytes > MAX_INBOXES_BYTES;
+        if (p->inbox_bytes > MAX_INBOX_BYTES || all_full) {
             /* A server that sends faster than the scenario takes is told
              * once a connection, in figures, and not read until frames are
              * taken (the teardown drops them all). */
@@ -594,10 +607,17 @@ static void do_read(wsf_peer *p)
                 p->flood_t = wsf_timeline_now(p->tl);
                 char d[32];
                 wsf_format_duration(p->flood_t - p->first_frame_t, d, sizeof d);
-                wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "flood",
-                                      "inbox budget reached: %" PRIu64 " frames in %s, %u MiB "
-                                      "of memory, stopped reading",
-                                      p->frames_rx, d, MAX_INBOX_BYTES >> 20);
+                if (p->inbox_bytes > MAX_INBOX_BYTES)
+                    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "flood",
+                                          "inbox budget reached: %" PRIu64 " frames in %s, %u MiB "
+                                          "of memory, stopped reading",
+                                          p->frames_rx, d, MAX_INBOX_BYTES >> 20);
+                else
+                    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "flood",
+                                          "the scenario's inbox budget reached (%u MiB over all "
+                                          "its connections), %" PRIu64 " frames on this one, "
+                                          "stopped reading",
+                                          MAX_INBOXES_BYTES >> 20, p->frames_rx);
             }
             p->read_stalled = true;
             break;

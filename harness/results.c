@@ -311,19 +311,26 @@ int wsf_results_write(const char *path, const wsf_run_info *info, const wsf_resu
         snprintf(err, errlen, "cannot encode the results for %s", path);
         return -1;
     }
-    wsf_buf b;
-    wsf_buf_init(&b);
-    wsf_buf_append(&b, head, hl - 1);
-    free(head);
-    while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == ' '))
-        b.len--;
-    wsf_buf_appendf(&b, ",\n \"scenarios\": [");
+    /* Written part by part, head, separators and entries, never joined:
+     * the file can be hundreds of megabytes, and the entries are already
+     * in memory once. */
+    hl--;
+    while (hl && (head[hl - 1] == '\n' || head[hl - 1] == ' '))
+        hl--;
+    size_t np = 2 * n + 3;
+    const char **parts = wsf_xcalloc(np, sizeof *parts);
+    size_t *lens = wsf_xcalloc(np, sizeof *lens);
+    size_t k = 0;
+    parts[k] = head, lens[k++] = hl;
+    parts[k] = ",\n \"scenarios\": [", lens[k] = strlen(parts[k]), k++;
     for (size_t i = 0; i < n; i++) {
-        wsf_buf_append(&b, i ? ",\n  " : "\n  ", i ? 4 : 3);
-        wsf_buf_append(&b, entries[i].json, strlen(entries[i].json));
+        parts[k] = i ? ",\n  " : "\n  ", lens[k] = i ? 4 : 3, k++;
+        parts[k] = entries[i].json, lens[k] = strlen(entries[i].json), k++;
     }
-    wsf_buf_appendf(&b, "%s]\n}\n", n ? "\n " : "");
-    int rc = wsf_write_file_atomic(path, b.data, b.len, err, errlen);
-    wsf_buf_free(&b);
+    parts[k] = n ? "\n ]\n}\n" : "]\n}\n", lens[k] = strlen(parts[k]), k++;
+    int rc = wsf_write_parts_atomic(path, parts, lens, k, err, errlen);
+    free(parts);
+    free(lens);
+    free(head);
     return rc;
 }

@@ -402,9 +402,12 @@ static void name_flood(run_ctx *c)
 {
     wsf_result *res = c->res;
     if (res->verdict == WSF_PASS || res->verdict == WSF_SKIP) return;
-    for (size_t i = 0; i < c->n_conns; i++) {
-        const wsf_peer *p = &c->conns[i];
-        if (!p->flooded) continue;
+    /* The connection that took most: others may have stopped only because
+     * the scenario's inboxes together were full. */
+    const wsf_peer *p = NULL;
+    for (size_t i = 0; i < c->n_conns; i++)
+        if (c->conns[i].flooded && (!p || c->conns[i].frames_rx > p->frames_rx)) p = &c->conns[i];
+    if (p) {
         char d[32];
         wsf_format_duration(p->flood_t - p->first_frame_t, d, sizeof d);
         char *why = wsf_xasprintf(
@@ -412,7 +415,6 @@ static void name_flood(run_ctx *c)
             p->frames_rx, d, res->reason ? "; " : "", res->reason ? res->reason : "");
         free(res->reason);
         res->reason = why;
-        return;
     }
 }
 

@@ -29,6 +29,12 @@ void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us)
 /* Bytes of events kept by every timeline of the run: they all end up in
  * one results file. */
 static size_t run_bytes;
+static size_t run_budget = WSF_TIMELINE_RUN_BYTES;
+
+void wsf_timeline_share_run_budget(int workers)
+{
+    run_budget = workers > 1 ? WSF_TIMELINE_RUN_BYTES / (size_t)workers : WSF_TIMELINE_RUN_BYTES;
+}
 
 void wsf_timeline_free(wsf_timeline *tl)
 {
@@ -107,8 +113,7 @@ wsf_event *wsf_timeline_add_at(wsf_timeline *tl, int64_t abs_us, wsf_event_kind 
     /* A target can print or send without end; the timeline must stay
      * bounded, by events and by bytes, for the scenario and for the run. */
     size_t cost = sizeof(wsf_event) + (detail ? strlen(detail) + 1 + ALLOC_OVERHEAD : 0);
-    bool run_spent =
-        run_bytes + cost > WSF_TIMELINE_RUN_BYTES && tl->bytes + cost > WSF_TIMELINE_FLOOR_BYTES;
+    bool run_spent = run_bytes + cost > run_budget && tl->bytes + cost > WSF_TIMELINE_FLOOR_BYTES;
     bool over = tl->n >= tl->max || tl->bytes + cost > tl->max_bytes || run_spent;
     /* wsfault's own notes (a flood, an error) say why a scenario went as it
      * did: a few are kept past the budgets. */

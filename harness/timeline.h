@@ -74,11 +74,17 @@ typedef struct {
 
 /* Budgets of the timeline's memory: per scenario (grown by the runner for
  * a scenario of many connections), across the run (the results file holds
- * every scenario's), and a floor each scenario keeps when the run's budget
- * is spent, so that its own checks can still be judged. */
+ * every scenario's, as JSON about twice the size), and a floor each
+ * scenario keeps when the run's budget is spent, so that its own checks
+ * can still be judged. */
 #define WSF_TIMELINE_BYTES (2u << 20)
-#define WSF_TIMELINE_RUN_BYTES (128u << 20)
-#define WSF_TIMELINE_FLOOR_BYTES (512u << 10)
+#define WSF_TIMELINE_RUN_BYTES (64u << 20)
+#define WSF_TIMELINE_FLOOR_BYTES (256u << 10)
+
+/* The run's budget is shared by its workers: each of N worker processes
+ * keeps 1/N of it, so that the run's results file is bounded however many
+ * run at a time. */
+void wsf_timeline_share_run_budget(int workers);
 
 void wsf_timeline_init(wsf_timeline *tl, int64_t origin_us);
 void wsf_timeline_free(wsf_timeline *tl);

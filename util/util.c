@@ -577,6 +577,13 @@ int wsf_mkdir_p(const char *dir, char *err, size_t errlen)
 
 int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
+    const char *part = data;
+    return wsf_write_parts_atomic(path, &part, &len, 1, err, errlen);
+}
+
+int wsf_write_parts_atomic(const char *path, const char *const *parts, const size_t *lens, size_t n,
+                           char *err, size_t errlen)
+{
     /* The signals that end a run are held while the temporary file exists:
      * one that arrives now takes effect after the rename (or the unlink),
      * so a Ctrl-C or a SIGTERM never leaves a path.tmp.PID behind. Only
@@ -593,7 +600,10 @@ int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f && fd >= 0) close(fd);
-    bool ok = f && fwrite(data, 1, len, f) == len && fflush(f) == 0;
+    bool ok = f != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = fwrite(parts[i], 1, lens[i], f) == lens[i];
+    if (ok && fflush(f) != 0) ok = false;
     /* On disk before it takes the name: after a crash of the machine the
      * file is the old one or the new one, never an empty one. */
     if (ok && fsync(fileno(f)) != 0) ok = false;

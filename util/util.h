@@ -80,6 +80,10 @@ int wsf_mkdir_p(const char *dir, char *err, size_t errlen);
 /* Writes data to path through a temporary file renamed into place, so a
  * reader never sees half a file, even after Ctrl-C. 0, or -1 with a message. */
 int wsf_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* The same for a file written in parts: n parts of lens[i] bytes at
+ * parts[i], never joined in memory (a results file can be hundreds of MB). */
+int wsf_write_parts_atomic(const char *path, const char *const *parts, const size_t *lens, size_t n,
+                           char *err, size_t errlen);
 
 /* Human text for a duration in microseconds: "1.5s", "250ms", "80us". */
 void wsf_format_duration(int64_t us, char *out, size_t outlen);

@@ -10,9 +10,24 @@ source "$(dirname "$0")/lib.sh"
 
 DATA=$SRC/tests/data/flood
 S=$SRC/scenarios
+# Ten connections in one scenario: their inboxes together have a budget.
 SCENARIOS=("$S/rst/after-peer-close.wsf" "$S/close/clean-peer-initiated.wsf"
-  "$S/handshake/trickled.wsf")
+  "$S/handshake/trickled.wsf" "$S/shutdown/sigterm-ten-connections.wsf")
 RSS_BUDGET_KIB=$((128 * 1024)) # wsfault's peak RSS (its largest process)
+RESULTS_BUDGET=$((24 << 20))   # bytes of results.json for four scenarios (2 MiB of timeline each)
+PER_TRICK_S=60
+# FLOOD_SUITE=1 (the test e2e.flood-suite, label hostile-suite, out of CI):
+# the whole shipped suite against each trick. The run keeps at most 128 MiB
+# of timelines (then 512 KiB a scenario), on top of what one scenario holds.
+if [ "${FLOOD_SUITE:-0}" = 1 ]; then
+  SCENARIOS=("$S")
+  # The parent holds every scenario's entry: the run's 64 MiB of timelines
+  # and 256 KiB a scenario past it, as JSON (about twice the memory).
+  RSS_BUDGET_KIB=$((320 * 1024))
+  RESULTS_BUDGET=$(((64 << 20) * 5 / 2 + 121 * (256 << 10) * 5 / 2))
+  PER_TRICK_S=900
+fi
+N_CASES=$("$WSFAULT" run --list "${SCENARIOS[@]}" | grep -c '\.wsf') || fail "cannot list the scenarios"
 # The sanitizers' shadow memory and quarantine are not wsfault's: a
 # sanitized build gets four times the budget, and its quarantine (freed
 # memory ASan keeps, 256 MiB by default) is held to 16 MiB, else a flood's
@@ -21,13 +36,12 @@ if grep -qa __asan_init "$WSFAULT"; then
   RSS_BUDGET_KIB=$((4 * RSS_BUDGET_KIB))
   export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
 fi
-RESULTS_BUDGET=$((16 << 20)) # bytes of results.json for three scenarios (2 MiB of timeline each)
 [ -x /usr/bin/time ] || fail "/usr/bin/time is missing (Debian package time, ci/setup.sh)"
 
 for mode in close-flood empty-frame-flood tiny-frames huge-length endless-headers garbage \
   silent rst-in-handshake wrong-accept 2gib-message log-flood; do
   set +e
-  FLOOD_MODE=$mode /usr/bin/time -f %M -o rss.txt timeout 60 "$WSFAULT" run \
+  FLOOD_MODE=$mode /usr/bin/time -f %M -o rss.txt timeout "$PER_TRICK_S" "$WSFAULT" run \
     --target "$DATA/flood.target" -j2 --results "$mode.json" "${SCENARIOS[@]}" >"$mode.out" 2>&1
   rc=$?
   set -e
@@ -38,21 +52,22 @@ for mode in close-flood empty-frame-flood tiny-frames huge-length endless-header
   [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || { cat "$mode.out"; fail "$mode: wsfault exited $rc"; }
   [ "$rss" -lt "$RSS_BUDGET_KIB" ] || fail "$mode: peak RSS $rss KiB over $RSS_BUDGET_KIB"
   [ "$size" -lt "$RESULTS_BUDGET" ] || fail "$mode: results.json of $size bytes"
-  /usr/bin/python3 - "$mode.json" "${#SCENARIOS[@]}" "$mode" <<'PY' || fail "$mode: see above"
+  /usr/bin/python3 - "$mode.json" "$N_CASES" "$mode" <<'PY' || fail "$mode: see above"
 import json, sys
 d = json.load(open(sys.argv[1]))
 sc = d["scenarios"]
 assert len(sc) == int(sys.argv[2]), "%d scenarios in the results" % len(sc)
 for s in sc:
-    assert s.get("verdict") in ("pass", "fail", "error", "known", "skip"), s.get("verdict")
+    assert s.get("verdict") in ("pass", "fail", "error", "known", "skip", "non-strict", "info"), \
+        s.get("verdict")
 if sys.argv[3] in ("close-flood", "empty-frame-flood"):
     floods = [e for s in sc for e in s["timeline"] if e.get("what") == "flood"]
     assert floods, "no flood note"
     for s in sc:
-        # One a connection (these scenarios connect once or twice), not one
-        # a read.
+        # One a connection at most, not one a read.
         n = sum(1 for e in s["timeline"] if e.get("what") == "flood")
-        assert n <= 2, "%d flood notes in one scenario" % n
+        conns = max(2, len(s.get("connections") or []))
+        assert n <= conns, "%d flood notes in one scenario of %d connections" % (n, conns)
     assert any("the server flooded:" in s.get("reason", "") for s in sc), "no verdict names it"
     assert any(s.get("timeline_dropped_by_kind", {}).get("frame") for s in sc), \
         "the flood is not summed up by kind"

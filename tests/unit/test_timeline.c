@@ -36,11 +36,13 @@ static void test_byte_budget(void)
     wsf_timeline_free(&tl);
 }
 
-/* Timelines of a run share its budget: once it is spent, a scenario keeps
- * its floor and no more. */
+/* Timelines of a run share its budget, and so do its workers: once a
+ * worker of two has spent half of it, a scenario keeps its floor and no
+ * more. */
 static void test_run_budget(void)
 {
-    size_t scenarios = WSF_TIMELINE_RUN_BYTES / WSF_TIMELINE_BYTES + 1;
+    wsf_timeline_share_run_budget(2);
+    size_t scenarios = WSF_TIMELINE_RUN_BYTES / 2 / WSF_TIMELINE_BYTES + 1;
     for (size_t s = 0; s < scenarios; s++) {
         wsf_timeline tl;
         wsf_timeline_init(&tl, wsf_now_us());
