@@ -21,7 +21,7 @@ scenario that passes and one that fails: the job must end with status 0 on
 the first and 1 on the second, and leave the report and the JUnit file
 either way. apt-get lines are skipped (ci/setup.sh installs what is missing
 itself). The clone is of HEAD: ci/setup.sh and ci/build.sh as committed.
-Exit status 77 (a skip) when SOURCE_DIR is not a git checkout.
+Exit status 77 (a skip) when SOURCE_DIR is not the top of a git checkout.
 """
 
 import os
@@ -38,6 +38,7 @@ GITHUB = "ci/templates/github-actions.yml"
 GITLAB = "ci/templates/gitlab-ci.yml"
 DEMO = "ci/demo.sh"
 BUILD = "ci/build.sh"
+TEST = "ci/test.sh"
 
 # Separators between simple commands in a shell line.
 SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!"}
@@ -99,7 +100,7 @@ def canonical(argv):
     return argv
 
 
-def demo_commands(demo_text, build_text):
+def demo_commands(demo_text, build_text, test_text):
     """The wsfault commands of ci/demo.sh, in order; and the build folder.
 
     demo.sh passes its own arguments on ("$@"): they are not part of the
@@ -121,6 +122,9 @@ def demo_commands(demo_text, build_text):
     # bin/ of it (CMAKE_RUNTIME_OUTPUT_DIRECTORY).
     if 'dir=$1' not in build_text or 'cmake --build "$dir"' not in build_text:
         raise Problem(f"{BUILD}: no longer builds into its first argument")
+    # The project's CI (ci/test.sh) builds with the same command.
+    if f"bash ci/build.sh {build_dir}\n" not in test_text:
+        raise Problem(f"{TEST}: does not build with bash ci/build.sh {build_dir}, as {DEMO} does")
     if found[3][0] != f"{build_dir}/bin/wsfault":
         raise Problem(f"{DEMO}: runs {found[3][0]}, not the {build_dir}/bin/wsfault that ci/build.sh {build_dir} makes")
     return [canonical(c) for c in found], build_dir
@@ -162,6 +166,7 @@ def walk(name, blocks, variables, demo, build_dir):
     got = []
     cwd = "."
     on_path = False
+    pinned = False
     run = None
     for block, where in blocks:
         if where == "step":
@@ -178,6 +183,7 @@ def walk(name, blocks, variables, demo, build_dir):
                 if argv[0] == "git" and "checkout" in argv:
                     if argv[1:3] != ["-C", "$WSFAULT_DIR"] or argv[-1] != "$WSFAULT_REF":
                         raise Problem(f"{name}: the checkout must be $WSFAULT_REF in $WSFAULT_DIR: {' '.join(argv)}")
+                    pinned = True
                 text = " ".join(argv)
                 if f"$PWD/{build_dir}/bin" in text and ("PATH" in text):
                     if cwd != "$WSFAULT_DIR":
@@ -188,6 +194,8 @@ def walk(name, blocks, variables, demo, build_dir):
                 k = kind(argv)
                 if k in ("setup", "build") and cwd != "$WSFAULT_DIR":
                     raise Problem(f"{name}: runs {text} in {cwd}, not in the wsfault checkout $WSFAULT_DIR")
+                if k in ("setup", "build") and not pinned:
+                    raise Problem(f"{name}: runs {text} before checking out $WSFAULT_REF in $WSFAULT_DIR")
                 if k == "run":
                     if cwd != ".":
                         raise Problem(f"{name}: runs wsfault in {cwd}, not in the project's folder")
@@ -326,7 +334,7 @@ def check_gitlab(text, demo, build_dir):
 
 
 def check(texts):
-    demo, build_dir = demo_commands(texts[DEMO], texts[BUILD])
+    demo, build_dir = demo_commands(texts[DEMO], texts[BUILD], texts[TEST])
     check_github(texts[GITHUB], demo, build_dir)
     check_gitlab(texts[GITLAB], demo, build_dir)
 
@@ -347,6 +355,7 @@ def self_check(texts):
         ("a GitLab run line without --junit", GITLAB, junit, ""),
         ("ci/demo.sh without -j (the templates not changed with it)", DEMO, '-j "$WSFAULT_JOBS" ', ""),
         ("ci/demo.sh with an option the templates lack", DEMO, "--report", "--no-capture --report"),
+        ("ci/test.sh building elsewhere", TEST, "bash ci/build.sh build\n", "bash ci/build.sh out\n"),
         ("a GitLab build into another folder", GITLAB, "bash ci/build.sh build", "bash ci/build.sh out"),
         ("a GitHub setup of everything", GITHUB, "bash ci/setup.sh --build", "bash ci/setup.sh"),
         ("a GitHub build outside the checkout", GITHUB, '          cd "$WSFAULT_DIR"\n', ""),
@@ -359,6 +368,8 @@ def self_check(texts):
         ("a GitLab run whose failure is ignored", GITLAB, '"$WSFAULT_SUITE"\n', '"$WSFAULT_SUITE" || true\n'),
         ("a GitHub step that does not parse", GITHUB, 'mkdir -p "$WSFAULT_RESULTS"', 'if mkdir -p "$WSFAULT_RESULTS"'),
         ("a GitLab job on another image", GITLAB, "image: debian:12", "image: alpine:3"),
+        ("a GitHub build of whatever is checked out", GITHUB,
+         '          git -C "$WSFAULT_DIR" checkout --detach "$WSFAULT_REF"\n', ""),
         ("a GitLab pin that is not set", GITLAB, "WSFAULT_REF: v0.1.0", 'WSFAULT_REF: ""'),
     ]
     for what, path, old, new in cases:
@@ -433,10 +444,15 @@ def run_for_real(src, texts):
     """Both templates, executed: a passing and a failing scenario each."""
     github = yaml.safe_load(texts[GITHUB])
     gitlab = yaml.safe_load(texts[GITLAB])
+    # A copy of the tree inside another checkout (the mutation run's) is
+    # not what HEAD holds: skipped too.
     try:
+        top = git("rev-parse", "--show-toplevel", cwd=src)
         ref = git("rev-parse", "HEAD", cwd=src)
     except (OSError, subprocess.CalledProcessError):
-        print(f"skipped: {src} is not a git checkout, and the templates clone wsfault with git")
+        top = None
+    if top is None or os.path.realpath(top) != os.path.realpath(src):
+        print(f"skipped: {src} is not the top of a git checkout, and the templates clone wsfault with git")
         sys.exit(77)
     base = tempfile.mkdtemp(prefix="wsfault-templates.")
     log = os.path.join(base, "log.txt")
@@ -495,12 +511,12 @@ def main():
     if len(args) != 1:
         raise SystemExit("usage: ci-templates.py [--run] SOURCE_DIR")
     src = os.path.abspath(args[0])
-    texts = {p: open(os.path.join(src, p)).read() for p in (GITHUB, GITLAB, DEMO, BUILD)}
+    texts = {p: open(os.path.join(src, p)).read() for p in (GITHUB, GITLAB, DEMO, BUILD, TEST)}
     try:
         check(texts)
     except Problem as p:
         raise SystemExit(f"FAIL: {p}")
-    demo, _ = demo_commands(texts[DEMO], texts[BUILD])
+    demo, _ = demo_commands(texts[DEMO], texts[BUILD], texts[TEST])
     print("the templates run ci/demo.sh's commands:")
     for c in demo:
         print("  " + " ".join(c))
