@@ -370,6 +370,8 @@ def self_check(texts):
         ("a GitLab job on another image", GITLAB, "image: debian:12", "image: alpine:3"),
         ("a GitHub build of whatever is checked out", GITHUB,
          '          git -C "$WSFAULT_DIR" checkout --detach "$WSFAULT_REF"\n', ""),
+        ("a GitLab results folder the artifacts do not keep", GITLAB,
+         "WSFAULT_RESULTS: results", "WSFAULT_RESULTS: out"),
         ("a GitLab pin that is not set", GITLAB, "WSFAULT_REF: v0.1.0", 'WSFAULT_REF: ""'),
     ]
     for what, path, old, new in cases:
