@@ -162,7 +162,8 @@ def expand(text, variables):
 def walk(name, blocks, variables, demo, build_dir):
     """Follows the blocks' commands in order, as the runner would: where `cd`
     goes, what lands on PATH, and the wsfault commands. Returns the run
-    command (argv, separator after it)."""
+    command: its argv, the separator after it, and the commands after it on
+    its line."""
     got = []
     cwd = "."
     on_path = False
@@ -172,7 +173,8 @@ def walk(name, blocks, variables, demo, build_dir):
         if where == "step":
             cwd = "."  # each GitHub step starts in the workspace
         for line in shell_lines(block):
-            for argv, before, after in commands(line):
+            line_cmds = commands(line)
+            for i, (argv, before, after) in enumerate(line_cmds):
                 if argv[0] == "cd":
                     dest = argv[1] if len(argv) > 1 else "."
                     cwd = "." if dest in ("$CI_PROJECT_DIR", "$GITHUB_WORKSPACE", "-") else dest
@@ -203,7 +205,7 @@ def walk(name, blocks, variables, demo, build_dir):
                         raise Problem(f"{name}: runs wsfault before {build_dir}/bin of $WSFAULT_DIR is on PATH")
                     if argv[0] not in ("wsfault", f"$WSFAULT_DIR/{build_dir}/bin/wsfault"):
                         raise Problem(f"{name}: runs {argv[0]}, not the wsfault built in $WSFAULT_DIR/{build_dir}")
-                    run = (argv, before, after)
+                    run = (argv, after, [c[0] for c in line_cmds[i + 1 :]])
                 got.append(canonical(argv))
     if got != demo:
         raise Problem(
@@ -261,14 +263,12 @@ def check_github(text, demo, build_dir):
             raise Problem(f"{name}: step {s.get('name', '?')!r} has continue-on-error: the job would not fail")
     if job.get("continue-on-error"):
         raise Problem(f"{name}: the job has continue-on-error")
-    argv, _, after = walk(name, blocks, variables, demo, build_dir)
-    run_step = next(s for s in steps if "run" in s and "wsfault run" in s["run"].replace("\\\n", " "))
-    line = next(ln for ln in shell_lines(run_step["run"]) if "wsfault run" in ln or "/wsfault run" in ln)
-    cmds = commands(line)
-    tail = cmds[[c[0] for c in cmds].index(argv) + 1 :] if argv in [c[0] for c in cmds] else []
-    if after not in (None, "|") or (after == "|" and [c[0][0] for c in tail] != ["tee"]):
+    argv, after, rest = walk(name, blocks, variables, demo, build_dir)
+    # Only `| tee FILE` may follow (under bash's pipefail the status is still
+    # wsfault's).
+    if after not in (None, "|") or (after == "|" and [c[0] for c in rest] != ["tee"]):
         raise Problem(f"{name}: the wsfault run is followed by {after!r}: its exit status must fail the step")
-    tee = tail[0][0][-1] if tail else None
+    tee = rest[0][-1] if rest else None
     report, junit = option(argv, "--report"), option(argv, "--junit")
     if not report or not junit:
         raise Problem(f"{name}: the wsfault run has no --report and --junit")
@@ -312,7 +312,7 @@ def check_gitlab(text, demo, build_dir):
         variables.setdefault("CI_PROJECT_DIR", ".")
         whole = "\n".join(script)
         bash_n(f"{name}: job {jname}", whole)
-        argv, _, after = walk(name, [(whole, "job")], variables, demo, build_dir)
+        argv, after, _ = walk(name, [(whole, "job")], variables, demo, build_dir)
         if after is not None:
             raise Problem(f"{name}: the wsfault run is followed by {after!r}: its exit status must fail the job")
         report = expand(option(argv, "--report") or "", variables)
@@ -365,6 +365,8 @@ def self_check(texts):
         ("a GitHub upload without the report", GITHUB, "            ${{ env.WSFAULT_RESULTS }}/report\n", ""),
         ("a GitHub step in sh", GITHUB, "        shell: bash", "        shell: sh"),
         ("a third-party action", GITHUB, "      - uses: actions/checkout@v4", "      - uses: someone/checkout@v1"),
+        ("a GitHub run piped on past tee", GITHUB,
+         '| tee "$WSFAULT_RESULTS/output.txt"', '| tee "$WSFAULT_RESULTS/output.txt" | cat'),
         ("a GitLab run whose failure is ignored", GITLAB, '"$WSFAULT_SUITE"\n', '"$WSFAULT_SUITE" || true\n'),
         ("a GitHub step that does not parse", GITHUB, 'mkdir -p "$WSFAULT_RESULTS"', 'if mkdir -p "$WSFAULT_RESULTS"'),
         ("a GitLab job on another image", GITLAB, "image: debian:12", "image: alpine:3"),
