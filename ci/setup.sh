@@ -20,6 +20,7 @@ tests=(
   python3 procps                     # end-to-end tests: JSON checks, pgrep
   time                               # e2e amplify test: /usr/bin/time for peak RSS
   python3-websockets                 # Python servers of the bug zoo
+  python3-yaml                       # ci.templates test: parses the CI templates
   nodejs                             # the bug zoo's Node.js server (zoo-net.js)
   tshark                             # e2e capture test: reads the pcap files back
   libcap2-bin                        # e2e no-capture-permission test: capsh
@@ -29,8 +30,8 @@ tests=(
   libxml2-utils                      # e2e report test: xmllint checks the JUnit file
   time                               # e2e flood test: /usr/bin/time measures peak RSS
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
-  python3-yaml                       # ci.templates test: parses the CI templates
 )
+
 packages=("${build[@]}" "${tests[@]}")
 if [ "${1:-}" = --build ]; then
   packages=("${build[@]}")
@@ -38,7 +39,6 @@ elif [ $# -gt 0 ]; then
   echo "usage: bash ci/setup.sh [--build]" >&2
   exit 2
 fi
-
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
