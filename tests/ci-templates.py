@@ -10,7 +10,9 @@ published, nothing that hides the exit status). Every shell command of their
 `run:` and `script:` blocks is extracted, and the commands about wsfault
 (ci/setup.sh, ci/build.sh, the results folder, `wsfault run` and its
 options) must be those of ci/demo.sh, the project's main job, in its order,
-variables and all: a change to one without the others fails here. Every
+variables and all: a change to one without the others fails here. So must
+the commands README.md shows under "In your CI" (with the values put in,
+the run's options by name). Every
 block passes `bash -n`. A self-check then mutates copies (a run line without
 --junit, artifacts not kept on failure, ...) and requires each to be
 rejected, so that the check cannot pass by checking nothing.
@@ -39,6 +41,7 @@ GITLAB = "ci/templates/gitlab-ci.yml"
 DEMO = "ci/demo.sh"
 BUILD = "ci/build.sh"
 TEST = "ci/test.sh"
+README = "README.md"
 
 # Separators between simple commands in a shell line.
 SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!"}
@@ -333,10 +336,30 @@ def check_gitlab(text, demo, build_dir):
     return doc
 
 
+def check_readme(text, demo):
+    """README's "In your CI" shows the commands with the templates' values
+    put in: the same commands, and the run with the same options."""
+    name = README
+    m = re.search(r"\n## In your CI\n(.*?)\n## ", text, re.S)
+    if not m:
+        raise Problem(f"{name}: no section 'In your CI'")
+    blocks = re.findall(r"```sh\n(.*?)```", m.group(1), re.S)
+    got = [argv for b in blocks for ln in shell_lines(b) for argv, _, _ in commands(ln) if is_wsfault(argv)]
+    got = [canonical(c) for c in got if kind(c) != "mkdir"]
+    want = [c for c in demo if kind(c) != "mkdir"]
+    for g, w in zip(got, want):
+        same = g == w if kind(w) != "run" else [a for a in g if a.startswith("-")] == [a for a in w if a.startswith("-")]
+        if kind(g) != kind(w) or not same:
+            raise Problem(f"{name}: In your CI shows {' '.join(g)}, where {DEMO} has {' '.join(w)}")
+    if len(got) != len(want):
+        raise Problem(f"{name}: In your CI shows {len(got)} of the commands, {DEMO} has {len(want)}")
+
+
 def check(texts):
     demo, build_dir = demo_commands(texts[DEMO], texts[BUILD], texts[TEST])
     check_github(texts[GITHUB], demo, build_dir)
     check_gitlab(texts[GITLAB], demo, build_dir)
+    check_readme(texts[README], demo)
 
 
 def mutated(texts, path, old, new):
@@ -374,6 +397,9 @@ def self_check(texts):
          '          git -C "$WSFAULT_DIR" checkout --detach "$WSFAULT_REF"\n', ""),
         ("a GitLab results folder the artifacts do not keep", GITLAB,
          "WSFAULT_RESULTS: results", "WSFAULT_RESULTS: out"),
+        ("a README whose run lacks --junit", README, "\n  --report results/report --junit results/junit.xml",
+         "\n  --report results/report"),
+        ("a README that builds elsewhere", README, "bash ci/build.sh build)", "bash ci/build.sh out)"),
         ("a GitLab pin that is not set", GITLAB, "WSFAULT_REF: v0.1.0", 'WSFAULT_REF: ""'),
     ]
     for what, path, old, new in cases:
@@ -515,7 +541,7 @@ def main():
     if len(args) != 1:
         raise SystemExit("usage: ci-templates.py [--run] SOURCE_DIR")
     src = os.path.abspath(args[0])
-    texts = {p: open(os.path.join(src, p)).read() for p in (GITHUB, GITLAB, DEMO, BUILD, TEST)}
+    texts = {p: open(os.path.join(src, p)).read() for p in (GITHUB, GITLAB, DEMO, BUILD, TEST, README)}
     try:
         check(texts)
     except Problem as p:
