@@ -42,6 +42,7 @@ DEMO = "ci/demo.sh"
 BUILD = "ci/build.sh"
 TEST = "ci/test.sh"
 README = "README.md"
+CMAKE = "CMakeLists.txt"
 
 # Separators between simple commands in a shell line.
 SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", "{", "}", "!"}
@@ -103,7 +104,7 @@ def canonical(argv):
     return argv
 
 
-def demo_commands(demo_text, build_text, test_text):
+def demo_commands(demo_text, build_text, test_text, cmake_text):
     """The wsfault commands of ci/demo.sh, in order; and the build folder.
 
     demo.sh passes its own arguments on ("$@"): they are not part of the
@@ -125,6 +126,8 @@ def demo_commands(demo_text, build_text, test_text):
     # bin/ of it (CMAKE_RUNTIME_OUTPUT_DIRECTORY).
     if 'dir=$1' not in build_text or 'cmake --build "$dir"' not in build_text:
         raise Problem(f"{BUILD}: no longer builds into its first argument")
+    if "set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)" not in cmake_text:
+        raise Problem(f"{CMAKE}: the programs no longer land in bin/ of the build folder")
     # The project's CI (ci/test.sh) builds with the same command.
     if f"bash ci/build.sh {build_dir}\n" not in test_text:
         raise Problem(f"{TEST}: does not build with bash ci/build.sh {build_dir}, as {DEMO} does")
@@ -356,7 +359,7 @@ def check_readme(text, demo):
 
 
 def check(texts):
-    demo, build_dir = demo_commands(texts[DEMO], texts[BUILD], texts[TEST])
+    demo, build_dir = demo_commands(texts[DEMO], texts[BUILD], texts[TEST], texts[CMAKE])
     check_github(texts[GITHUB], demo, build_dir)
     check_gitlab(texts[GITLAB], demo, build_dir)
     check_readme(texts[README], demo)
@@ -541,12 +544,12 @@ def main():
     if len(args) != 1:
         raise SystemExit("usage: ci-templates.py [--run] SOURCE_DIR")
     src = os.path.abspath(args[0])
-    texts = {p: open(os.path.join(src, p)).read() for p in (GITHUB, GITLAB, DEMO, BUILD, TEST, README)}
+    texts = {p: open(os.path.join(src, p)).read() for p in (GITHUB, GITLAB, DEMO, BUILD, TEST, README, CMAKE)}
     try:
         check(texts)
     except Problem as p:
         raise SystemExit(f"FAIL: {p}")
-    demo, _ = demo_commands(texts[DEMO], texts[BUILD], texts[TEST])
+    demo, _ = demo_commands(texts[DEMO], texts[BUILD], texts[TEST], texts[CMAKE])
     print("the templates run ci/demo.sh's commands:")
     for c in demo:
         print("  " + " ".join(c))
