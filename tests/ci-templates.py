@@ -382,6 +382,7 @@ def self_check(texts):
         ("ci/demo.sh without -j (the templates not changed with it)", DEMO, '-j "$WSFAULT_JOBS" ', ""),
         ("ci/demo.sh with an option the templates lack", DEMO, "--report", "--no-capture --report"),
         ("ci/test.sh building elsewhere", TEST, "bash ci/build.sh build\n", "bash ci/build.sh out\n"),
+        ("programs that land elsewhere than bin/", CMAKE, "${CMAKE_BINARY_DIR}/bin)", "${CMAKE_BINARY_DIR}/out)"),
         ("a GitLab build into another folder", GITLAB, "bash ci/build.sh build", "bash ci/build.sh out"),
         ("a GitHub setup of everything", GITHUB, "bash ci/setup.sh --build", "bash ci/setup.sh"),
         ("a GitHub build outside the checkout", GITHUB, '          cd "$WSFAULT_DIR"\n', ""),
