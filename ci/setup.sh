@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what wsfault needs to build and test, from Debian's packages.
 # Safe to run again: it only calls apt-get when something is missing.
+#
+#   bash ci/setup.sh           everything: the build and every test
+#   bash ci/setup.sh --build   only what building and running wsfault needs
+#                              (ci/demo.sh and the CI templates of ci/templates/)
 set -euo pipefail
 
-packages=(
+build=(
   build-essential cmake pkg-config   # the build
   libwebsockets-dev                  # the reference target (lws-echo)
   libpcap-dev                        # per-scenario captures
@@ -11,9 +15,12 @@ packages=(
   zlib1g-dev                         # the report's held-back parts, deflated
   libpcre2-dev                       # regexes of scenario and target files, with match limits
   libcunit1-dev                      # unit tests
+)
+tests=(
   python3 procps                     # end-to-end tests: JSON checks, pgrep
   time                               # e2e amplify test: /usr/bin/time for peak RSS
   python3-websockets                 # Python servers of the bug zoo
+  python3-yaml                       # ci.templates test: parses the CI templates
   nodejs                             # the bug zoo's Node.js server (zoo-net.js)
   tshark                             # e2e capture test: reads the pcap files back
   libcap2-bin                        # e2e no-capture-permission test: capsh
@@ -25,6 +32,13 @@ packages=(
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
 )
 
+packages=("${build[@]}" "${tests[@]}")
+if [ "${1:-}" = --build ]; then
+  packages=("${build[@]}")
+elif [ $# -gt 0 ]; then
+  echo "usage: bash ci/setup.sh [--build]" >&2
+  exit 2
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
