@@ -1,4 +1,5 @@
-# The installed layout (cmake/install.cmake): `cmake --install` into a
+# The installed layout (cmake/install.cmake): the build folder's wsfault
+# finds the suite without a path as an installed one does; `cmake --install` into a
 # temporary prefix puts the programs, the suite, lws-echo.target, the docs
 # and the man pages where they belong; the prefix, moved elsewhere, still
 # runs its own suite without a path against its own lws-echo; a wsfault
@@ -7,7 +8,7 @@
 # depends on the libraries the programs link.
 #   bash tests/e2e/install.sh WSFAULT SOURCE_DIR BUILD_DIR
 source "$(dirname "$0")/lib.sh"
-BUILD=$3
+BUILD=$(realpath "$3")
 
 cmake --install "$BUILD" --prefix "$WORK/prefix" >install.log || {
   cat install.log
@@ -41,13 +42,19 @@ if [ -f "$SRC/tools/completion/wsfault.bash" ]; then
     fail "bash completion not installed"
 fi
 
+# The build folder has the install's shape: its wsfault, given no path,
+# lists the source tree's suite through build/share/wsfault/scenarios.
+total=$(case_count "$SRC/scenarios")
+"$WSFAULT" run --list >build-list.txt || fail "run --list without a path, from the build folder"
+[ "$(grep -c "$BUILD/share/wsfault/scenarios/" build-list.txt)" = "$total" ] ||
+  fail "the build folder's wsfault does not list the $total cases of scenarios/ without a path"
+
 # A prefix can move: wsfault finds its suite from its own folder.
 mv "$WORK/prefix" "$WORK/moved"
 P=$WORK/moved
 mkdir elsewhere
 cd elsewhere
 "$P/bin/wsfault" run --list >list.txt || fail "run --list without a path"
-total=$(case_count "$SRC/scenarios")
 [ "$(grep -c "$P/share/wsfault/scenarios/" list.txt)" = "$total" ] ||
   fail "run --list without a path does not list the $total installed cases"
 
