@@ -17,7 +17,7 @@ target_compile_definitions(wsfault PRIVATE WSF_SUITE_FROM_BINDIR="${WSF_SUITE_FR
 # tree's scenarios/ through a link where an installed one finds its copy.
 get_filename_component(suite_link ${CMAKE_BINARY_DIR}/bin/${WSF_SUITE_FROM_BINDIR} ABSOLUTE)
 string(FIND "${suite_link}" "${CMAKE_BINARY_DIR}/" inside)
-if(inside EQUAL 0 AND NOT EXISTS ${suite_link})
+if(inside EQUAL 0 AND (IS_SYMLINK ${suite_link} OR NOT EXISTS ${suite_link}))
   get_filename_component(suite_parent ${suite_link} DIRECTORY)
   file(MAKE_DIRECTORY ${suite_parent})
   file(CREATE_LINK ${PROJECT_SOURCE_DIR}/scenarios ${suite_link} SYMBOLIC)
