@@ -30,6 +30,8 @@ tests=(
   libxml2-utils                      # e2e report test: xmllint checks the JUnit file
   time                               # e2e flood test: /usr/bin/time measures peak RSS
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
+  dpkg-dev                           # cpack -G DEB: dpkg-shlibdeps computes the package's Depends
+  debootstrap                        # package test: a clean Debian 12 to install the .deb in
 )
 
 packages=("${build[@]}" "${tests[@]}")

@@ -23,16 +23,21 @@
 #include <unistd.h>
 
 #define EXIT_USAGE 2
+#ifndef WSF_SUITE_FROM_BINDIR /* set by cmake/install.cmake */
+#define WSF_SUITE_FROM_BINDIR "../share/wsfault/scenarios"
+#endif
 
 static const char usage_text[] =
-    "usage: wsfault run [options] PATH...\n"
+    "usage: wsfault run [options] [PATH...]\n"
     "       wsfault report RESULTS.json... [-o DIR [--link-captures]] [--junit FILE]\n"
     "       wsfault storm (--target FILE | --url URL) [options]\n"
     "       wsfault --help | --version\n"
     "\n"
     "Runs WebSocket fault-injection scenarios (.wsf files; folders are searched\n"
     "recursively) against a target server and judges how it handles connections\n"
-    "that end badly.\n"
+    "that end badly. Without a PATH it runs the suite installed with wsfault,\n"
+    "in " WSF_SUITE_FROM_BINDIR " from the folder of the wsfault program\n"
+    "(in a build folder: the source tree's scenarios/).\n"
     "\n"
     "options:\n"
     "  -t, --target FILE     start and stop the server described by a .target file\n"
@@ -96,7 +101,8 @@ static const char usage_text[] =
     "             2 usage error or a bad scenario or target file,\n"
     "             130 interrupted (Ctrl-C; results so far are still written).\n"
     "\n"
-    "docs: docs/scenario-language.md, docs/target-file.md, docs/reports.md\n";
+    "docs: docs/scenario-language.md, docs/target-file.md, docs/reports.md\n"
+    "(installed in share/doc/wsfault/docs/ beside share/wsfault/)\n";
 
 typedef struct {
     char **v;
@@ -198,6 +204,27 @@ static char *exe_dir(void)
     if (n <= 0) return wsf_xstrdup(".");
     buf[n] = '\0';
     return wsf_xstrdup(dirname(buf));
+}
+
+/* The suite installed with this program: WSF_SUITE_FROM_BINDIR from its own
+ * folder (../share/wsfault/scenarios), found at run time so that a prefix
+ * that was moved still finds its own suite. A build folder has the same
+ * shape: build/share/wsfault/scenarios links to the source tree's. The
+ * leading ".." are taken off by hand, so that the path is plain in an
+ * error even when nothing is there. */
+static char *installed_suite(void)
+{
+    char *dir = exe_dir();
+    const char *rel = WSF_SUITE_FROM_BINDIR;
+    while (!strncmp(rel, "../", 3) && strcmp(dir, "/") != 0) {
+        char *up = wsf_xstrdup(dirname(dir));
+        free(dir);
+        dir = up;
+        rel += 3;
+    }
+    char *suite = wsf_xasprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", rel);
+    free(dir);
+    return suite;
 }
 
 static char *abs_dir_of(const char *file)
@@ -821,12 +848,6 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             return EXIT_USAGE;
         }
     }
-    if (optind >= argc) {
-        fputs("wsfault: run needs at least one scenario file or folder\n"
-              "try 'wsfault --help'\n",
-              stderr);
-        return EXIT_USAGE;
-    }
     if (!list && !target_file && !url) {
         fputs("wsfault: give a target: --target FILE or --url ws://host:port/\n", stderr);
         return EXIT_USAGE;
@@ -843,11 +864,33 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         return EXIT_USAGE;
     }
 
+    /* No path: the suite installed beside this program. */
+    char *suite = NULL;
+    char **paths = argv + optind;
+    int n_paths = argc - optind;
+    if (n_paths == 0) {
+        struct stat st;
+        suite = installed_suite();
+        if (stat(suite, &st) < 0) {
+            fprintf(
+                stderr,
+                "wsfault: no scenario file or folder given, and no installed suite at %s (%s)\n",
+                suite, strerror(errno));
+            free(suite);
+            return EXIT_USAGE;
+        }
+        paths = &suite;
+        n_paths = 1;
+    }
+
     strlist files = {0};
     int bad = 0;
-    for (int i = optind; i < argc; i++)
-        if (collect(argv[i], &files) < 0) bad = 1;
-    if (bad) return EXIT_USAGE;
+    for (int i = 0; i < n_paths; i++)
+        if (collect(paths[i], &files) < 0) bad = 1;
+    if (bad) {
+        free(suite);
+        return EXIT_USAGE;
+    }
 
     /* Every file is parsed before anything runs: a typo in the last scenario
      * should not cost a whole run. */
@@ -887,8 +930,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     if (n == 0) {
         /* Where it looked, so an empty or mistyped folder is seen at once. */
         fprintf(stderr, "wsfault: no scenario to run in");
-        for (int i = optind; i < argc; i++)
-            fprintf(stderr, " %s", argv[i]);
+        for (int i = 0; i < n_paths; i++)
+            fprintf(stderr, " %s", paths[i]);
         fprintf(stderr, "%s\n", n_filters ? " (none matched the filter)" : " (no .wsf file)");
         goto out;
     }
@@ -1114,6 +1157,7 @@ out:
     for (size_t i = 0; i < n; i++)
         wsf_scenario_free(scs[i]);
     free(scs);
+    free(suite);
     free(order);
     wsf_target_free(target);
     wsf_hs_defaults_free(&cli_handshake);

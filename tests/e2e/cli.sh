@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 
 expect_rc 0 "$WSFAULT" --help
-assert_contains out.txt "usage: wsfault run [options] PATH..."
+assert_contains out.txt "usage: wsfault run [options] [PATH...]"
 assert_contains out.txt "--filter PATTERN"
 expect_rc 0 "$WSFAULT" run --help
 assert_contains out.txt "exit status:"
