@@ -68,17 +68,18 @@ assert_reply --output --link-captures --junit --help
 complete_words wsfault run -t a.target --no
 assert_reply --no-capture
 
-# Target files and folders after --target (and -t, and --target=).
+# Target files and folders after --target (a folder has its slash when it
+# is the only reply; in a list, readline marks folders itself) (and -t, and --target=).
 complete_words wsfault run --target ''
-assert_reply a.target scenarios/ sub/ targets/
+assert_reply a.target scenarios sub targets
 complete_words wsfault run -t ta
 assert_reply targets/
 complete_words wsfault run --target targets/
 assert_reply targets/x.target
 complete_words wsfault storm --target ''
-assert_reply a.target scenarios/ sub/ targets/
+assert_reply a.target scenarios sub targets
 complete_words wsfault run --target=''
-assert_reply a.target scenarios/ sub/ targets/
+assert_reply a.target scenarios sub targets
 complete_words wsfault run --target=ta
 assert_reply targets/
 
@@ -87,7 +88,7 @@ assert_reply targets/
 complete_words wsfault run scen
 assert_reply scenarios/
 complete_words wsfault run ''
-assert_reply b.wsf scenarios/ sub/ targets/
+assert_reply b.wsf scenarios sub targets
 complete_words wsfault run --target a.target -j 2 scenarios/close/
 assert_reply scenarios/close/one.wsf
 complete_words wsfault run --list scenarios/
@@ -95,17 +96,17 @@ assert_reply scenarios/close/
 
 # Results files for report; its -o is a folder.
 complete_words wsfault report ''
-assert_reply c.json scenarios/ sub/ targets/
+assert_reply c.json scenarios sub targets
 complete_words wsfault report c.json -o ''
-assert_reply scenarios/ sub/ targets/
+assert_reply scenarios sub targets
 complete_words wsfault report c.json --junit ''
-assert_reply e.xml scenarios/ sub/ targets/
+assert_reply e.xml scenarios sub targets
 
 # Run's -o is a results file; --report a folder.
 complete_words wsfault run -o ''
-assert_reply c.json scenarios/ sub/ targets/
+assert_reply c.json scenarios sub targets
 complete_words wsfault run --report s
-assert_reply scenarios/ sub/
+assert_reply scenarios sub
 
 # Words some options take.
 complete_words wsfault run --bound close-t
@@ -128,6 +129,59 @@ complete_words wsfault run --url ''
 assert_reply
 complete_words wsfault run --filter ''
 assert_reply
+
+# And in a real interactive bash, through readline, on a terminal (a pty):
+# what lands on the command line, and how a list of several shows.
+python3 - "$COMPLETION" <<'PY' || fail "readline did not complete as expected"
+import os, pty, select, sys, time
+
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["INPUTRC"] = "/dev/null"
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+seen = ""
+
+
+def wait_for(text, timeout=10):
+    global seen
+    end = time.time() + timeout
+    while text not in seen and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            seen += os.read(fd, 4096).decode(errors="replace")
+    if text not in seen:
+        print(f"readline: expected {text!r}, the terminal shows {seen[-300:]!r}")
+        sys.exit(1)
+
+
+n = 0
+
+
+def sync():
+    global seen, n
+    n += 1
+    os.write(fd, f"\x15echo sync-{n}-done\n".encode())
+    wait_for(f"sync-{n}-done\r\n")
+    seen = ""
+
+
+os.write(fd, f"PS1='$ '; bind 'set bell-style none'; source {sys.argv[1]}\n".encode())
+sync()
+for typed, shows in [("wsfault run scen\t", "wsfault run scenarios/"),
+                     ("wsfault run --ta\t", "wsfault run --target "),
+                     ("wsfault run --target=a\t", "wsfault run --target=a.target "),
+                     ("wsfault storm --faults rst=2,hal\t", "--faults rst=2,half-close"),
+                     ("wsfault run --bound close-tc\t", "--bound close-tcp="),
+                     ("wsfault run --target \t\t", "targets/")]:
+    os.write(fd, typed.encode())
+    wait_for(shows)
+    if "//" in seen:
+        print(f"readline: a folder shows with two slashes: {seen!r}")
+        sys.exit(1)
+    sync()
+os.write(fd, b"exit\n")
+print("readline: completes on a terminal as the function says")
+PY
 
 # The option lists are what --help prints: every option line of each
 # subcommand's section, and the options that take an argument are those

@@ -35,8 +35,9 @@ _wsfault_bounds='handshake-timeout close-timeout close-tcp shutdown-grace ping-i
   ping-timeout rss-growth'
 _wsfault_faults='rst rst-handshake rst-echo half-close stall close-rst close clean trickle'
 
-# _wsfault_paths CUR [GLOB]: folders (with a slash) and the files that match
-# GLOB (any file without one) whose names start with CUR, into COMPREPLY.
+# _wsfault_paths CUR [GLOB]: folders (with a slash, see _wsfault_done) and
+# the files that match GLOB (any file without one) whose names start with
+# CUR, into COMPREPLY.
 _wsfault_paths() {
   local cur=$1 glob=${2-} f
   local IFS=$'\n'
@@ -143,6 +144,22 @@ _wsfault_fit() {
   fi
 }
 
+# _wsfault_done WORD VALUE: the replies, made for VALUE, as readline wants
+# them for WORD (_wsfault_fit). A folder keeps its slash only when it is the
+# one reply, which readline inserts as it is; in a list of several,
+# readline marks folders itself, and a slash of ours would show twice.
+_wsfault_done() {
+  _wsfault_fit "$1" "$2"
+  local i
+  if [ ${#COMPREPLY[@]} -gt 1 ]; then
+    for i in "${!COMPREPLY[@]}"; do
+      case ${COMPREPLY[i]} in
+        */) [ -d "${COMPREPLY[i]}" ] && COMPREPLY[i]=${COMPREPLY[i]%/} ;;
+      esac
+    done
+  fi
+}
+
 _wsfault() {
   COMPREPLY=()
   # The shell words up to the cursor, from the line itself, so that
@@ -167,7 +184,7 @@ _wsfault() {
       -*) _wsfault_words "$cur" --help --version -h -V ;;
       *) _wsfault_words "$cur" run storm report ;;
     esac
-    _wsfault_fit "$word" "$cur"
+    _wsfault_done "$word" "$cur"
     return 0
   fi
   sub=${w[1]}
@@ -187,7 +204,7 @@ _wsfault() {
   for i in $args; do
     if [ "$prev" = "$i" ]; then
       _wsfault_value "$sub" "$prev" "$cur"
-      _wsfault_fit "$word" "$cur"
+      _wsfault_done "$word" "$cur"
       return 0
     fi
   done
@@ -202,7 +219,7 @@ _wsfault() {
       esac
       ;;
   esac
-  _wsfault_fit "$word" "$cur"
+  _wsfault_done "$word" "$cur"
   return 0
 }
 
