@@ -13,6 +13,8 @@ they cannot drift from it (the test docs.man runs it):
   tables.
 - wsfault-target.5 names every key harness/target.c parses (and no other),
   every key of docs/target-file.md and every variable.
+- The EXAMPLES of wsfault-scenario.5 and wsfault-target.5 parse (wsfault
+  reads them).
 - Each page says the version `wsfault --version` prints, and renders with
   `groff -man -ww` without a warning, and with `man -l`.
 
@@ -23,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 PAGES = ["wsfault.1", "wsfault-scenario.5", "wsfault-target.5"]
 
@@ -378,6 +381,32 @@ def check_target5(page, root):
                         problem(f"{page.path}: VARIABLES has no {v} (docs/target-file.md)")
 
 
+# --- the examples parse ------------------------------------------------------
+
+def check_examples(pages, wsfault):
+    """The EXAMPLES of wsfault-scenario(5) and wsfault-target(5) are read by
+    wsfault itself: a parse error is exit status 2. With --url nothing is
+    started, and nothing listens on port 1: the run ends at once."""
+    scen = "\n".join(l["text"] for l in pages["wsfault-scenario.5"].lines
+                     if l["sh"] == "EXAMPLES" and l["nf"])
+    targ = "\n".join(l["text"] for l in pages["wsfault-target.5"].lines
+                     if l["sh"] == "EXAMPLES" and l["nf"])
+    if not scen.strip() or not targ.strip():
+        problem("wsfault-scenario.5 and wsfault-target.5 must each have an EXAMPLES block (.nf)")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "example.wsf"), "w") as f:
+            f.write(scen + "\n")
+        with open(os.path.join(d, "example.target"), "w") as f:
+            f.write(targ + "\n")
+        p = subprocess.run([wsfault, "run", "--target", "example.target", "--url",
+                            "ws://127.0.0.1:1/", "--no-capture", "-j", "1", "-o", "r.json",
+                            "example.wsf"], cwd=d, capture_output=True, text=True, timeout=20)
+        if p.returncode == 2:
+            problem(f"the EXAMPLES of the man pages do not parse: {p.stderr.strip()}")
+    counted["examples"] = 2
+
+
 # --- every page -------------------------------------------------------------
 
 def check_render(path, version):
@@ -414,6 +443,8 @@ def main(argv):
     if not wsfault:
         print("usage: man-check.py --wsfault BUILD/bin/wsfault [ROOT]", file=sys.stderr)
         return 2
+    if os.sep in wsfault:
+        wsfault = os.path.abspath(wsfault)  # the examples run in a folder of their own
     version = run_help(wsfault, "--version").strip()
     pages = {name: Page(os.path.join(root, "docs/man", name)) for name in PAGES}
     for name in PAGES:
@@ -421,6 +452,7 @@ def main(argv):
     check_wsfault1(pages["wsfault.1"], wsfault, root)
     check_scenario5(pages["wsfault-scenario.5"], root)
     check_target5(pages["wsfault-target.5"], root)
+    check_examples(pages, wsfault)
     for p in problems:
         print(p)
     if problems:

@@ -58,4 +58,11 @@ sed -i 's/^expect tcp open for DURATION$/expect tcp open for DURATION\nexpect tc
 expect_rc 1 python3 "$SRC/tools/man-check.py" --wsfault "$WSFAULT" tree
 assert_contains out.txt "the synopsis line 'expect tcp quiet for DURATION' (docs/scenario-language.md) is not in"
 
+# An example that no longer parses.
+copy_tree
+sed -i 's|^ready    log /serving on/ within 10s$|ready    sometime|' tree/docs/man/wsfault-target.5
+grep -q '^ready    sometime' tree/docs/man/wsfault-target.5 || fail "the example was not changed"
+expect_rc 1 python3 "$SRC/tools/man-check.py" --wsfault "$WSFAULT" tree
+assert_contains out.txt "the EXAMPLES of the man pages do not parse: example.target:5:10: expected 'port'"
+
 echo "man-drift: every kind of drift is caught"
