@@ -27,6 +27,7 @@ tests=(
   iproute2                           # e2e capture-netns test: ip (not in minimal images)
   clang-format git                   # the style test
   clang libclang-rt-14-dev           # the fuzz tests: libFuzzer and the sanitizers
+  groff-base man-db                  # docs.man test: groff -ww and man -l render the man pages
   libxml2-utils                      # e2e report test: xmllint checks the JUnit file
   time                               # e2e flood test: /usr/bin/time measures peak RSS
   chromium fonts-dejavu-core         # e2e report test: the HTML report in a headless browser
