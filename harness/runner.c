@@ -182,6 +182,8 @@ void wsf_runner_finish(wsf_runner *r)
     r->capture_off_why = NULL;
     wsf_capture_close(r->cap);
     r->cap = NULL;
+    wsf_tls_ctx_free(r->tls_ctx);
+    r->tls_ctx = NULL;
 }
 
 void wsf_result_free(wsf_result *res)
@@ -446,7 +448,13 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         char err[512];
         const char *url = r->target ? r->inst.url : r->url;
         res->url = wsf_xstrdup(url);
-        if (wsf_peer_set_url(&c.conns[0], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        if (!strncmp(url, "wss://", 6) && !r->tls_ctx)
+            r->tls_ctx = wsf_tls_ctx_new(r->tls_ca, r->tls_insecure, err, sizeof err);
+        c.conns[0].tls_ctx = r->tls_ctx;
+        if (!strncmp(url, "wss://", 6) && !r->tls_ctx)
+            rc_error(&c, 0, "%s", err);
+        else if (wsf_peer_set_url(&c.conns[0], url, err, sizeof err) < 0)
+            rc_error(&c, 0, "%s", err);
         for (size_t i = 1; i < c.n_conns && res->verdict == WSF_PASS; i++)
             wsf_peer_copy_url(&c.conns[i], &c.conns[0]);
     }

@@ -110,6 +110,12 @@ typedef struct {
      * (every worker would see every worker's lines); NULL otherwise. */
     const char *log_off_why;
     size_t n_run; /* scenarios run so far, for file names */
+    /* wss://: the CA file to trust (NULL: the system's) or no verification
+     * at all, the command line's over the target file's; the context is
+     * made at the first wss:// scenario and serves every one after. */
+    const char *tls_ca;
+    bool tls_insecure;
+    struct wsf_tls_ctx *tls_ctx;
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

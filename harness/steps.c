@@ -53,6 +53,27 @@ static void step_connect(run_ctx *c, const wsf_step *st)
     }
     rc_run_until(c, rc_not_connecting, c->step_start_us + st->u.connect.within_us);
     if (c->stop) return;
+    const wsf_peer *p = c->peer;
+    if (p->tls_failed) {
+        /* Not the server's handling of closes: what the run trusts, or
+         * how the server speaks TLS, is for whoever runs it to fix. */
+        rc_error(c, st->line, "cannot connect to %s over TLS: %s", p->host_header, p->tls_why);
+        return;
+    }
+    if (p->state == WSF_TCP_OPEN && p->use_tls && (!p->tls || !wsf_tls_done(p->tls))) {
+        char d[32];
+        wsf_format_duration(st->u.connect.within_us, d, sizeof d);
+        if (wsf_peer_tls_pending(p))
+            rc_error(c, st->line,
+                     "cannot connect to %s: TCP connected, but no TLS handshake within %s",
+                     p->host_header, d);
+        else
+            rc_error(c, st->line,
+                     "cannot connect to %s: the target ended TCP (%s) during the TLS "
+                     "handshake",
+                     p->host_header, p->rst_in ? "RST" : "FIN");
+        return;
+    }
     if (c->peer->state == WSF_TCP_OPEN) return;
     if (c->peer->state == WSF_TCP_CONNECTING) {
         char d[32];
