@@ -661,38 +661,6 @@ static bool parse_count(const char *v, unsigned long long max, unsigned long lon
     return true;
 }
 
-/* How wss:// servers are verified: --ca or --insecure, else the target
- * file's 'ca' or 'insecure', else the system's CAs. A CA file that cannot
- * be loaded is a usage error now, not an error in every scenario. */
-static int choose_tls(const char *cli_ca, bool cli_insecure, const wsf_target *t,
-                      const wsf_target_vars *vars, char **ca, bool *insecure)
-{
-    char err[1024];
-    *ca = NULL;
-    *insecure = cli_insecure;
-    if (cli_ca) {
-        *ca = wsf_xstrdup(cli_ca);
-    } else if (!cli_insecure && t && t->tls_ca) {
-        *ca = wsf_target_ca_path(t, vars, err, sizeof err);
-        if (!*ca) {
-            fprintf(stderr, "%s\n", err);
-            return -1;
-        }
-    } else if (!cli_insecure && t) {
-        *insecure = t->tls_insecure;
-    }
-    if (!*ca) return 0;
-    wsf_tls_ctx *x = wsf_tls_ctx_new(*ca, false, err, sizeof err);
-    if (!x) {
-        fprintf(stderr, "wsfault: %s\n", err);
-        free(*ca);
-        *ca = NULL;
-        return -1;
-    }
-    wsf_tls_ctx_free(x);
-    return 0;
-}
-
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     static const struct option opts[] = {{"target", required_argument, 0, 't'},
@@ -1015,7 +983,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     wsf_target_vars tls_vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
     char *tls_ca = NULL;
     bool tls_insecure = false;
-    if (choose_tls(cli_ca, cli_insecure, target, &tls_vars, &tls_ca, &tls_insecure) < 0) {
+    if (wsf_runner_choose_tls(cli_ca, cli_insecure, target, &tls_vars, &tls_ca, &tls_insecure) <
+        0) {
         rc = EXIT_USAGE;
         free(bindir);
         free(targetdir);

@@ -128,6 +128,12 @@ void wsf_runner_describe(wsf_runner *r, const wsf_target *t);
 /* Follows a log file the server writes (--log), from its end; -1 with why
  * in err. */
 int wsf_runner_follow_log(wsf_runner *r, const char *path, char *err, size_t errlen);
+/* How wss:// servers are verified: --ca or --insecure, else the target
+ * file's 'ca' or 'insecure' (t may be NULL), else the system's CAs. *ca is
+ * allocated (NULL: none). A CA file that cannot be loaded: -1, said on
+ * stderr, for a usage error. */
+int wsf_runner_choose_tls(const char *cli_ca, bool cli_insecure, const wsf_target *t,
+                          const wsf_target_vars *vars, char **ca, bool *insecure);
 /* Stops the target if it runs. */
 void wsf_runner_finish(wsf_runner *r);
 void wsf_result_free(wsf_result *res);

@@ -68,6 +68,13 @@ kill "$LWS_PID"
 wait "$LWS_PID" 2>/dev/null || true
 LWS_PID=
 
+# storm over wss:// too, with the same options.
+expect_rc 0 "$WSFAULT" storm --target "$SRC/targets/lws-echo-tls.target" --ca tls/cert.pem \
+  --connections 30 --seed 1 --no-capture -o storm.json
+assert_contains out.txt "no trouble: 30 connections"
+expect_rc 2 "$WSFAULT" storm --url wss://127.0.0.1:1/ --ca /no/such/ca.pem
+assert_contains out.txt "cannot load its certificates"
+
 # Usage errors: a CA file that is not one, both options at once.
 expect_rc 2 "$WSFAULT" run --url wss://127.0.0.1:1/ --ca /no/such/ca.pem echo.wsf
 assert_contains out.txt "wsfault: --ca /no/such/ca.pem: cannot load its certificates"
