@@ -432,12 +432,12 @@ static void tls_send(wsf_peer *p, const void *data, size_t len)
          * stalls with the rest held (resume write sends it). */
         size_t n = tls_out(p);
         size_t part = n / 2 ? n / 2 : n;
-        if (!p->write_stalled) flush(p, p->tx.len - n + part);
-        p->write_stalled = true;
         wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_OUT, "tls-stall",
                               "%zu of the %zu bytes of the TLS records sent, then writing stalls "
                               "(%zu bytes held back)",
-                              part, n, p->tx.len);
+                              part, n, n - part);
+        if (!p->write_stalled) flush(p, p->tx.len - (n - part));
+        p->write_stalled = true;
         update_interest(p);
         return;
     } else {

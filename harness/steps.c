@@ -327,6 +327,31 @@ static void step_signal(run_ctx *c, const wsf_step *st)
     wsf_buf_free(&who);
 }
 
+/* A TLS fault: on a connection that has TLS, else an error at its line. */
+static void step_tls(run_ctx *c, const wsf_step *st)
+{
+    wsf_peer *p = c->peer;
+    if (!p->use_tls) {
+        rc_error(c, st->line, "'%s' needs a wss:// connection, and this one is ws://", st->text);
+        return;
+    }
+    if (!p->tls || !wsf_tls_done(p->tls)) {
+        rc_error(c, st->line, "'%s' needs an open TLS connection (connect first)", st->text);
+        return;
+    }
+    switch (st->u.tls.fault) {
+    case WSF_TLS_CLOSE_NOTIFY:
+        wsf_peer_tls_close_notify(p);
+        break;
+    case WSF_TLS_TRUNCATE:
+        wsf_peer_tls_truncate(p);
+        break;
+    case WSF_TLS_STALL:
+        wsf_peer_tls_stall(p);
+        break;
+    }
+}
+
 bool rc_step_begin(run_ctx *c, const wsf_step *st)
 {
     char err[512];
@@ -386,6 +411,9 @@ void rc_run_step(run_ctx *c, const wsf_step *st)
         break;
     case WSF_STEP_TRICKLE:
         wsf_peer_trickle(c->peer, st->u.trickle.bytes, st->u.trickle.every_us);
+        break;
+    case WSF_STEP_TLS:
+        step_tls(c, st);
         break;
     case WSF_STEP_WAIT:
         rc_run_until(c, NULL, c->step_start_us + st->u.wait.us);
