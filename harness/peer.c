@@ -122,7 +122,8 @@ void wsf_peer_free(wsf_peer *p)
     free(p->host_header);
     free(p->path);
     free(p->tls_host);
-    p->host_header = p->path = p->tls_host = NULL;
+    free(p->tls_why);
+    p->host_header = p->path = p->tls_host = p->tls_why = NULL;
     wsf_buf_free(&p->tls_pending);
     wsf_tls_free(p->tls);
     p->tls = NULL;
@@ -251,7 +252,8 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     p->tls_failed = p->tls_verify_failed = p->tls_notify_in = p->tls_notify_out = false;
     p->tls_close_pending = false;
     p->tls_next = 0;
-    p->tls_why[0] = '\0';
+    free(p->tls_why);
+    p->tls_why = NULL;
     if (p->use_tls && !p->tls_ctx) {
         snprintf(err, errlen, "a wss:// URL, but no TLS context");
         return -1;
@@ -452,11 +454,14 @@ static void tls_progress(wsf_peer *p)
 {
     if (!p->tls || wsf_tls_done(p->tls) || p->tls_failed) return;
     bool verify_failed;
-    wsf_tls_progress st = wsf_tls_handshake(p->tls, p->tls_why, sizeof p->tls_why, &verify_failed);
+    char why[256];
+    wsf_tls_progress st = wsf_tls_handshake(p->tls, why, sizeof why, &verify_failed);
     tls_out(p);
     if (st == WSF_TLS_FAIL) {
         p->tls_failed = true;
         p->tls_verify_failed = verify_failed;
+        free(p->tls_why);
+        p->tls_why = wsf_xstrdup(why);
         wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "tls-failed", "%s",
                               p->tls_why);
         rx_stop(p, "TLS: %s", p->tls_why);

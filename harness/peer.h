@@ -71,12 +71,12 @@ typedef struct wsf_peer {
     bool use_tls;
     char *tls_host; /* the URL's host, without brackets: SNI and verification */
     wsf_tls_ctx *tls_ctx;
-    wsf_tls *tls;           /* this connection's, from connect on */
-    wsf_buf tls_pending;    /* plaintext sent before the TLS handshake ended */
-    bool tls_close_pending; /* a Close is the last of tls_pending */
-    bool tls_failed;        /* the TLS handshake failed: why in tls_why */
-    bool tls_verify_failed; /* because the certificate is not trusted */
-    char tls_why[160];
+    wsf_tls *tls;            /* this connection's, from connect on */
+    wsf_buf tls_pending;     /* plaintext sent before the TLS handshake ended */
+    bool tls_close_pending;  /* a Close is the last of tls_pending */
+    bool tls_failed;         /* the TLS handshake failed: why in tls_why */
+    bool tls_verify_failed;  /* because the certificate is not trusted */
+    char *tls_why;           /* allocated once it failed: ten thousand connections need none */
     bool tls_notify_in;      /* the target sent close_notify */
     int64_t tls_notify_in_t; /* timeline time it arrived */
     bool tls_notify_out;     /* the peer did */
