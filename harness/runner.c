@@ -216,6 +216,8 @@ void wsf_runner_finish(wsf_runner *r)
     r->cap = NULL;
     wsf_tls_ctx_free(r->tls_ctx);
     r->tls_ctx = NULL;
+    free(r->tls_trust_error);
+    r->tls_trust_error = NULL;
 }
 
 void wsf_result_free(wsf_result *res)

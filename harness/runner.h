@@ -116,6 +116,9 @@ typedef struct {
     const char *tls_ca;
     bool tls_insecure;
     struct wsf_tls_ctx *tls_ctx;
+    /* Why the server's certificate was not trusted, once it was not: a
+     * matter of --ca, the same for every connection (storm stops on it). */
+    char *tls_trust_error;
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,

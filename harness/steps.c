@@ -58,6 +58,8 @@ static void step_connect(run_ctx *c, const wsf_step *st)
         /* Not the server's handling of closes: what the run trusts, or
          * how the server speaks TLS, is for whoever runs it to fix. */
         rc_error(c, st->line, "cannot connect to %s over TLS: %s", p->host_header, p->tls_why);
+        if (p->tls_verify_failed && !c->r->tls_trust_error)
+            c->r->tls_trust_error = wsf_xstrdup(p->tls_why);
         return;
     }
     if (p->state == WSF_TCP_OPEN && p->use_tls && (!p->tls || !wsf_tls_done(p->tls))) {

@@ -135,7 +135,7 @@ static bool interrupted(const storm *s)
  * after a crash), which is not a round's failure. */
 static bool halted(const storm *s)
 {
-    return interrupted(s) || s->runner.start_error;
+    return interrupted(s) || s->runner.start_error || s->runner.tls_trust_error;
 }
 
 /* The progress line: overwritten in place on a terminal, a plain line
@@ -743,7 +743,12 @@ int wsf_storm_main(int argc, char **argv, int full_argc, char **full_argv, wsf_r
         progress_end(&s, false);
         fprintf(stderr, "wsfault: the target did not start: %s\n", s.runner.start_error);
     }
-    if (failing || s.runner.start_error) {
+    if (s.runner.tls_trust_error) {
+        /* Not the server's trouble either: nothing to shrink. */
+        progress_end(&s, false);
+        fprintf(stderr, "wsfault: cannot connect over TLS: %s\n", s.runner.tls_trust_error);
+    }
+    if (failing || s.runner.start_error || s.runner.tls_trust_error) {
         rc = 1;
     } else if (!interrupted(&s)) {
         progress(&s, true);

@@ -72,6 +72,11 @@ LWS_PID=
 expect_rc 0 "$WSFAULT" storm --target "$SRC/targets/lws-echo-tls.target" --ca tls/cert.pem \
   --connections 30 --seed 1 --no-capture -o storm.json
 assert_contains out.txt "no trouble: 30 connections"
+# A certificate storm cannot trust stops it at once: no round is trouble.
+expect_rc 1 "$WSFAULT" storm --target "$SRC/targets/lws-echo-tls.target" --connections 30 \
+  --seed 1 --no-capture -o storm.json
+assert_contains out.txt "wsfault: cannot connect over TLS: certificate verification failed"
+if grep -q "trouble in round\|shrink" out.txt; then fail "storm took a trust error for trouble"; fi
 expect_rc 2 "$WSFAULT" storm --url wss://127.0.0.1:1/ --ca /no/such/ca.pem
 assert_contains out.txt "cannot load its certificates"
 
