@@ -438,7 +438,7 @@ static void tls_send(wsf_peer *p, const void *data, size_t len)
                               "%zu of the %zu bytes of the TLS records sent, then writing stalls "
                               "(%zu bytes held back)",
                               part, n, n - part);
-        if (!p->write_stalled) flush(p, p->tx.len - (n - part));
+        if (!p->write_stalled && !p->trickle_bytes) flush(p, p->tx.len - (n - part));
         p->write_stalled = true;
         update_interest(p);
         return;
