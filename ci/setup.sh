@@ -11,7 +11,8 @@ build=(
   build-essential cmake pkg-config   # the build
   libwebsockets-dev                  # the reference target (lws-echo)
   libpcap-dev                        # per-scenario captures
-  libjansson-dev libssl-dev          # results.json; SHA-1 for the handshake
+  libjansson-dev libssl-dev          # results.json; SHA-1 for the handshake, TLS for wss://
+  openssl                            # e2e TLS tests: a certificate made at test time
   zlib1g-dev                         # the report's held-back parts, deflated
   libpcre2-dev                       # regexes of scenario and target files, with match limits
   libcunit1-dev                      # unit tests

@@ -7,6 +7,7 @@
 #include "scenario.h"
 #include "storm.h"
 #include "target.h"
+#include "tls.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,10 +42,13 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -t, --target FILE     start and stop the server described by a .target file\n"
-    "  -u, --url URL         test an external server at ws://host:port/path instead;\n"
+    "  -u, --url URL         test an external server at ws:// or wss://host:port/path;\n"
     "                        with --target, the server that file describes, already\n"
     "                        running: nothing is started, the file's bounds, known\n"
     "                        failures, alarms and handshake options apply\n"
+    "      --ca FILE         wss://: trust the CA certificates of this PEM file\n"
+    "                        (default: the target file's 'ca', else the system's)\n"
+    "      --insecure        wss://: verify no certificate (TLS still runs)\n"
     "  -f, --filter PATTERN  run only scenarios whose name, file or tag matches\n"
     "                        (a glob with * ? [..], else a substring; repeatable)\n"
     "  -l, --list            list the scenarios that would run, then exit\n"
@@ -497,6 +501,8 @@ typedef struct {
     size_t n_bound_args;
     const char *log_file;
     bool capture, verbose;
+    const char *tls_ca; /* wss://: --ca, or the target file's 'ca' */
+    bool tls_insecure;
     const char *capture_if;
     char *capture_dir, *capture_off_why;
     char *shared_why; /* --url with -j N > 1: why capture and log are off */
@@ -555,6 +561,8 @@ static void *plan_start(void *ctx, char *err, size_t errlen)
     r->capture = p->capture;
     r->capture_if = p->capture_if;
     r->capture_dir = p->capture_dir;
+    r->tls_ca = p->tls_ca;
+    r->tls_insecure = p->tls_insecure;
     if (p->capture_off_why) r->capture_off_why = wsf_xstrdup(p->capture_off_why);
     return st;
 }
@@ -709,8 +717,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
                                          {"shuffle", no_argument, 0, 'S'},
                                          {"seed", required_argument, 0, 's'},
                                          {"shard", required_argument, 0, 'D'},
+                                         {"ca", required_argument, 0, 'c'},
+                                         {"insecure", no_argument, 0, 'k'},
                                          {0, 0, 0, 0}};
     const char *target_file = NULL, *url = NULL, *results_path = "results.json";
+    const char *cli_ca = NULL;
+    bool cli_insecure = false;
     /* The command line's handshake defaults, and those of the run: the
      * target file's overridden by them. */
     wsf_handshake_defaults cli_handshake = {0}, handshake = {0};
@@ -781,6 +793,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
             break;
         case 'u':
             url = optarg;
+            break;
+        case 'c':
+            cli_ca = optarg;
+            break;
+        case 'k':
+            cli_insecure = true;
             break;
         case 'f':
             strlist_push(&filters, optarg);
@@ -861,6 +879,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     }
     if (have_seed && !shuffle) {
         fputs("wsfault: --seed S goes with --shuffle: the seed chooses the order\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (cli_ca && cli_insecure) {
+        fputs("wsfault: --ca FILE and --insecure: trust that CA, or verify nothing, not both\n",
+              stderr);
         return EXIT_USAGE;
     }
 
@@ -1002,7 +1025,20 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char *bindir = exe_dir();
     char *targetdir = target_file ? abs_dir_of(target_file) : wsf_xstrdup(".");
     char *capture_dir = captures_dir(results_path);
-    run_plan plan = {.scs = scs,
+    wsf_target_vars tls_vars = {.host = "127.0.0.1", .bindir = bindir, .targetdir = targetdir};
+    char *tls_ca = NULL;
+    bool tls_insecure = false;
+    if (wsf_runner_choose_tls(cli_ca, cli_insecure, target, &tls_vars, &tls_ca, &tls_insecure) <
+        0) {
+        rc = EXIT_USAGE;
+        free(bindir);
+        free(targetdir);
+        free(capture_dir);
+        goto out;
+    }
+    run_plan plan = {.tls_ca = tls_ca,
+                     .tls_insecure = tls_insecure,
+                     .scs = scs,
                      .n = n,
                      .target = url ? NULL : target,
                      .described = url ? target : NULL,
@@ -1148,6 +1184,7 @@ done_run:
     free(plan.entries);
     free(plan.have);
 done_paths:
+    free(tls_ca);
     free(plan.capture_off_why);
     free(plan.shared_why);
     free(bindir);

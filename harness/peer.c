@@ -41,6 +41,9 @@ static void peer_event_at(wsf_peer *p, int64_t abs_us, wsf_event_kind kind, wsf_
 
 static void on_io(wsf_io *io, uint32_t events);
 static void check_close_sent(wsf_peer *p);
+static void tls_progress(wsf_peer *p);
+static void tls_send(wsf_peer *p, const void *data, size_t len);
+static void rx_stop(wsf_peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void set_state(wsf_peer *p, wsf_conn_state s)
 {
@@ -112,6 +115,9 @@ static void drop_socket(wsf_peer *p)
     p->io.fd = -1;
     wsf_buf_free(&p->rx);
     wsf_buf_free(&p->tx);
+    wsf_buf_free(&p->tls_pending);
+    wsf_tls_free(p->tls);
+    p->tls = NULL;
 }
 
 void wsf_peer_free(wsf_peer *p)
@@ -122,7 +128,12 @@ void wsf_peer_free(wsf_peer *p)
     wsf_buf_free(&p->tx);
     free(p->host_header);
     free(p->path);
-    p->host_header = p->path = NULL;
+    free(p->tls_host);
+    free(p->tls_why);
+    p->host_header = p->path = p->tls_host = p->tls_why = NULL;
+    wsf_buf_free(&p->tls_pending);
+    wsf_tls_free(p->tls);
+    p->tls = NULL;
     wsf_response_free(&p->response);
     for (size_t i = 0; i < p->inbox_n; i++)
         rx_frame_free(&p->inbox[(p->inbox_head + i) % p->inbox_cap]);
@@ -141,7 +152,9 @@ int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "'%s': expected %s", url, why);
         return -1;
     }
-    const char *hp = url + 5;
+    /* wss:// is the same URL with TLS under it (RFC 6455 3). */
+    bool tls = strncmp(url, "wss://", 6) == 0;
+    const char *hp = url + (tls ? 6 : 5);
     const char *slash = strchr(hp, '/');
     size_t hplen = slash ? (size_t)(slash - hp) : strlen(hp);
     if (hplen == 0 || hplen > WSF_HOST_MAX) {
@@ -153,7 +166,8 @@ int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
     p->host_header = wsf_xstrndup(hp, hplen);
     p->path = wsf_xstrndup(slash ? slash : "/", WSF_PATH_MAX);
 
-    char host[256], port[16] = "80";
+    char host[256], port[16];
+    snprintf(port, sizeof port, "%s", tls ? "443" : "80");
     const char *h = p->host_header, *colon;
     if (h[0] == '[') { /* [::1]:port */
         const char *rb = strchr(h, ']');
@@ -177,6 +191,9 @@ int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen)
     memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
     p->addrlen = res->ai_addrlen;
     freeaddrinfo(res);
+    p->use_tls = tls;
+    free(p->tls_host);
+    p->tls_host = tls ? wsf_xstrdup(host) : NULL;
     return 0;
 }
 
@@ -188,6 +205,10 @@ void wsf_peer_copy_url(wsf_peer *p, const wsf_peer *from)
     p->path = from->path ? wsf_xstrdup(from->path) : NULL;
     p->addr = from->addr;
     p->addrlen = from->addrlen;
+    p->use_tls = from->use_tls;
+    free(p->tls_host);
+    p->tls_host = from->tls_host ? wsf_xstrdup(from->tls_host) : NULL;
+    p->tls_ctx = from->tls_ctx;
 }
 
 static void update_interest(wsf_peer *p)
@@ -238,6 +259,15 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     wsf_response_free(&p->response);
     wsf_buf_reset(&p->rx);
     wsf_buf_reset(&p->tx);
+    p->tls_failed = p->tls_verify_failed = p->tls_notify_in = p->tls_notify_out = false;
+    p->tls_close_pending = false;
+    p->tls_next = 0;
+    free(p->tls_why);
+    p->tls_why = NULL;
+    if (p->use_tls && !p->tls_ctx) {
+        snprintf(err, errlen, "a wss:// URL, but no TLS context");
+        return -1;
+    }
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -266,6 +296,11 @@ int wsf_peer_connect(wsf_peer *p, uint64_t rcvbuf, uint64_t sndbuf, char *err, s
     p->close_code_rx = -1;
     wsf_buf_reset(&p->close_reason_rx);
     p->tcp_ended_by = 0;
+    if (p->use_tls) {
+        /* The ClientHello waits in tx until TCP connects. */
+        p->tls = wsf_tls_new(p->tls_ctx, p->tls_host);
+        tls_progress(p);
+    }
     set_state(p, WSF_CS_CONNECTING);
     wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_OUT, "connect", "%s", p->host_header);
     int crc = connect(fd, (struct sockaddr *)&p->addr, p->addrlen);
@@ -363,9 +398,133 @@ static void flush(wsf_peer *p, size_t max)
 
 void wsf_peer_send(wsf_peer *p, const void *data, size_t len)
 {
+    if (p->tls) {
+        tls_send(p, data, len);
+        return;
+    }
     wsf_buf_append(&p->tx, data, len);
     p->tx_queued_total += len;
     if (!p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
+}
+
+/* What the TLS library has to send goes to tx, where the socket's faults
+ * apply to it; counted as queued like any bytes. */
+static size_t tls_out(wsf_peer *p)
+{
+    size_t n = wsf_tls_take(p->tls, &p->tx);
+    p->tx_queued_total += n;
+    return n;
+}
+
+/* Plaintext under TLS: held until the handshake is done, then encrypted
+ * into records, which a TLS fault armed for this send may cut short. */
+static void tls_send(wsf_peer *p, const void *data, size_t len)
+{
+    if (!wsf_tls_done(p->tls)) {
+        wsf_buf_append(&p->tls_pending, data, len);
+        return;
+    }
+    wsf_tls_write(p->tls, data, len);
+    int fault = p->tls_next;
+    p->tls_next = 0;
+    if (fault == 't') {
+        /* A truncated record: its first half leaves, the rest never. */
+        wsf_buf rec;
+        wsf_buf_init(&rec);
+        size_t n = wsf_tls_take(p->tls, &rec);
+        size_t keep = n / 2 ? n / 2 : n;
+        wsf_buf_append(&p->tx, rec.data, keep);
+        p->tx_queued_total += keep;
+        wsf_buf_free(&rec);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_OUT, "tls-truncate",
+                              "%zu of the %zu bytes of the TLS records sent; the rest never", keep,
+                              n);
+    } else if (fault == 's') {
+        /* A stall mid-record: part of the records leaves, then writing
+         * stalls with the rest held (resume write sends it). */
+        size_t n = tls_out(p);
+        size_t part = n / 2 ? n / 2 : n;
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_OUT, "tls-stall",
+                              "%zu of the %zu bytes of the TLS records sent, then writing stalls "
+                              "(%zu bytes held back)",
+                              part, n, n - part);
+        if (!p->write_stalled && !p->trickle_bytes) flush(p, p->tx.len - (n - part));
+        p->write_stalled = true;
+        update_interest(p);
+        return;
+    } else {
+        tls_out(p);
+    }
+    if (!p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
+}
+
+/* The TLS handshake on as far as the bytes received take it; once done,
+ * the plaintext that waited is sent. */
+static void tls_progress(wsf_peer *p)
+{
+    if (!p->tls || wsf_tls_done(p->tls) || p->tls_failed) return;
+    bool verify_failed;
+    char why[256];
+    wsf_tls_progress st = wsf_tls_handshake(p->tls, why, sizeof why, &verify_failed);
+    tls_out(p);
+    if (st == WSF_TLS_FAIL) {
+        p->tls_failed = true;
+        p->tls_verify_failed = verify_failed;
+        free(p->tls_why);
+        p->tls_why = wsf_xstrdup(why);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "tls-failed", "%s",
+                              p->tls_why);
+        rx_stop(p, "TLS: %s", p->tls_why);
+    } else if (st == WSF_TLS_DONE) {
+        char d[128];
+        wsf_tls_describe(p->tls, d, sizeof d);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "tls", "handshake done: %s",
+                              d);
+        if (p->tls_pending.len) {
+            wsf_buf held = p->tls_pending;
+            wsf_buf_init(&p->tls_pending);
+            tls_send(p, held.data, held.len);
+            wsf_buf_free(&held);
+        }
+        if (p->tls_close_pending) {
+            p->tls_close_pending = false;
+            p->close_queued_end = p->tx_queued_total;
+            check_close_sent(p);
+        }
+    }
+    if (!p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
+}
+
+bool wsf_peer_tls_pending(const wsf_peer *p)
+{
+    return p->tls && !p->tls_failed && !wsf_tls_done(p->tls) && p->io.fd >= 0 && !p->rst_in &&
+           !p->fin_in;
+}
+
+int wsf_peer_tls_close_notify(wsf_peer *p)
+{
+    if (!p->tls) return -1;
+    wsf_tls_close_notify(p->tls);
+    tls_out(p);
+    p->tls_notify_out = true;
+    wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_FAULT, WSF_DIR_OUT, "tls-close-notify",
+                          "close_notify sent (SSL_shutdown), no WebSocket Close");
+    if (!p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
+    return 0;
+}
+
+int wsf_peer_tls_truncate(wsf_peer *p)
+{
+    if (!p->tls) return -1;
+    p->tls_next = 't';
+    return 0;
+}
+
+int wsf_peer_tls_stall(wsf_peer *p)
+{
+    if (!p->tls) return -1;
+    p->tls_next = 's';
+    return 0;
 }
 
 void wsf_peer_send_handshake(wsf_peer *p, const wsf_request *r, int64_t partial)
@@ -432,6 +591,11 @@ static void check_close_sent(wsf_peer *p)
 void wsf_peer_note_close_sent(wsf_peer *p)
 {
     if (p->close_sent || p->close_queued_end) return;
+    if (p->tls && p->tls_pending.len) {
+        /* Its bytes are plaintext still: it is queued once encrypted. */
+        p->tls_close_pending = true;
+        return;
+    }
     p->close_queued_end = p->tx_queued_total;
     check_close_sent(p);
 }
@@ -594,6 +758,47 @@ static void decode(wsf_peer *p)
     }
 }
 
+/* Records received: the handshake's, then plaintext into rx. false when
+ * reading must stop. A close_notify is the target ending its stream: for
+ * the connection's facts, a FIN. */
+static bool tls_received(wsf_peer *p, const uint8_t *data, size_t len)
+{
+    wsf_tls_feed(p->tls, data, len);
+    if (!wsf_tls_done(p->tls)) {
+        tls_progress(p);
+        if (p->tls_failed) {
+            update_interest(p);
+            return false;
+        }
+        if (!wsf_tls_done(p->tls)) return true;
+    }
+    if (p->tls_notify_in) return true; /* what follows it is not read */
+    char why[128];
+    wsf_tls_read_status st = wsf_tls_read(p->tls, &p->rx, why, sizeof why);
+    /* TLS 1.3 answers some messages after the handshake (a key update). */
+    if (tls_out(p) && !p->write_stalled && !p->trickle_bytes) flush(p, SIZE_MAX);
+    if (st == WSF_TLS_READ_ERROR) {
+        decode(p);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_NOTE, WSF_DIR_IN, "tls-error", "%s", why);
+        rx_stop(p, "the target's TLS stream broke: %s", why);
+        update_interest(p);
+        return false;
+    }
+    if (st == WSF_TLS_READ_CLOSE_NOTIFY) {
+        decode(p);
+        p->tls_notify_in = true;
+        p->tls_notify_in_t = wsf_timeline_now(p->tl);
+        wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "close-notify",
+                              "the target ended its TLS stream (close_notify): taken as its FIN");
+        if (!p->fin_in) {
+            p->fin_in = true;
+            p->fin_in_t = wsf_timeline_now(p->tl);
+            tcp_ended(p, true, true);
+        }
+    }
+    return true;
+}
+
 static void do_read(wsf_peer *p)
 {
     for (int round = 0; round < READ_ROUNDS && !p->read_stalled; round++) {
@@ -628,10 +833,14 @@ static void do_read(wsf_peer *p)
         static uint8_t chunk[READ_CHUNK];
         ssize_t r = recv(p->io.fd, chunk, sizeof chunk, 0);
         if (r > 0) {
-            wsf_buf_append(&p->rx, chunk, (size_t)r);
             wsf_event *e =
                 wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_BYTES, WSF_DIR_IN, "bytes", "%zd", r);
             if (e) e->len = (uint64_t)r;
+            if (p->tls) {
+                if (!tls_received(p, chunk, (size_t)r)) break;
+            } else {
+                wsf_buf_append(&p->rx, chunk, (size_t)r);
+            }
             decode(p);
             shrink_when_empty(&p->rx);
             if (p->rx_broken) break;
@@ -639,6 +848,9 @@ static void do_read(wsf_peer *p)
         }
         if (r == 0) {
             p->eof_read = true;
+            if (p->tls_notify_in)
+                wsf_timeline_add_conn(p->tl, p->conn, WSF_EV_TCP, WSF_DIR_IN, "fin",
+                                      "EOF after close_notify");
             if (p->fin_in) { /* noted while reading was stalled; now all is read */
                 tcp_ended(p, true, true);
                 break;

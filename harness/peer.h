@@ -10,6 +10,7 @@
 #include "loop.h"
 #include "scenario.h"
 #include "timeline.h"
+#include "tls.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -64,6 +65,22 @@ typedef struct wsf_peer {
      * ten thousand connections 1.3 KiB. NULL before wsf_peer_set_url. */
     char *host_header; /* at most WSF_HOST_MAX bytes */
     char *path;        /* cut at WSF_PATH_MAX bytes */
+
+    /* wss://: TLS on the socket's byte stream (tls.h). The runner gives the
+     * context before connecting; tx then carries records, rx plaintext. */
+    bool use_tls;
+    char *tls_host; /* the URL's host, without brackets: SNI and verification */
+    wsf_tls_ctx *tls_ctx;
+    wsf_tls *tls;            /* this connection's, from connect on */
+    wsf_buf tls_pending;     /* plaintext sent before the TLS handshake ended */
+    bool tls_close_pending;  /* a Close is the last of tls_pending */
+    bool tls_failed;         /* the TLS handshake failed: why in tls_why */
+    bool tls_verify_failed;  /* because the certificate is not trusted */
+    char *tls_why;           /* allocated once it failed: ten thousand connections need none */
+    bool tls_notify_in;      /* the target sent close_notify */
+    int64_t tls_notify_in_t; /* timeline time it arrived */
+    bool tls_notify_out;     /* the peer did */
+    int tls_next;            /* what the next send's records suffer: 0, or 't'runcate, 's'tall */
 
     /* What the target did to TCP. */
     bool fin_in;   /* the target closed its side (seen as EOF, or as RDHUP while stalled) */
@@ -129,7 +146,7 @@ void wsf_peer_init(wsf_peer *p, wsf_loop *loop, wsf_timeline *tl);
 /* Closes whatever is open (plain close) and frees buffers. */
 void wsf_peer_free(wsf_peer *p);
 
-/* Parses ws://host:port/path into the peer's address, Host header and path.
+/* Parses ws:// or wss://host:port/path into the peer's address, Host header and path.
  * Returns 0 or -1 with a message. */
 int wsf_peer_set_url(wsf_peer *p, const char *url, char *err, size_t errlen);
 /* Gives p the address, Host header and path from's URL gave it: the URL
@@ -161,6 +178,15 @@ void wsf_peer_tick(wsf_peer *p);
 void wsf_peer_note_close_sent(wsf_peer *p);
 /* The port the target listens on (from the URL). */
 uint16_t wsf_peer_target_port(const wsf_peer *p);
+
+/* TLS faults (0, or -1 on a ws:// connection): close_notify now; the
+ * next send's records cut short (the rest never sent); the next send's
+ * records leave only in part, then writing stalls. */
+int wsf_peer_tls_close_notify(wsf_peer *p);
+int wsf_peer_tls_truncate(wsf_peer *p);
+int wsf_peer_tls_stall(wsf_peer *p);
+/* The TLS handshake is under way: the connection is not yet usable. */
+bool wsf_peer_tls_pending(const wsf_peer *p);
 
 /* The oldest frame not yet taken, or NULL. */
 wsf_rx_frame *wsf_peer_inbox_peek(wsf_peer *p);

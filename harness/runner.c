@@ -146,6 +146,38 @@ void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, co
     wsf_ws_accept(key, accept);
 }
 
+/* How wss:// servers are verified: --ca or --insecure, else the target
+ * file's 'ca' or 'insecure', else the system's CAs. A CA file that cannot
+ * be loaded is a usage error now, not an error in every scenario. */
+int wsf_runner_choose_tls(const char *cli_ca, bool cli_insecure, const wsf_target *t,
+                          const wsf_target_vars *vars, char **ca, bool *insecure)
+{
+    char err[1024];
+    *ca = NULL;
+    *insecure = cli_insecure;
+    if (cli_ca) {
+        *ca = wsf_xstrdup(cli_ca);
+    } else if (!cli_insecure && t && t->tls_ca) {
+        *ca = wsf_target_ca_path(t, vars, err, sizeof err);
+        if (!*ca) {
+            fprintf(stderr, "%s\n", err);
+            return -1;
+        }
+    } else if (!cli_insecure && t) {
+        *insecure = t->tls_insecure;
+    }
+    if (!*ca) return 0;
+    wsf_tls_ctx *x = wsf_tls_ctx_new(*ca, false, err, sizeof err);
+    if (!x) {
+        fprintf(stderr, "wsfault: %s\n", err);
+        free(*ca);
+        *ca = NULL;
+        return -1;
+    }
+    wsf_tls_ctx_free(x);
+    return 0;
+}
+
 void wsf_runner_describe(wsf_runner *r, const wsf_target *t)
 {
     r->described = t;
@@ -182,6 +214,10 @@ void wsf_runner_finish(wsf_runner *r)
     r->capture_off_why = NULL;
     wsf_capture_close(r->cap);
     r->cap = NULL;
+    wsf_tls_ctx_free(r->tls_ctx);
+    r->tls_ctx = NULL;
+    free(r->tls_trust_error);
+    r->tls_trust_error = NULL;
 }
 
 void wsf_result_free(wsf_result *res)
@@ -448,7 +484,13 @@ void wsf_runner_run(wsf_runner *r, const wsf_scenario *sc, wsf_result *res)
         char err[512];
         const char *url = r->target ? r->inst.url : r->url;
         res->url = wsf_xstrdup(url);
-        if (wsf_peer_set_url(&c.conns[0], url, err, sizeof err) < 0) rc_error(&c, 0, "%s", err);
+        if (!strncmp(url, "wss://", 6) && !r->tls_ctx)
+            r->tls_ctx = wsf_tls_ctx_new(r->tls_ca, r->tls_insecure, err, sizeof err);
+        c.conns[0].tls_ctx = r->tls_ctx;
+        if (!strncmp(url, "wss://", 6) && !r->tls_ctx)
+            rc_error(&c, 0, "%s", err);
+        else if (wsf_peer_set_url(&c.conns[0], url, err, sizeof err) < 0)
+            rc_error(&c, 0, "%s", err);
         for (size_t i = 1; i < c.n_conns && res->verdict == WSF_PASS; i++)
             wsf_peer_copy_url(&c.conns[i], &c.conns[0]);
     }

@@ -110,6 +110,15 @@ typedef struct {
      * (every worker would see every worker's lines); NULL otherwise. */
     const char *log_off_why;
     size_t n_run; /* scenarios run so far, for file names */
+    /* wss://: the CA file to trust (NULL: the system's) or no verification
+     * at all, the command line's over the target file's; the context is
+     * made at the first wss:// scenario and serves every one after. */
+    const char *tls_ca;
+    bool tls_insecure;
+    struct wsf_tls_ctx *tls_ctx;
+    /* Why the server's certificate was not trusted, once it was not: a
+     * matter of --ca, the same for every connection (storm stops on it). */
+    char *tls_trust_error;
 } wsf_runner;
 
 void wsf_runner_init(wsf_runner *r, wsf_loop *loop, const wsf_target *target, const char *url,
@@ -122,6 +131,12 @@ void wsf_runner_describe(wsf_runner *r, const wsf_target *t);
 /* Follows a log file the server writes (--log), from its end; -1 with why
  * in err. */
 int wsf_runner_follow_log(wsf_runner *r, const char *path, char *err, size_t errlen);
+/* How wss:// servers are verified: --ca or --insecure, else the target
+ * file's 'ca' or 'insecure' (t may be NULL), else the system's CAs. *ca is
+ * allocated (NULL: none). A CA file that cannot be loaded: -1, said on
+ * stderr, for a usage error. */
+int wsf_runner_choose_tls(const char *cli_ca, bool cli_insecure, const wsf_target *t,
+                          const wsf_target_vars *vars, char **ca, bool *insecure);
 /* Stops the target if it runs. */
 void wsf_runner_finish(wsf_runner *r);
 void wsf_result_free(wsf_result *res);

@@ -1087,6 +1087,22 @@ static bool parse_statement_body(parser *p, const char *line, size_t len)
         }
         return wsf_cur_end(c);
     }
+    if (!strcmp(kw, "tls")) {
+        /* Which URL a scenario meets is the run's choice: on a ws://
+         * connection these are errors when they run, not when parsed. */
+        st = new_step(p, WSF_STEP_TLS, line, len);
+        if (wsf_cur_accept(c, "close-notify"))
+            st->u.tls.fault = WSF_TLS_CLOSE_NOTIFY;
+        else if (wsf_cur_accept(c, "truncate"))
+            st->u.tls.fault = WSF_TLS_TRUNCATE;
+        else if (wsf_cur_accept(c, "stall"))
+            st->u.tls.fault = WSF_TLS_STALL;
+        else {
+            wsf_cur_expected(c, "'close-notify', 'truncate' or 'stall' after 'tls'");
+            return false;
+        }
+        return wsf_cur_end(c);
+    }
     if (!strcmp(kw, "trickle")) {
         st = new_step(p, WSF_STEP_TRICKLE, line, len);
         if (wsf_cur_accept(c, "off")) return wsf_cur_end(c);
@@ -1134,7 +1150,7 @@ static bool parse_statement_body(parser *p, const char *line, size_t len)
     wsf_cur_error_at(c, kwt,
                      "expected a statement (scenario, description, rfc, tags, connect, "
                      "handshake, send, rst, half-close, close, stall, resume, trickle, "
-                     "wait, signal, expect, must, should, info), found '%s'",
+                     "tls, wait, signal, expect, must, should, info), found '%s'",
                      kw);
     return false;
 }

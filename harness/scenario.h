@@ -26,7 +26,14 @@ typedef enum {
     WSF_STEP_WAIT,
     WSF_STEP_SIGNAL, /* a signal to the target process */
     WSF_STEP_EXPECT,
+    WSF_STEP_TLS, /* a TLS fault: close-notify, truncate, stall (wss:// only) */
 } wsf_step_kind;
+
+typedef enum {
+    WSF_TLS_CLOSE_NOTIFY, /* close_notify now, without a WebSocket Close */
+    WSF_TLS_TRUNCATE,     /* the next send's records leave in part, the rest never */
+    WSF_TLS_STALL,        /* the next send's records leave in part, then writing stalls */
+} wsf_tls_fault;
 
 typedef enum {
     WSF_EXP_FRAME,    /* the next frame from the target matches */
@@ -220,6 +227,9 @@ typedef struct {
             uint64_t bytes; /* bytes per tick; 0 turns trickling off */
             int64_t every_us;
         } trickle;
+        struct {
+            wsf_tls_fault fault;
+        } tls;
         struct {
             int64_t us;
         } wait;

@@ -53,6 +53,29 @@ static void step_connect(run_ctx *c, const wsf_step *st)
     }
     rc_run_until(c, rc_not_connecting, c->step_start_us + st->u.connect.within_us);
     if (c->stop) return;
+    const wsf_peer *p = c->peer;
+    if (p->tls_failed) {
+        /* Not the server's handling of closes: what the run trusts, or
+         * how the server speaks TLS, is for whoever runs it to fix. */
+        rc_error(c, st->line, "cannot connect to %s over TLS: %s", p->host_header, p->tls_why);
+        if (p->tls_verify_failed && !c->r->tls_trust_error)
+            c->r->tls_trust_error = wsf_xstrdup(p->tls_why);
+        return;
+    }
+    if (p->state == WSF_TCP_OPEN && p->use_tls && (!p->tls || !wsf_tls_done(p->tls))) {
+        char d[32];
+        wsf_format_duration(st->u.connect.within_us, d, sizeof d);
+        if (wsf_peer_tls_pending(p))
+            rc_error(c, st->line,
+                     "cannot connect to %s: TCP connected, but no TLS handshake within %s",
+                     p->host_header, d);
+        else
+            rc_error(c, st->line,
+                     "cannot connect to %s: the target ended TCP (%s) during the TLS "
+                     "handshake",
+                     p->host_header, p->rst_in ? "RST" : "FIN");
+        return;
+    }
     if (c->peer->state == WSF_TCP_OPEN) return;
     if (c->peer->state == WSF_TCP_CONNECTING) {
         char d[32];
@@ -306,6 +329,31 @@ static void step_signal(run_ctx *c, const wsf_step *st)
     wsf_buf_free(&who);
 }
 
+/* A TLS fault: on a connection that has TLS, else an error at its line. */
+static void step_tls(run_ctx *c, const wsf_step *st)
+{
+    wsf_peer *p = c->peer;
+    if (!p->use_tls) {
+        rc_error(c, st->line, "'%s' needs a wss:// connection, and this one is ws://", st->text);
+        return;
+    }
+    if (!p->tls || !wsf_tls_done(p->tls)) {
+        rc_error(c, st->line, "'%s' needs an open TLS connection (connect first)", st->text);
+        return;
+    }
+    switch (st->u.tls.fault) {
+    case WSF_TLS_CLOSE_NOTIFY:
+        wsf_peer_tls_close_notify(p);
+        break;
+    case WSF_TLS_TRUNCATE:
+        wsf_peer_tls_truncate(p);
+        break;
+    case WSF_TLS_STALL:
+        wsf_peer_tls_stall(p);
+        break;
+    }
+}
+
 bool rc_step_begin(run_ctx *c, const wsf_step *st)
 {
     char err[512];
@@ -365,6 +413,9 @@ void rc_run_step(run_ctx *c, const wsf_step *st)
         break;
     case WSF_STEP_TRICKLE:
         wsf_peer_trickle(c->peer, st->u.trickle.bytes, st->u.trickle.every_us);
+        break;
+    case WSF_STEP_TLS:
+        step_tls(c, st);
         break;
     case WSF_STEP_WAIT:
         rc_run_until(c, NULL, c->step_start_us + st->u.wait.us);

@@ -39,7 +39,9 @@ static const char storm_usage[] =
     "\n"
     "options:\n"
     "  -t, --target FILE     start and stop the server a .target file describes\n"
-    "  -u, --url URL         a server already running at ws://host:port/path\n"
+    "  -u, --url URL         a server already running at ws:// or wss://host:port/path\n"
+    "      --ca FILE         wss://: trust the CA certificates of this PEM file\n"
+    "      --insecure        wss://: verify no certificate\n"
     "      --connections N   stop after N connections (default 1000)\n"
     "      --duration T      or after T (10s, 2m): whichever comes first\n"
     "      --concurrency C   connections open at a time, one round (default 20)\n"
@@ -74,6 +76,11 @@ typedef struct {
     wsf_loop loop;
     wsf_runner runner;
     char *bindir, *targetdir, *capture_dir;
+    /* wss://: --ca and --insecure, and what the run trusts. */
+    const char *cli_ca;
+    bool cli_insecure;
+    char *tls_ca;
+    bool tls_insecure;
     /* What results.json lists: the failing round and the shrink's runs. */
     wsf_results_entry *entries;
     size_t n_entries;
@@ -128,7 +135,7 @@ static bool interrupted(const storm *s)
  * after a crash), which is not a round's failure. */
 static bool halted(const storm *s)
 {
-    return interrupted(s) || s->runner.start_error;
+    return interrupted(s) || s->runner.start_error || s->runner.tls_trust_error;
 }
 
 /* The progress line: overwritten in place on a terminal, a plain line
@@ -459,6 +466,8 @@ static int parse_options(storm *s, int argc, char **argv)
                                          {"report", required_argument, 0, 'R'},
                                          {"junit", required_argument, 0, 'J'},
                                          {"no-capture", no_argument, 0, 'N'},
+                                         {"ca", required_argument, 0, 'A'},
+                                         {"insecure", no_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     bool seeded = false;
@@ -473,6 +482,12 @@ static int parse_options(storm *s, int argc, char **argv)
             break;
         case 'u':
             s->url = optarg;
+            break;
+        case 'A':
+            s->cli_ca = optarg;
+            break;
+        case 'k':
+            s->cli_insecure = true;
             break;
         case 'n':
             if (parse_count("--connections", optarg, 100000000, &s->max_conns) < 0) return -1;
@@ -538,6 +553,11 @@ static int parse_options(storm *s, int argc, char **argv)
         fputs("wsfault: give a target: --target FILE or --url ws://host:port/\n", stderr);
         return -1;
     }
+    if (s->cli_ca && s->cli_insecure) {
+        fputs("wsfault: --ca FILE and --insecure: trust that CA, or verify nothing, not both\n",
+              stderr);
+        return -1;
+    }
     char url_why[256];
     if (s->url && wsf_url_bad(s->url, url_why, sizeof url_why)) {
         fprintf(stderr, "wsfault: --url %s: expected %s (ws://host:port/path)\n", s->url, url_why);
@@ -565,6 +585,8 @@ static void start_runner(storm *s)
     wsf_target_vars vars = {.host = "127.0.0.1", .bindir = s->bindir, .targetdir = s->targetdir};
     wsf_runner_init(r, &s->loop, s->url ? NULL : s->target, s->url, &vars);
     if (s->url && s->target) wsf_runner_describe(r, s->target);
+    r->tls_ca = s->tls_ca;
+    r->tls_insecure = s->tls_insecure;
     if (s->target) wsf_hs_defaults_override(&s->handshake, &s->target->handshake);
     r->handshake = &s->handshake;
     r->capture = s->capture;
@@ -658,6 +680,16 @@ int wsf_storm_main(int argc, char **argv, int full_argc, char **full_argv, wsf_r
             return EXIT_USAGE;
         }
     }
+    char *bd = exe_dir(), *td = s.target_file ? abs_dir_of(s.target_file) : wsf_xstrdup(".");
+    wsf_target_vars tls_vars = {.host = "127.0.0.1", .bindir = bd, .targetdir = td};
+    int tls_rc = wsf_runner_choose_tls(s.cli_ca, s.cli_insecure, s.target, &tls_vars, &s.tls_ca,
+                                       &s.tls_insecure);
+    free(bd);
+    free(td);
+    if (tls_rc < 0) {
+        wsf_target_free(s.target);
+        return EXIT_USAGE;
+    }
     /* Outputs that cannot be written are found out before the storm. */
     bool writable = folder_writable("--results", s.results_path) &&
                     folder_writable("--case", s.case_path) &&
@@ -711,7 +743,12 @@ int wsf_storm_main(int argc, char **argv, int full_argc, char **full_argv, wsf_r
         progress_end(&s, false);
         fprintf(stderr, "wsfault: the target did not start: %s\n", s.runner.start_error);
     }
-    if (failing || s.runner.start_error) {
+    if (s.runner.tls_trust_error) {
+        /* Not the server's trouble either: nothing to shrink. */
+        progress_end(&s, false);
+        fprintf(stderr, "wsfault: cannot connect over TLS: %s\n", s.runner.tls_trust_error);
+    }
+    if (failing || s.runner.start_error || s.runner.tls_trust_error) {
         rc = 1;
     } else if (!interrupted(&s)) {
         progress(&s, true);
@@ -749,6 +786,7 @@ int wsf_storm_main(int argc, char **argv, int full_argc, char **full_argv, wsf_r
     free(s.bindir);
     free(s.targetdir);
     free(s.capture_dir);
+    free(s.tls_ca);
     wsf_hs_defaults_free(&s.handshake);
     wsf_target_free(s.target);
     return rc;

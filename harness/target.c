@@ -197,7 +197,7 @@ static bool parse_bound(wsf_cursor *c, wsf_target *t)
 /* Every key, for the messages that list them. */
 #define KEYS                                                                                       \
     "name, command, url, ready, stop, signal-to, log, env, alarm, ignore, known, bound, header, "  \
-    "subprotocol, origin, path"
+    "subprotocol, origin, path, ca, insecure"
 
 static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t len)
 {
@@ -227,7 +227,7 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         if (!*v) {
             free(v);
             c->i = c->toks.n;
-            wsf_cur_expected(c, !strcmp(kw, "url") ? "a ws:// URL" : "a command line");
+            wsf_cur_expected(c, !strcmp(kw, "url") ? "a ws:// or wss:// URL" : "a command line");
             return false;
         }
         /* Mistakes in ${...} or quoting are file errors, found now rather
@@ -352,6 +352,28 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
         }
         return wsf_cur_end(c);
     }
+    if (!strcmp(kw, "ca")) {
+        /* A path, free text like a command's (a '/' is no regex here). */
+        int col;
+        char *v = rest_of_line(line, len, c, &col);
+        wsf_token at = {.col = col};
+        if (!*v) {
+            free(v);
+            c->i = c->toks.n;
+            wsf_cur_expected(c, "a PEM file of CA certificates after 'ca'");
+            return false;
+        }
+        if (!check_expansion(c, &at, v, false)) {
+            free(v);
+            return false;
+        }
+        t->tls_ca = v;
+        return true;
+    }
+    if (!strcmp(kw, "insecure")) {
+        t->tls_insecure = true;
+        return wsf_cur_end(c);
+    }
     if (!strcmp(kw, "env")) {
         const wsf_token *e = wsf_cur_peek(c);
         if (!e || !strchr(e->text, '=') || e->text[0] == '=') {
@@ -396,8 +418,9 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
 /* The keys a target has one of: a second line would silently win over the
  * first, so it is an error naming both. ("log level" and "log stderr" are
  * two keys; env, alarm, header... add up.) */
-static const char *const single_keys[] = {"name",      "command", "url",       "ready",  "stop",
-                                          "signal-to", "log",     "log level", "origin", "path"};
+static const char *const single_keys[] = {"name",   "command",   "url", "ready",
+                                          "stop",   "signal-to", "log", "log level",
+                                          "origin", "path",      "ca",  "insecure"};
 #define N_SINGLE (sizeof single_keys / sizeof *single_keys)
 
 /* The single key a line sets, as an index of single_keys, or -1. */
@@ -444,7 +467,8 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
             kwend++;
         bool free_text = (kwend - kw == 7 && !strncmp(line + kw, "command", 7)) ||
                          (kwend - kw == 3 && !strncmp(line + kw, "url", 3)) ||
-                         (kwend - kw == 4 && !strncmp(line + kw, "path", 4));
+                         (kwend - kw == 4 && !strncmp(line + kw, "path", 4)) ||
+                         (kwend - kw == 2 && !strncmp(line + kw, "ca", 2));
         int ecol;
         char emsg[256];
         if (wsf_lex_line(line, free_text ? kwend : clen, &c.toks, &ecol, emsg, sizeof emsg) < 0) {
@@ -479,6 +503,20 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
     return t;
 }
 
+char *wsf_target_ca_path(const wsf_target *t, const wsf_target_vars *v, char *err, size_t errlen)
+{
+    char e[512];
+    char *x = wsf_target_expand(t->tls_ca, v, e, sizeof e);
+    if (!x) {
+        snprintf(err, errlen, "%s: ca: %s", t->file, e);
+        return NULL;
+    }
+    if (x[0] == '/' || !v->targetdir) return x;
+    char *full = wsf_xasprintf("%s/%s", v->targetdir, x);
+    free(x);
+    return full;
+}
+
 wsf_target *wsf_target_load(const char *file, char *err, size_t errlen)
 {
     wsf_buf b;
@@ -495,6 +533,7 @@ void wsf_target_free(wsf_target *t)
     if (!t) return;
     wsf_rx_free(t->ready_re);
     free(t->ready_pattern);
+    free(t->tls_ca);
     wsf_rx_free(t->level_re);
     free(t->level_pattern);
     for (size_t i = 0; i < t->n_env; i++)

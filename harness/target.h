@@ -52,6 +52,10 @@ typedef struct {
     wsf_bounds bounds; /* the defaults, with this server's "bound" lines */
     /* "header", "subprotocol", "origin", "path": sent by every handshake. */
     wsf_handshake_defaults handshake;
+    /* wss://: "ca FILE" (unexpanded; relative to the target file's folder)
+     * and "insecure". The command line's --ca and --insecure win. */
+    char *tls_ca;
+    bool tls_insecure;
 } wsf_target;
 
 /* The entry that lists a scenario as a known failure, or NULL: by its file
@@ -73,6 +77,10 @@ typedef struct {
     /* ${port2} ... ${port8}; 0 for those not claimed. */
     int more_ports[WSF_TARGET_PORTS - 1];
 } wsf_target_vars;
+
+/* The target file's "ca FILE" as a path: expanded, and from the target
+ * file's folder when relative. NULL with why in err. */
+char *wsf_target_ca_path(const wsf_target *t, const wsf_target_vars *v, char *err, size_t errlen);
 
 /* Expands ${port} (also ${port1}), ${port2} ... ${port8}, ${host}, ${bindir},
  * ${targetdir}; unknown names are an error: returns NULL and a message in err. */

@@ -70,7 +70,8 @@ bool rc_got_rst(run_ctx *c)
 }
 bool rc_not_connecting(run_ctx *c)
 {
-    return c->peer->state != WSF_TCP_CONNECTING;
+    /* Under wss:// a connection is made once its TLS handshake is. */
+    return c->peer->state != WSF_TCP_CONNECTING && !wsf_peer_tls_pending(c->peer);
 }
 bool rc_response_or_end(run_ctx *c)
 {

@@ -442,8 +442,9 @@ static const char *colon_or(const char *colon, const char *end)
 
 const char *wsf_url_bad(const char *url, char *why, size_t whylen)
 {
-    if (strncmp(url, "ws://", 5) != 0) {
-        snprintf(why, whylen, "a ws:// URL");
+    size_t scheme = !strncmp(url, "ws://", 5) ? 5 : !strncmp(url, "wss://", 6) ? 6 : 0;
+    if (!scheme) {
+        snprintf(why, whylen, "a ws:// or wss:// URL");
         return why;
     }
     for (const char *p = url; *p; p++)
@@ -453,11 +454,11 @@ const char *wsf_url_bad(const char *url, char *why, size_t whylen)
         }
     /* The authority ends at the path: the request line and Host come from
      * what is before and after the first '/'. */
-    const char *h = url + 5, *end = h + strcspn(h, "/"), *colon = NULL;
+    const char *h = url + scheme, *end = h + strcspn(h, "/"), *colon = NULL;
     if (*h == '[') {
         const char *rb = memchr(h, ']', (size_t)(end - h));
         if (!rb || rb == h + 1) {
-            snprintf(why, whylen, "an IPv6 address in [ ] after ws://");
+            snprintf(why, whylen, "an IPv6 address in [ ] after %.*s", (int)scheme, url);
             return why;
         }
         if (rb + 1 < end && rb[1] != ':') {
@@ -468,7 +469,7 @@ const char *wsf_url_bad(const char *url, char *why, size_t whylen)
     } else {
         colon = memchr(h, ':', (size_t)(end - h));
         if (colon == h || h == end) {
-            snprintf(why, whylen, "a host after ws://");
+            snprintf(why, whylen, "a host after %.*s", (int)scheme, url);
             return why;
         }
         if (memchr(h, '@', (size_t)(end - h))) {

@@ -64,7 +64,7 @@ int wsf_parse_hex(const char *s, wsf_buf *out);
  * again), or -1 with "file: not a regular file" or "file: cannot open: why". */
 int wsf_open_regular(const char *file, char *err, size_t errlen);
 
-/* Checks a ws://host[:port][/path] URL whole: the scheme, a host (a name,
+/* Checks a ws:// or wss://host[:port][/path] URL whole: the scheme, a host (a name,
  * an address, or [an IPv6 address]), a port of digits from 1 to 65535 when
  * given, no blank or control byte. NULL when good, else why, as the text
  * after "expected" ("a port from 1 to 65535 after the host"). */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include "utf8.h"
 
@@ -546,6 +547,21 @@ static int echo_callback(struct lws *wsi, enum lws_callback_reasons reason, void
     case LWS_CALLBACK_CLOSED:
         on_closed(c);
         return 0;
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+        /*
+         * Two settings for lws 4.1.6 on OpenSSL 3 (user is the vhost's
+         * SSL_CTX). A client's FIN without close_notify is an error there
+         * ("unexpected eof") that lws does not take for the end of the
+         * stream: a half-closed connection stayed open for ever. Read as EOF,
+         * as OpenSSL 1.1 did, lws closes it. And on a connection the client
+         * reset, lws retries SSL_shutdown's close_notify on the dead socket
+         * in a loop (EPIPE after EPIPE), holding its fd: a quiet shutdown
+         * sends no close_notify, so lws ends TLS connections with a FIN
+         * alone, as it ends plain ones.
+         */
+        SSL_CTX_set_options((SSL_CTX *)user, SSL_OP_IGNORE_UNEXPECTED_EOF);
+        SSL_CTX_set_quiet_shutdown((SSL_CTX *)user, 1);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* Sent once per protocol per vhost; we have one of each. */
         if (stop_requested && !server.stopping) begin_shutdown();
@@ -581,11 +597,13 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lws-echo --port N [--host ADDR]\n"
+    fprintf(out, "usage: lws-echo --port N [--host ADDR] [--tls-cert FILE --tls-key FILE]\n"
                  "\n"
                  "WebSocket echo server (libwebsockets) with RFC 6455 close handling.\n"
                  "  --port N     TCP port to listen on (0 picks a free one)\n"
                  "  --host ADDR  numeric IPv4 or IPv6 address to bind (default " DEFAULT_HOST ")\n"
+                 "  --tls-cert FILE, --tls-key FILE\n"
+                 "               serve wss:// (TLS) with this PEM certificate and key\n"
                  "  --help       show this text\n");
 }
 
@@ -651,6 +669,7 @@ int main(int argc, char **argv)
     struct lws_vhost *vhost;
     struct sigaction sa;
     const char *host = DEFAULT_HOST;
+    const char *tls_cert = NULL, *tls_key = NULL;
     unsigned char addr[sizeof(struct in6_addr)];
     char why[256];
     const char *lb = "", *rb = ""; /* brackets around an IPv6 host in messages */
@@ -666,6 +685,12 @@ int main(int argc, char **argv)
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             usage(stdout);
             return 0;
+        } else if (!strcmp(arg, "--tls-cert") || !strcmp(arg, "--tls-key")) {
+            if (i + 1 >= argc) bad_usage("%s needs a value", arg);
+            if (!strcmp(arg, "--tls-cert"))
+                tls_cert = argv[++i];
+            else
+                tls_key = argv[++i];
         } else if (!strcmp(arg, "--port") || !strcmp(arg, "--host")) {
             if (i + 1 >= argc) bad_usage("%s needs a value", arg);
             if (!strcmp(arg, "--host")) {
@@ -684,6 +709,13 @@ int main(int argc, char **argv)
         }
     }
     if (port < 0) bad_usage("--port is required");
+    if (!tls_cert != !tls_key) bad_usage("--tls-cert and --tls-key go together");
+    /* lws would log a missing file and serve nothing: say so first. */
+    if (tls_cert && (access(tls_cert, R_OK) || access(tls_key, R_OK))) {
+        fprintf(stderr, "lws-echo: cannot read %s: %s\n",
+                access(tls_cert, R_OK) ? tls_cert : tls_key, strerror(errno));
+        return 1;
+    }
 
     if (inet_pton(AF_INET, host, addr) == 1)
         family = AF_INET;
@@ -705,6 +737,7 @@ int main(int argc, char **argv)
 
     memset(&info, 0, sizeof(info));
     info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    if (tls_cert) info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     info.pt_serv_buf_size = RX_CHUNK;
     info.timeout_secs = NET_TIMEOUT_SECS;
     server.context = lws_create_context(&info);
@@ -722,6 +755,8 @@ int main(int argc, char **argv)
     if (family == AF_INET) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     /* lws takes "any address" as no interface at all. */
     if (strcmp(host, "0.0.0.0") && strcmp(host, "::")) info.iface = host;
+    info.ssl_cert_filepath = tls_cert;
+    info.ssl_private_key_filepath = tls_key;
     vhost = lws_create_vhost(server.context, &info);
     if (!vhost) {
         fprintf(stderr, "lws-echo: cannot listen on %s%s%s:%ld: libwebsockets could not bind\n", lb,
@@ -737,7 +772,8 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    say("listening on %s%s%s:%d", lb, host, rb, lws_get_vhost_listen_port(vhost));
+    say("listening on %s%s%s:%d%s", lb, host, rb, lws_get_vhost_listen_port(vhost),
+        tls_cert ? " (TLS)" : "");
 
     /*
      * A signal that lands before this loop polls is not lost: the eventfd

@@ -37,7 +37,7 @@ assert_contains out.txt "x: cannot open: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url ws://127.0.0.1:1/ /no/such/path
 assert_contains out.txt "/no/such/path: No such file or directory"
 expect_rc 2 "$WSFAULT" run --url http://127.0.0.1:1/ "$SRC/scenarios"
-assert_contains out.txt "expected a ws:// URL (ws://host:port/path)"
+assert_contains out.txt "expected a ws:// or wss:// URL (ws://host:port/path)"
 # An empty folder (and an empty subfolder, which is not sorted) is named.
 mkdir -p empty-suite/sub
 expect_rc 2 "$WSFAULT" run --list empty-suite

@@ -73,3 +73,30 @@ case_count() {
     $1 == "with" && $3 == "in" { n *= NF - 3 }
     END { if (NR) total += n; print total }' {} +
 }
+
+# make_cert DIR [SAN]: a self-signed EC certificate and its key for TLS
+# tests, DIR/cert.pem and DIR/key.pem, made now and never kept: for
+# 127.0.0.1 and localhost unless SAN says otherwise.
+make_cert() {
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=wsfault-test -addext "subjectAltName=${2:-IP:127.0.0.1,DNS:localhost}" \
+    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null || fail "openssl cannot make a certificate"
+}
+
+# start_lws_tls DIR: lws-echo in TLS mode with DIR's certificate on a free
+# port, in the background; sets LWS_PID and LWS_PORT.
+start_lws_tls() {
+  : >lws.err
+  "$(dirname "$WSFAULT")/lws-echo" --port 0 --tls-cert "$1/cert.pem" --tls-key "$1/key.pem" \
+    2>>lws.err &
+  LWS_PID=$!
+  LWS_PORT=
+  for _ in $(seq 100); do
+    LWS_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' lws.err)
+    [ -n "$LWS_PORT" ] && return 0
+    sleep 0.05
+  done
+  cat lws.err >&2
+  fail "lws-echo in TLS mode did not start"
+}

@@ -242,17 +242,19 @@ static void test_crlf(void)
 
 static void test_statement_errors(void)
 {
-    parse_fails(HEAD "frobnicate now\n",
-                "t.wsf:2:1: expected a statement (scenario, description, rfc, tags, connect, "
-                "handshake, send, rst, half-close, close, stall, resume, trickle, wait, signal, "
-                "expect, must, should, info), found 'frobnicate'");
+    parse_fails(
+        HEAD "frobnicate now\n",
+        "t.wsf:2:1: expected a statement (scenario, description, rfc, tags, connect, "
+        "handshake, send, rst, half-close, close, stall, resume, trickle, tls, wait, signal, "
+        "expect, must, should, info), found 'frobnicate'");
     parse_fails(HEAD "\"send\"\n", "t.wsf:2:1: expected a statement (scenario, connect, handshake, "
                                    "send, expect, ...), found string \"send\"");
     /* Errors stop the parse: a later bad line is never reached. */
-    parse_fails(HEAD "  bogus\nalso bogus\n",
-                "t.wsf:2:3: expected a statement (scenario, description, rfc, tags, connect, "
-                "handshake, send, rst, half-close, close, stall, resume, trickle, wait, signal, "
-                "expect, must, should, info), found 'bogus'");
+    parse_fails(
+        HEAD "  bogus\nalso bogus\n",
+        "t.wsf:2:3: expected a statement (scenario, description, rfc, tags, connect, "
+        "handshake, send, rst, half-close, close, stall, resume, trickle, tls, wait, signal, "
+        "expect, must, should, info), found 'bogus'");
 }
 
 /* ---------------------------------------------------------------------------

@@ -187,13 +187,18 @@ static void test_url(void)
     free(u);
 
     parse_fails("name t\ncommand srv\nurl http://h/\n",
-                "t.target:3:5: expected a ws:// URL, found 'http://h/'");
+                "t.target:3:5: expected a ws:// or wss:// URL, found 'http://h/'");
     /* The column is the value's, past any blanks. (It used to be the column
      * just after 'url'.) */
-    parse_fails("name t\ncommand srv\nurl    wss://h/\n",
-                "t.target:3:8: expected a ws:// URL, found 'wss://h/'");
+    parse_fails("name t\ncommand srv\nurl    https://h/\n",
+                "t.target:3:8: expected a ws:// or wss:// URL, found 'https://h/'");
+    u = url_of("url wss://h:8443/x");
+    if (u) CU_ASSERT_STRING_EQUAL(u, "wss://h:8443/x");
+    free(u);
+    parse_fails("name t\ncommand srv\nurl wss://\n",
+                "t.target:3:5: expected a host after wss://, found 'wss://'");
     parse_fails("name t\ncommand srv\nurl \"ws://h/\"\n",
-                "t.target:3:5: expected a ws:// URL, found '\"ws://h/\"'");
+                "t.target:3:5: expected a ws:// or wss:// URL, found '\"ws://h/\"'");
     /* The whole URL is checked, as the runner will use it. */
     parse_fails(
         "name t\ncommand srv\nurl ws://h:99999/\n",
@@ -209,9 +214,9 @@ static void test_url(void)
     if (u) CU_ASSERT_STRING_EQUAL(u, "ws://${host}:${port}/x");
     free(u);
     parse_fails("name t\ncommand srv\nurl\n",
-                "t.target:3:4: expected a ws:// URL, found end of line");
+                "t.target:3:4: expected a ws:// or wss:// URL, found end of line");
     parse_fails("name t\ncommand srv\nurl   # none\n",
-                "t.target:3:4: expected a ws:// URL, found end of line");
+                "t.target:3:4: expected a ws:// or wss:// URL, found end of line");
     /* A key given twice would silently be the last: both lines are named. */
     parse_fails("name t\ncommand srv\nurl ws://h/\n# c\nname u\n",
                 "t.target:5: 'name' given twice (first at line 1)");
@@ -499,13 +504,15 @@ static void test_errors(void)
     parse_fails(
         BASE "restart always\n",
         "t.target:4:1: expected a key (name, command, url, ready, stop, signal-to, log, env, "
-        "alarm, ignore, known, bound, header, subprotocol, origin, path), found 'restart'");
+        "alarm, ignore, known, bound, header, subprotocol, origin, path, ca, insecure), found "
+        "'restart'");
     /* A key must be a word; the message says what it found, like all others.
      * (It used to stop at "expected a key (...)".) */
     parse_fails(
         BASE "\"name\" t\n",
         "t.target:4:1: expected a key (name, command, url, ready, stop, signal-to, log, env, "
-        "alarm, ignore, known, bound, header, subprotocol, origin, path), found string "
+        "alarm, ignore, known, bound, header, subprotocol, origin, path, ca, insecure), found "
+        "string "
         "\"name\"");
     parse_fails(BASE "name \"t\n", "t.target:4:6: unterminated string: expected a closing '\"'");
 

@@ -399,14 +399,15 @@ static void test_open_regular(void)
 static void test_url(void)
 {
     char why[256];
-    const char *good[] = {"ws://h/", "ws://127.0.0.1:1/", "ws://h:65535", "ws://[::1]:80/x?y",
-                          "ws://h"};
+    const char *good[] = {
+        "ws://h/", "ws://127.0.0.1:1/", "ws://h:65535",           "ws://[::1]:80/x?y",
+        "ws://h",  "wss://h/",          "wss://127.0.0.1:8443/x", "wss://[::1]/"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         CU_ASSERT_PTR_NULL(wsf_url_bad(good[i], why, sizeof why));
     const char *bad[] = {"ws://",     "ws://:80/",  "ws://h:0/",  "ws://h:65536/", "ws://h:99999/",
-                         "ws://h:/",  "ws://h:abc", "ws://h:-1/", "ws://h:+80/",   "wss://h/",
+                         "ws://h:/",  "ws://h:abc", "ws://h:-1/", "ws://h:+80/",   "wss://",
                          "http://h/", "ws://[::1",  "ws://[]:1/", "ws://h x/",     "ws://u@h/",
-                         "ws://h?x",  "ws://h:1?x"};
+                         "ws://h?x",  "ws://h:1?x", "wss:/h/",    "https://h/",    "wss://:443/"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         CU_ASSERT_PTR_NOT_NULL(wsf_url_bad(bad[i], why, sizeof why));
         if (!wsf_url_bad(bad[i], why, sizeof why)) fprintf(stderr, "accepted: %s\n", bad[i]);
