@@ -102,6 +102,12 @@ assert_reply scenarios sub targets
 complete_words wsfault report c.json --junit ''
 assert_reply e.xml scenarios sub targets
 
+# --ca takes any file (a PEM file has no one extension), for run and storm.
+complete_words wsfault run --ca d
+assert_reply d.txt
+complete_words wsfault storm --in
+assert_reply --insecure
+
 # Run's -o is a results file; --report a folder.
 complete_words wsfault run -o ''
 assert_reply c.json scenarios sub targets
@@ -231,15 +237,15 @@ check_lists "$WSFAULT" || fail "the option lists of $COMPLETION do not match --h
 # ... and a new option in --help is caught.
 cat >wsfault-plus <<SH
 #!/usr/bin/env bash
-"$WSFAULT" "\$@" | sed '/^  -t, --target FILE/a\\      --ca FILE         trust the certificates in FILE'
+"$WSFAULT" "\$@" | sed '/^  -t, --target FILE/a\\      --pin FILE        pin the certificates in FILE'
 SH
 chmod +x wsfault-plus
 if check_lists ./wsfault-plus >lists-out.txt; then
   cat lists-out.txt
-  fail "a --ca in --help that the completion does not list was not caught"
+  fail "a --pin in --help that the completion does not list was not caught"
 fi
 cat lists-out.txt
-assert_contains lists-out.txt "--ca is in 'wsfault run --help' but not in _wsfault_run_opts"
-assert_contains lists-out.txt "--ca takes an argument in 'wsfault run --help' but is not in _wsfault_run_args"
+assert_contains lists-out.txt "--pin is in 'wsfault run --help' but not in _wsfault_run_opts"
+assert_contains lists-out.txt "--pin takes an argument in 'wsfault run --help' but is not in _wsfault_run_args"
 
 echo "completion: subcommands, options, targets, scenarios, results files and option words"

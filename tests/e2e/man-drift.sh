@@ -20,11 +20,11 @@ expect_rc 0 python3 "$SRC/tools/man-check.py" --wsfault "$WSFAULT" tree
 # A new option in `wsfault run --help` that the page does not name.
 cat >wsfault-plus <<SH
 #!/usr/bin/env bash
-"$WSFAULT" "\$@" | sed '/^  -t, --target FILE/a\\      --ca FILE         trust the certificates in FILE'
+"$WSFAULT" "\$@" | sed '/^  -t, --target FILE/a\\      --pin FILE        pin the certificates in FILE'
 SH
 chmod +x wsfault-plus
 expect_rc 1 python3 "$SRC/tools/man-check.py" --wsfault ./wsfault-plus tree
-assert_contains out.txt "wsfault run: --ca (in 'wsfault run --help') is not an option of '.SS wsfault run'"
+assert_contains out.txt "wsfault run: --pin (in 'wsfault run --help') is not an option of '.SS wsfault run'"
 
 # An option the page lost.
 copy_tree

@@ -13,20 +13,20 @@
 # program; the test e2e.completion holds them to what `wsfault SUB --help`
 # prints, so an option added there must be added here too.
 
-_wsfault_run_opts='-t --target -u --url -f --filter -l --list -o --results -v --verbose
+_wsfault_run_opts='-t --target -u --url --ca --insecure -f --filter -l --list -o --results -v --verbose
   -j --jobs --repeat --until-fail --shuffle --seed --shard --report --junit --no-capture
   --capture --capture-if --log --header --subprotocol --origin --path --bound -h --help
   -V --version'
 # The options of `run` that take an argument (the next word).
-_wsfault_run_args='-t --target -u --url -f --filter -o --results -j --jobs --repeat --seed
+_wsfault_run_args='-t --target -u --url --ca -f --filter -o --results -j --jobs --repeat --seed
   --shard --report --junit --capture-if --log --header --subprotocol --origin --path --bound'
 
 _wsfault_report_opts='-o --output --link-captures --junit -h --help'
 _wsfault_report_args='-o --output --junit'
 
-_wsfault_storm_opts='-t --target -u --url --connections --duration --concurrency --faults
+_wsfault_storm_opts='-t --target -u --url --ca --insecure --connections --duration --concurrency --faults
   --seed --reruns --case -o --results --report --junit --no-capture -h --help'
-_wsfault_storm_args='-t --target -u --url --connections --duration --concurrency --faults
+_wsfault_storm_args='-t --target -u --url --ca --connections --duration --concurrency --faults
   --seed --reruns --case -o --results --report --junit'
 
 # The words of --bound NAME=VALUE (harness/bounds.c) and --faults LIST
@@ -80,6 +80,7 @@ _wsfault_value() {
   case $opt in
     -t | --target) _wsfault_paths "$cur" '*.target' ;;
     --log) _wsfault_paths "$cur" ;;
+    --ca) _wsfault_paths "$cur" ;; # PEM files have no one extension
     --junit) _wsfault_paths "$cur" '*.xml' ;;
     --report) _wsfault_dirs "$cur" ;;
     --case) _wsfault_paths "$cur" '*.wsf' ;;
