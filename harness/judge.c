@@ -591,12 +591,12 @@ static int64_t tls_end_before(run_ctx *c, const wsf_step *st, int64_t before)
 /* A wire FIN check the target's close_notify at tls_t answers instead:
  * skipped with why, never failed. */
 static void skip_for_tls_end(run_ctx *c, wsf_check *k, char *expected, int64_t tls_t,
-                             const char *what)
+                             const char *lead, const char *tail)
 {
     char *t = at(tls_t);
-    char *why = wsf_xasprintf("TLS: %s the target ended its stream with close_notify at %s; a TLS "
-                              "server may hold TCP open until the client's close_notify",
-                              what, t);
+    char *why = wsf_xasprintf("TLS: %sthe target ended its stream with close_notify at %s%s; a "
+                              "TLS server may hold TCP open until the client's close_notify",
+                              lead, t, tail);
     free(t);
     rc_check_skip(c, k, expected, why);
     free(why);
@@ -633,7 +633,7 @@ static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
         int64_t tls_t = e->by_target && !ok ? tls_end_before(c, st, other) : -1;
         if (tls_t >= 0) {
             free(actual);
-            skip_for_tls_end(c, k, expected, tls_t, "before the peer's FIN,");
+            skip_for_tls_end(c, k, expected, tls_t, "", ", before the peer's FIN");
             return;
         }
         break;
@@ -661,7 +661,7 @@ static void judge_wire(run_ctx *c, const wsf_step *st, wsf_check *k)
                 e->wire == WSF_WIRE_FIN && e->by_target ? tls_end_before(c, st, -1) : -1;
             if (tls_t >= 0) {
                 free(actual);
-                skip_for_tls_end(c, k, expected, tls_t, "no FIN, but");
+                skip_for_tls_end(c, k, expected, tls_t, "no FIN, but ", "");
                 return;
             }
         }
