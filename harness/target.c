@@ -421,6 +421,9 @@ static bool parse_line(wsf_cursor *c, wsf_target *t, const char *line, size_t le
 static const char *const single_keys[] = {"name",   "command",   "url", "ready",
                                           "stop",   "signal-to", "log", "log level",
                                           "origin", "path",      "ca",  "insecure"};
+/* ca and insecure, by their places above. */
+#define CA_KEY 10
+#define INSECURE_KEY 11
 #define N_SINGLE (sizeof single_keys / sizeof *single_keys)
 
 /* The single key a line sets, as an index of single_keys, or -1. */
@@ -488,6 +491,14 @@ wsf_target *wsf_target_parse(const char *file, const char *text, char *err, size
         line = nl ? nl + 1 : line + len;
     }
     wsf_tokens_free(&c.toks);
+    /* As --ca with --insecure on the command line: one of them is a mistake. */
+    int ca_at = first_at[CA_KEY], insecure_at = first_at[INSECURE_KEY];
+    if (ok && ca_at && insecure_at) {
+        snprintf(err, errlen, "%s:%d: 'ca' and 'insecure' (line %d) together: choose one", file,
+                 ca_at > insecure_at ? ca_at : insecure_at,
+                 ca_at > insecure_at ? insecure_at : ca_at);
+        ok = false;
+    }
     if (ok) {
         const char *missing = !t->name ? "name" : !t->command ? "command" : !t->url ? "url" : NULL;
         if (missing) {
