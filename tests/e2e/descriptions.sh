@@ -38,3 +38,12 @@ assert_contains out.txt 'expected: text frame "bye" within 1s'
 assert_contains out.txt 'actual:   text frame of 2 bytes "hi" with RSV bits 4 at +'
 raw=$(json '[e["detail"] for e in d["scenarios"][0]["timeline"] if e["what"] == "raw"]' rsv.json)
 [ "$raw" = "['8 raw bytes']" ] || fail "the raw bytes in the timeline: $raw"
+
+# A passed check never states a failure: lws-echo closes cleanly, and the
+# report's "actual" of its `should closing clean` must not say otherwise
+# (TCP still open, the peer ended TCP first, a reset, a Close missing).
+expect_rc 0 "$WSFAULT" run --no-capture --target "$SRC/targets/lws-echo.target" \
+  --results clean.json "$SRC/scenarios/close/clean-peer-initiated.wsf"
+clean=$(json '[(k["result"], k.get("actual", "")) for k in d["scenarios"][0]["checks"]
+               if k["text"] == "should closing clean"]' clean.json)
+[ "$clean" = "[('pass', '')]" ] || fail "a passed clean close described as: $clean"
