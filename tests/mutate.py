@@ -37,6 +37,8 @@ QUICK = (r"^(unit\..*|e2e\.(cli|bad-scenarios|fail-verdict|alarms|levels|"
 # A test fails a mutant only if it fails twice: a timing-sensitive test can
 # fail once on a loaded machine, and that is not the mutant's doing.
 CTEST = ["ctest", "-j2", "--repeat", "until-pass:2"]
+# The copy's compiler flags (docs/testing.md, "The mutation run").
+C_FLAGS = "-ftrivial-auto-var-init=pattern"
 # The whole fast suite, for survivors of the quick subset.
 FULL_EXCLUDE = "zoo|real|fuzz|mutation|hostile"
 
@@ -203,7 +205,12 @@ def prepare(work):
         # sees it even where the run before was cut off with it mutated.
         for part in ("harness", "tests"):
             sync(os.path.join(ROOT, part), os.path.join(src, part))
-    rc, out = run(["cmake", "-S", src, "-B", build, "-DWSF_WERROR=ON"], work, 300)
+    # Every automatic variable starts as a pattern (0xFE bytes), not as
+    # whatever the stack held: a mutant that deletes an initialisation
+    # misbehaves every time instead of working by luck. Given on each
+    # configure, so a build folder made without it is reconfigured.
+    rc, out = run(["cmake", "-S", src, "-B", build, "-DWSF_WERROR=ON",
+                   "-DCMAKE_C_FLAGS=" + C_FLAGS], work, 300)
     if rc == 0:
         rc, out = run(["cmake", "--build", build, "-j2"], work, 900)
     if rc != 0:
