@@ -33,7 +33,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The quick subset: the unit tests and the e2e tests that finish in seconds.
 QUICK = (r"^(unit\..*|e2e\.(cli|bad-scenarios|fail-verdict|alarms|levels|"
-         r"teardown|connections|handshake-options|handshake-accept|descriptions|never-ready))$")
+         r"teardown|restarts|connections|handshake-options|handshake-accept|descriptions|never-ready))$")
 # A test fails a mutant only if it fails twice: a timing-sensitive test can
 # fail once on a loaded machine, and that is not the mutant's doing.
 CTEST = ["ctest", "-j2", "--repeat", "until-pass:2"]
