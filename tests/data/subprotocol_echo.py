@@ -18,6 +18,9 @@ what wsfault sent. Modes (--mode):
   no-accept        as echo, but the 101 has no Sec-WebSocket-Accept at all.
   rsv              as echo (without the subprotocol too), but each echoed data
                    frame has RSV1 set, which no extension agreed to.
+  cut-frame        as echo (without the subprotocol too), but the first data
+                   frame is echoed only in part, its first 3 bytes, and then
+                   TCP is closed (FIN): a frame cut off by the end of the stream.
   traceback-on-close
                    as echo (without the subprotocol too), but a Close makes
                    it print a Python traceback at ERROR: a server that logs
@@ -104,6 +107,10 @@ async def serve(reader, writer, mode):
     try:
         while True:
             opcode, payload = await read_frame(reader)
+            if opcode in (1, 2) and mode == "cut-frame":
+                writer.write(frame(opcode, payload)[:3])
+                await writer.drain()
+                break
             if opcode in (1, 2) and (speaks or mode != "echo"):
                 writer.write(frame(opcode, payload, 4 if mode == "rsv" else 0))
             elif opcode == 9:
@@ -127,7 +134,7 @@ async def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--mode", default="echo",
                     choices=("echo", "wrong-protocol", "wrong-extension", "wrong-accept",
-                             "no-accept", "rsv", "traceback-on-close"))
+                             "no-accept", "rsv", "cut-frame", "traceback-on-close"))
     args = ap.parse_args()
     server = await asyncio.start_server(lambda r, w: serve(r, w, args.mode), "127.0.0.1",
                                         args.port)

@@ -47,3 +47,11 @@ expect_rc 0 "$WSFAULT" run --no-capture --target "$SRC/targets/lws-echo.target" 
 clean=$(json '[(k["result"], k.get("actual", "")) for k in d["scenarios"][0]["checks"]
                if k["text"] == "should closing clean"]' clean.json)
 [ "$clean" = "[('pass', '')]" ] || fail "a passed clean close described as: $clean"
+
+# A stream that ends in the middle of a frame says so: the subprotocol-cut-frame
+# server echoes 3 bytes of "hello"'s frame, then its FIN.
+expect_rc 1 "$WSFAULT" run --no-capture --target "$DATA/targets/subprotocol-cut-frame.target" \
+  --results cut.json "$DATA/scenarios/expect-any-frame.wsf"
+fin=$(json '[e["detail"] for e in d["scenarios"][0]["timeline"] if e["kind"] == "tcp" and e["what"] == "fin"]' cut.json)
+[ "$fin" = "['EOF, with 3 bytes of an incomplete frame or response before it']" ] ||
+  fail "the FIN after a cut frame: $fin"
