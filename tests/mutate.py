@@ -33,10 +33,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # The quick subset: the unit tests and the e2e tests that finish in seconds.
 QUICK = (r"^(unit\..*|e2e\.(cli|bad-scenarios|fail-verdict|alarms|levels|"
-         r"teardown|connections|handshake-options|handshake-accept|descriptions|never-ready))$")
+         r"teardown|restarts|connections|handshake-options|handshake-accept|descriptions|never-ready))$")
 # A test fails a mutant only if it fails twice: a timing-sensitive test can
 # fail once on a loaded machine, and that is not the mutant's doing.
 CTEST = ["ctest", "-j2", "--repeat", "until-pass:2"]
+# The copy's compiler flags (docs/testing.md, "The mutation run").
+C_FLAGS = "-ftrivial-auto-var-init=pattern"
 # The whole fast suite, for survivors of the quick subset.
 FULL_EXCLUDE = "zoo|real|fuzz|mutation|hostile"
 
@@ -171,22 +173,30 @@ def run(cmd, cwd, timeout):
         return -1, "timeout"
 
 
+def sync_file(real, target):
+    """Copies one file over its copy if their bytes differ."""
+    with open(real, "rb") as f:
+        want = f.read()
+    have = None
+    if os.path.exists(target):
+        with open(target, "rb") as f:
+            have = f.read()
+    if have != want:
+        with open(target, "wb") as f:
+            f.write(want)
+        shutil.copymode(real, target)
+
+
 def sync(real, copy):
-    for folder, _, names in os.walk(real):
+    for folder, dirs, names in os.walk(real):
+        # What the tree's own tools installed there (node_modules) is
+        # the copy's too, as the first copy took it.
+        dirs[:] = [d for d in dirs if d != "node_modules"]
         there = os.path.join(copy, os.path.relpath(folder, real))
         os.makedirs(there, exist_ok=True)
         for name in names:
-            with open(os.path.join(folder, name), "rb") as f:
-                want = f.read()
-            target = os.path.join(there, name)
-            have = None
-            if os.path.exists(target):
-                with open(target, "rb") as f:
-                    have = f.read()
-            if have != want:
-                with open(target, "wb") as f:
-                    f.write(want)
-                shutil.copymode(os.path.join(folder, name), target)
+            if not os.path.islink(os.path.join(folder, name)):
+                sync_file(os.path.join(folder, name), os.path.join(there, name))
 
 
 def prepare(work):
@@ -197,13 +207,25 @@ def prepare(work):
         ignore = shutil.ignore_patterns(".git", "build", "build-*")
         shutil.copytree(ROOT, src, ignore=ignore, symlinks=True)
     else:
-        # A resumed run: the copy matches the real tree again (harness/,
-        # and the tests, which may have grown since). A file is rewritten
+        # A resumed run: the copy matches the real tree again, all of it
+        # (harness/, the tests, which may have grown since, and what they
+        # build on: util/, reports/, the CMake files). A file is rewritten
         # only when it differs, and then gets a new time, so that the build
         # sees it even where the run before was cut off with it mutated.
-        for part in ("harness", "tests"):
-            sync(os.path.join(ROOT, part), os.path.join(src, part))
-    rc, out = run(["cmake", "-S", src, "-B", build, "-DWSF_WERROR=ON"], work, 300)
+        for part in sorted(os.listdir(ROOT)):
+            if part == ".git" or part == "build" or part.startswith("build-"):
+                continue
+            real = os.path.join(ROOT, part)
+            if os.path.isdir(real):
+                sync(real, os.path.join(src, part))
+            else:
+                sync_file(real, os.path.join(src, part))
+    # Every automatic variable starts as a pattern (0xFE bytes), not as
+    # whatever the stack held: a mutant that deletes an initialisation
+    # misbehaves every time instead of working by luck. Given on each
+    # configure, so a build folder made without it is reconfigured.
+    rc, out = run(["cmake", "-S", src, "-B", build, "-DWSF_WERROR=ON",
+                   "-DCMAKE_C_FLAGS=" + C_FLAGS], work, 300)
     if rc == 0:
         rc, out = run(["cmake", "--build", build, "-j2"], work, 900)
     if rc != 0:

@@ -16,6 +16,11 @@ what wsfault sent. Modes (--mode):
   wrong-accept     as echo, but the 101's Sec-WebSocket-Accept is the key of
                    another request: a client MUST fail it (RFC 6455 4.1).
   no-accept        as echo, but the 101 has no Sec-WebSocket-Accept at all.
+  rsv              as echo (without the subprotocol too), but each echoed data
+                   frame has RSV1 set, which no extension agreed to.
+  cut-frame        as echo (without the subprotocol too), but the first data
+                   frame is echoed only in part, its first 3 bytes, and then
+                   TCP is closed (FIN): a frame cut off by the end of the stream.
   traceback-on-close
                    as echo (without the subprotocol too), but a Close makes
                    it print a Python traceback at ERROR: a server that logs
@@ -40,14 +45,15 @@ def log(msg):
     print(f"subprotocol-echo: {msg}", file=sys.stderr, flush=True)
 
 
-def frame(opcode, payload):
+def frame(opcode, payload, rsv=0):
     n = len(payload)
+    b0 = 0x80 | rsv << 4 | opcode
     if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, n)
+        head = struct.pack("!BB", b0, n)
     elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | opcode, 126, n)
+        head = struct.pack("!BBH", b0, 126, n)
     else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 127, n)
+        head = struct.pack("!BBQ", b0, 127, n)
     return head + payload
 
 
@@ -101,8 +107,12 @@ async def serve(reader, writer, mode):
     try:
         while True:
             opcode, payload = await read_frame(reader)
+            if opcode in (1, 2) and mode == "cut-frame":
+                writer.write(frame(opcode, payload)[:3])
+                await writer.drain()
+                break
             if opcode in (1, 2) and (speaks or mode != "echo"):
-                writer.write(frame(opcode, payload))
+                writer.write(frame(opcode, payload, 4 if mode == "rsv" else 0))
             elif opcode == 9:
                 writer.write(frame(10, payload))
             elif opcode == 8:
@@ -124,7 +134,7 @@ async def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--mode", default="echo",
                     choices=("echo", "wrong-protocol", "wrong-extension", "wrong-accept",
-                             "no-accept", "traceback-on-close"))
+                             "no-accept", "rsv", "cut-frame", "traceback-on-close"))
     args = ap.parse_args()
     server = await asyncio.start_server(lambda r, w: serve(r, w, args.mode), "127.0.0.1",
                                         args.port)

@@ -108,5 +108,14 @@ WSFAULT_CAPTURE_RING=8KiB expect_rc 1 "$WSFAULT" run --target "$SRC/targets/lws-
 [ "$(json 'd["scenarios"][0]["verdict"]' lost.json)" = error ] || fail "a lossy capture gave $(json 'd["scenarios"][0]["verdict"]' lost.json)"
 [ "$(json 'd["scenarios"][0]["capture_dropped"] > 0' lost.json)" = True ] || fail "no capture_dropped in lost.json"
 assert_contains out.txt "packets (dropped by the kernel before wsfault read them): its wire checks cannot be judged"
+# A capture is named after its scenario's file, without .wsf where the
+# name has it: a file named clean-close (no extension) is captured whole.
+mkdir named
+cp "$SRC/scenarios/close/clean-peer-initiated.wsf" named/clean-close
+expect_rc 0 "$WSFAULT" run --target "$SRC/targets/lws-echo.target" --results named/r.json \
+  named/clean-close
+[ "$(json 'd["scenarios"][0]["pcap"]' named/r.json)" = captures/001-clean-close.pcap ] ||
+  fail "the capture of named/clean-close: $(json 'd["scenarios"][0].get("pcap")' named/r.json)"
+[ -s named/captures/001-clean-close.pcap ] || fail "no named/captures/001-clean-close.pcap: $(ls named/captures)"
 echo "ok: $total scenarios, $ran pcaps (one skipped), each with its own connections, none lossy;" \
   "the RST ${delta}us after its step; a lossy capture is an error"

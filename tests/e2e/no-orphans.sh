@@ -4,7 +4,8 @@
 # watchdog for the rest), and not when a grandchild left the group
 # (setsid) and ignores SIGTERM: found by the mark in its environment, it is
 # killed after the grace at the end of a run, and by the watchdog at once
-# when wsfault is killed with SIGKILL.
+# when wsfault is killed with SIGKILL; nor one that stayed in the group but
+# cleared its environment, killed with the group by the watchdog.
 source "$(dirname "$0")/lib.sh"
 
 cp "$SRC/tests/data/long-wait.wsf" long.wsf
@@ -96,4 +97,35 @@ expect_rc 0 "$WSFAULT" run --target escaping.target --results r4.json \
 took=$((($(date +%s%N) - start) / 1000000))
 no_process "$marker"
 [ "$took" -ge 1000 ] || fail "the run took $took ms: the grandchild was not given its 1 s grace"
+# A grandchild that stayed in the target's group but cleared its
+# environment (env -i) carries no mark: when wsfault is killed with SIGKILL
+# only the watchdog's kill of the group it was told about ends it.
+bare="sleep 30.$$"
+cat >bare.target <<EOT
+name    bare-grandchild
+command /bin/sh -c "env -i /bin/sleep 30.$$ & exec \${bindir}/lws-echo --port \${port}"
+url     ws://127.0.0.1:\${port}/
+ready   log /listening on/ within 5s
+log     stderr
+EOT
+"$WSFAULT" run --target bare.target --results r5.json long.wsf >out5.txt 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  pgrep -f "$bare" >/dev/null && pgrep -P $pid -f lws-echo >/dev/null && break
+  sleep 0.05
+done
+pgrep -f "$bare" >/dev/null || fail "the bare grandchild never started"
+sleep 0.5
+kill -KILL $pid
+wait $pid 2>/dev/null || true
+for _ in $(seq 60); do
+  pgrep -f "$bare" >/dev/null || break
+  sleep 0.05
+done
+left=$(pgrep -f "$bare" || true)
+if [ -n "$left" ]; then
+  kill $left 2>/dev/null || true
+  fail "a grandchild in the target's group without the mark ($left) outlived a SIGKILLed wsfault"
+fi
+
 echo "ok: no orphans after SIGINT or SIGKILL, grandchildren that left the group included (run: $took ms)"

@@ -109,6 +109,9 @@ static void test_refused_when_compiled(void)
     refused("a+++++++++++++++++++++++++",
             "quantifier does not follow a repeatable item at offset 3");
     refused("(unclosed", "missing closing parenthesis at offset 9");
+    /* A pattern that ends in a lone backslash is an error, as in glibc, not
+     * a pattern that matches nothing. */
+    refused("done\\", "\\ at end of pattern at offset 5");
     char big[WSF_RX_MAX_PATTERN + 2];
     memset(big, 'a', sizeof big - 1);
     big[sizeof big - 1] = '\0';
