@@ -55,3 +55,9 @@ expect_rc 1 "$WSFAULT" run --no-capture --target "$DATA/targets/subprotocol-cut-
 fin=$(json '[e["detail"] for e in d["scenarios"][0]["timeline"] if e["kind"] == "tcp" and e["what"] == "fin"]' cut.json)
 [ "$fin" = "['EOF, with 3 bytes of an incomplete frame or response before it']" ] ||
   fail "the FIN after a cut frame: $fin"
+
+# A trickle says on the timeline how fast, and when it ends.
+expect_rc 0 "$WSFAULT" run --no-capture --target "$SRC/targets/lws-echo.target" \
+  --results trickle.json "$SRC/scenarios/stall/stalled-writer.wsf"
+tr=$(json '[e["detail"] for e in d["scenarios"][0]["timeline"] if e["what"] == "trickle"]' trickle.json)
+[ "$tr" = "['4 bytes every 10ms', 'off']" ] || fail "the trickle in the timeline: $tr"

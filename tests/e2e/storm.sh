@@ -26,8 +26,8 @@ assert_contains out.txt "no trouble: 300 connections in 15 rounds, seed 1234"
 [ ! -e a-case.wsf ] || fail "a case was written though nothing failed"
 [ -s a-report/index.html ] || fail "no report of a storm that found nothing"
 if grep -q "runtime error" out.txt; then fail "undefined behaviour"; fi
-[ "$(json '(d["storm"]["seed"], d["storm"]["rounds"], d["storm"]["passed_rounds"], len(d["scenarios"]))' a.json)" = \
-  "('1234', 15, 15, 0)" ] || fail "storm summary: $(json 'd["storm"]' a.json)"
+[ "$(json '(d["storm"]["seed"], d["storm"]["rounds"], d["storm"]["passed_rounds"], d["storm"]["concurrency"], len(d["scenarios"]))' a.json)" = \
+  "('1234', 15, 15, 20, 0)" ] || fail "storm summary: $(json 'd["storm"]' a.json)"
 # The progress line, plain with stdout a pipe, never an escape byte.
 assert_contains out.txt "storm: 300 connections ("
 if grep -q $'\033' out.txt; then fail "escape bytes with stdout a pipe"; fi
